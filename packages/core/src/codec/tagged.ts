@@ -1,0 +1,145 @@
+/**
+ * The tagged-JSON tree shared by the default codec and the canonical input encoding.
+ * JSON values stay as they are; everything JSON cannot say becomes `{ "$dx": tag, "v": … }`,
+ * and a user object that happens to own a `$dx` key is escaped as `{ "$dx": "obj", "v": … }`.
+ */
+export const TAG = '$dx';
+
+export type Tagged = null | boolean | number | string | Tagged[] | { [key: string]: Tagged };
+
+/** Why and where a value cannot be encoded. Thrown by codecs, turned into `NotEncodable` by the core. */
+export class EncodeError extends Error {
+  override readonly name = 'EncodeError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+interface Walk {
+  /** Sort object keys, Map entries and Set members, for a canonical form. */
+  readonly canonical: boolean;
+  /** Objects on the current path, to tell a cycle from a shared reference. */
+  readonly ancestors: Set<object>;
+}
+
+const tag = (name: string, v?: Tagged): Tagged => (v === undefined ? { [TAG]: name } : { [TAG]: name, v });
+
+export const toTagged = (value: unknown, canonical: boolean): Tagged =>
+  walk(value, '$', { canonical, ancestors: new Set() });
+
+const walk = (value: unknown, path: string, ctx: Walk): Tagged => {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : tag('num', String(value));
+    case 'bigint':
+      return tag('bigint', value.toString());
+    case 'undefined':
+      return tag('undef');
+    case 'object':
+      return value === null ? null : walkObject(value, path, ctx);
+    default:
+      throw new EncodeError(path, `a ${typeof value} is not encodable`);
+  }
+};
+
+const walkObject = (value: object, path: string, ctx: Walk): Tagged => {
+  if (ctx.ancestors.has(value)) throw new EncodeError(path, 'the value contains a cycle');
+  ctx.ancestors.add(value);
+  try {
+    return walkContainer(value, path, ctx);
+  } finally {
+    ctx.ancestors.delete(value);
+  }
+};
+
+const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
+  if (Array.isArray(value)) return Array.from(value, (item, i) => walk(item, `${path}[${i}]`, ctx));
+  if (value instanceof Date) return tag('date', Number.isNaN(value.getTime()) ? null : value.getTime());
+  if (value instanceof Uint8Array) return tag('bytes', bytesToBase64(value));
+  if (value instanceof Map) {
+    const entries = [...value].map(([k, v], i): Tagged => [
+      walk(k, `${path}<key ${i}>`, ctx),
+      walk(v, `${path}<value ${i}>`, ctx),
+    ]);
+    return tag('map', ctx.canonical ? sortByJson(entries) : entries);
+  }
+  if (value instanceof Set) {
+    const members = [...value].map((v, i) => walk(v, `${path}<member ${i}>`, ctx));
+    return tag('set', ctx.canonical ? sortByJson(members) : members);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = (proto?.constructor?.name as string | undefined) ?? 'unknown';
+    throw new EncodeError(path, `an instance of ${kind} is not encodable (use a plain object or a custom codec)`);
+  }
+  const keys = Object.keys(value);
+  if (ctx.canonical) keys.sort();
+  const out: { [key: string]: Tagged } = {};
+  for (const key of keys) out[key] = walk((value as Record<string, unknown>)[key], `${path}.${key}`, ctx);
+  return Object.hasOwn(value, TAG) ? tag('obj', out) : out;
+};
+
+const sortByJson = (items: Tagged[]): Tagged[] =>
+  items
+    .map((item) => [JSON.stringify(item), item] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, item]) => item);
+
+/** Inverse of {@link toTagged} (with `canonical = false`). */
+export const fromTagged = (tree: Tagged): unknown => {
+  if (tree === null || typeof tree !== 'object') return tree;
+  if (Array.isArray(tree)) return tree.map(fromTagged);
+  const tagName = tree[TAG];
+  if (typeof tagName !== 'string') return untagObject(tree);
+  const v = tree.v as Tagged;
+  switch (tagName) {
+    case 'undef':
+      return undefined;
+    case 'num':
+      return v === '-0' ? -0 : Number(v);
+    case 'bigint':
+      return BigInt(v as string);
+    case 'date':
+      return new Date(v === null ? Number.NaN : (v as number));
+    case 'bytes':
+      return base64ToBytes(v as string);
+    case 'map':
+      return new Map((v as Tagged[][]).map(([k, val]) => [fromTagged(k as Tagged), fromTagged(val as Tagged)]));
+    case 'set':
+      return new Set((v as Tagged[]).map(fromTagged));
+    case 'obj':
+      return untagObject(v as { [key: string]: Tagged });
+    default:
+      throw new Error(`unknown tag ${JSON.stringify(tagName)}`);
+  }
+};
+
+const untagObject = (tree: { [key: string]: Tagged }): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(tree)) out[key] = fromTagged(tree[key] as Tagged);
+  return out;
+};
+
+// Base64 without Buffer (no `node:` imports in core): btoa/atob exist on every runtime we target.
+const CHUNK = 0x8000;
+
+const bytesToBase64 = (bytes: Uint8Array): string => {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  }
+  return btoa(binary);
+};
+
+const base64ToBytes = (text: string): Uint8Array => {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+};

@@ -1,0 +1,171 @@
+/**
+ * The closed union of everything that can go wrong, as data. Every Result-returning operation
+ * fails with one of these; the value-returning forms throw a {@link DurableXError} carrying one.
+ * `type` is the discriminant: switch on it, never on messages.
+ */
+export type DurableError =
+  | InvalidRunId
+  | InvalidName
+  | NotEncodable
+  | NotDecodable
+  | PayloadTooLarge
+  | StorageUnavailable
+  | RunBusy
+  | RunCompleted
+  | LeaseLost
+  | StepFailed
+  | CleanupFailed
+  | UnknownCleanup;
+
+export type DurableErrorType = DurableError['type'];
+
+/** A run id is not a string of 1–256 Unicode characters without NUL. Raised before any I/O. */
+export interface InvalidRunId {
+  readonly type: 'InvalidRunId';
+  readonly runId: unknown;
+  readonly reason: string;
+}
+
+/** A step or cleanup name is not a string of 1–256 characters without NUL. */
+export interface InvalidName {
+  readonly type: 'InvalidName';
+  readonly kind: 'step' | 'cleanup';
+  readonly name: unknown;
+  readonly reason: string;
+}
+
+/** A value could not be encoded (a function, a cycle, a class instance…); nothing was written. */
+export interface NotEncodable {
+  readonly type: 'NotEncodable';
+  readonly what: 'input' | 'output' | 'params' | 'error';
+  /** Where in the value, as a JSON-path-like string (`$.user.callback`). */
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** A stored record could not be decoded by the codec (changed codec, corrupted row). */
+export interface NotDecodable {
+  readonly type: 'NotDecodable';
+  readonly runId: string;
+  readonly what: string;
+  readonly cause: unknown;
+}
+
+/** An encoded value is larger than the storage accepts; nothing was written. */
+export interface PayloadTooLarge {
+  readonly type: 'PayloadTooLarge';
+  readonly what: 'output' | 'params' | 'error';
+  readonly bytes: number;
+  readonly limit: number;
+}
+
+/** The storage call failed or threw (connection refused, timeout, server gone). Resumable. */
+export interface StorageUnavailable {
+  readonly type: 'StorageUnavailable';
+  readonly storage: string;
+  readonly op: string;
+  readonly cause: unknown;
+}
+
+/** Another owner holds a live lease on the run. Retry after `leaseExpiresAt`. */
+export interface RunBusy {
+  readonly type: 'RunBusy';
+  readonly runId: string;
+  /** Epoch milliseconds at which the other owner's lease runs out unless renewed. */
+  readonly leaseExpiresAt: number;
+}
+
+/** The run is completed and this step has no memoized record in it, so it cannot be recorded now. */
+export interface RunCompleted {
+  readonly type: 'RunCompleted';
+  readonly runId: string;
+  readonly step: string;
+}
+
+/** The lease was taken over by another owner: this process must stop working on the run. */
+export interface LeaseLost {
+  readonly type: 'LeaseLost';
+  readonly runId: string;
+  readonly op: string;
+}
+
+/** The step's function threw or returned an `Err`; nothing was memoized, so it runs again next time. */
+export interface StepFailed {
+  readonly type: 'StepFailed';
+  readonly runId: string;
+  readonly step: string;
+  readonly cause: unknown;
+}
+
+/** A pending cleanup threw. It stays pending (with every older one) and is retried on the next load. */
+export interface CleanupFailed {
+  readonly type: 'CleanupFailed';
+  readonly runId: string;
+  readonly cleanup: string;
+  readonly cause: unknown;
+}
+
+/** Pending cleanups name runners that the registry does not have. None of the run's cleanups ran. */
+export interface UnknownCleanup {
+  readonly type: 'UnknownCleanup';
+  readonly runId: string;
+  readonly names: readonly string[];
+}
+
+/** What the value-returning API throws: an `Error` that carries the typed error as `.error`. */
+export class DurableXError extends Error {
+  override readonly name = 'DurableXError';
+  readonly error: DurableError;
+  constructor(error: DurableError) {
+    super(describeError(error), causeOf(error));
+    this.error = error;
+  }
+  get type(): DurableErrorType {
+    return this.error.type;
+  }
+}
+
+/** True when `e` is a {@link DurableXError}, optionally of one `type`. Works across duplicate installs. */
+export const isDurableXError = <T extends DurableErrorType>(
+  e: unknown,
+  type?: T,
+): e is DurableXError & { error: Extract<DurableError, { type: T }> } =>
+  e instanceof Error &&
+  e.name === 'DurableXError' &&
+  typeof (e as DurableXError).error === 'object' &&
+  (type === undefined || (e as DurableXError).error.type === type);
+
+const causeOf = (error: DurableError): { cause: unknown } | undefined =>
+  'cause' in error ? { cause: error.cause } : undefined;
+
+const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
+
+/** One human sentence per error; stable enough for logs, not meant to be parsed. */
+export const describeError = (error: DurableError): string => {
+  switch (error.type) {
+    case 'InvalidRunId':
+      return `invalid run id: ${error.reason}`;
+    case 'InvalidName':
+      return `invalid ${error.kind} name: ${error.reason}`;
+    case 'NotEncodable':
+      return `${error.what} is not encodable at ${error.path}: ${error.reason}`;
+    case 'NotDecodable':
+      return `stored ${error.what} of run ${JSON.stringify(error.runId)} is not decodable: ${messageOf(error.cause)}`;
+    case 'PayloadTooLarge':
+      return `${error.what} is ${error.bytes} bytes encoded, over the storage limit of ${error.limit}`;
+    case 'StorageUnavailable':
+      return `storage ${error.storage} failed in ${error.op}: ${messageOf(error.cause)}`;
+    case 'RunBusy':
+      return `run ${JSON.stringify(error.runId)} is busy: another owner's lease runs until ${new Date(error.leaseExpiresAt).toISOString()}`;
+    case 'RunCompleted':
+      return `run ${JSON.stringify(error.runId)} is completed and has no record of step ${JSON.stringify(error.step)}`;
+    case 'LeaseLost':
+      return `lease on run ${JSON.stringify(error.runId)} was taken over (during ${error.op}); stop working on it`;
+    case 'StepFailed':
+      return `step ${JSON.stringify(error.step)} of run ${JSON.stringify(error.runId)} failed: ${messageOf(error.cause)}`;
+    case 'CleanupFailed':
+      return `cleanup ${JSON.stringify(error.cleanup)} of run ${JSON.stringify(error.runId)} failed and stays pending: ${messageOf(error.cause)}`;
+    case 'UnknownCleanup':
+      return `run ${JSON.stringify(error.runId)} has pending cleanups with no runner in the registry: ${error.names.join(', ')}`;
+  }
+};

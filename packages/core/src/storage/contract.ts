@@ -1,0 +1,200 @@
+/**
+ * The storage contract: what a backend must do, and nothing of what a workflow means.
+ *
+ * Every method is ONE atomic operation on the backend (one SQL statement or local transaction,
+ * one Lua script, one conditional PUT…). The core decides what to claim, which steps to forget
+ * and in which order cleanups run; a storage only applies the change it is given, atomically,
+ * fenced by the owner token where the request carries one.
+ *
+ * Rules for implementers (the conformance suite in `@td7x/durable-x-testkit` checks each):
+ * - A method resolves with an outcome for every expected situation (busy, lost lease, existing
+ *   record) and rejects only when the backend failed. The core turns a rejection into a typed
+ *   `StorageUnavailable`, so adapters need no error types of their own.
+ * - Values (`output`, `params`, `error`) are opaque strings produced by the core's codec: store
+ *   them byte for byte. Run ids, step keys and names are arbitrary Unicode (no NUL, ≤ 256
+ *   characters for ids and names): never interpolate them into a query, key or path unescaped.
+ * - Time is given in the request (`now`, epoch milliseconds from the core's clock); a storage
+ *   never reads its own clock, so tests need no sleeps and all owners share one notion of time.
+ * - "Fenced" means: apply the change only while `run.owner === owner`; otherwise resolve
+ *   `'lease-lost'` and change nothing. A lease that merely expired is still held by its owner
+ *   until someone else claims the run.
+ */
+export interface Storage {
+  /** Short name used in error messages (`sqlite`, `postgres`, …). */
+  readonly name: string;
+
+  /**
+   * Claim the run for `owner`, atomically, and return everything stored for it.
+   * - absent → create it (`running`, attempt 1, owner, lease until `now + leaseMs`) → `claimed`;
+   * - `completed` → change nothing → `completed` with the snapshot;
+   * - owner is null, or `leaseExpiresAt <= now`, or owner === `owner` → take it over: set the
+   *   owner and lease, `attempt + 1`, status `running` → `claimed`;
+   * - otherwise → `busy` with the current head, changing nothing.
+   * ONE round trip on backends that allow it, whatever the number of steps.
+   */
+  claim(request: ClaimRequest): Promise<ClaimOutcome>;
+
+  /**
+   * Fenced insert-if-absent of a step record keyed by `(runId, record.key)`.
+   * The first stored record wins: a second writer of the same key gets `exists` with the
+   * stored record, not its own. ONE round trip.
+   */
+  putStep(request: PutStepRequest): Promise<PutStepOutcome>;
+
+  /** Fenced insert of a pending cleanup (ids are unique in a run). ONE round trip. */
+  putCleanup(request: PutCleanupRequest): Promise<Fenced>;
+
+  /** Fenced delete of one pending cleanup by id (absent is fine). ONE round trip. */
+  removeCleanup(request: RemoveCleanupRequest): Promise<Fenced>;
+
+  /**
+   * Fenced and atomic: delete the cleanup `cleanupId` AND every step whose `seq` is greater
+   * than `afterSeq`. Called after that cleanup ran: it may have undone what those steps did.
+   */
+  rollback(request: RollbackRequest): Promise<Fenced>;
+
+  /**
+   * Fenced: set the lease expiry and `updatedAt = now` (renewal, or expiry `0` to release the
+   * lease while keeping the owner, so that a retry elsewhere may claim the run at once).
+   */
+  setLease(request: SetLeaseRequest): Promise<Fenced>;
+
+  /**
+   * Fenced: set a final status, clear the owner and the lease, store `error` (or null), set
+   * `updatedAt = at`, and when `dropCleanups` delete every pending cleanup.
+   */
+  finish(request: FinishRequest): Promise<Fenced>;
+
+  /** Everything stored for a run, or undefined. Changes nothing. */
+  read(runId: string): Promise<RunSnapshot | undefined>;
+
+  /**
+   * Run heads matching the query, ordered by `(updatedAt, runId)` ascending, at most `limit`,
+   * strictly after `after` when given.
+   */
+  list(query: ListQuery): Promise<readonly RunHead[]>;
+
+  /**
+   * Delete up to `limit` runs (head, steps, cleanups) whose status is in `statuses` and whose
+   * `updatedAt < updatedBefore`; resolve how many were deleted.
+   */
+  purge(query: PurgeQuery): Promise<number>;
+
+  /** Largest encoded value (bytes of UTF-8) the backend stores in one record; the core checks it. */
+  readonly maxValueBytes?: number;
+}
+
+export type RunStatus = 'running' | 'completed' | 'failed' | 'compensated';
+
+/** The run's row/object/hash: status and lease. */
+export interface RunHead {
+  readonly runId: string;
+  readonly status: RunStatus;
+  /** Token of the process that holds (or last held) the run; null once finished. */
+  readonly owner: string | null;
+  /** Epoch ms; the lease is live while `now < leaseExpiresAt`. 0 when released. */
+  readonly leaseExpiresAt: number;
+  /** How many times the run was claimed (1 on creation). */
+  readonly attempt: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Encoded error of a failed run, else null. */
+  readonly error: string | null;
+}
+
+/** A memoized step. `key` is `name#sha256(canonical(input))`; `seq` orders records of a run. */
+export interface StepRecord {
+  readonly key: string;
+  readonly name: string;
+  readonly seq: number;
+  /** Encoded output. */
+  readonly output: string;
+  readonly at: number;
+}
+
+/** A pending saga cleanup, registered by `beforeRisky` before the risky operation. */
+export interface CleanupRecord {
+  /** Unique in the run; equal to the `seq` it was registered at. */
+  readonly id: number;
+  readonly name: string;
+  readonly seq: number;
+  /** Encoded params. */
+  readonly params: string;
+  readonly at: number;
+}
+
+export interface RunSnapshot {
+  readonly run: RunHead;
+  /** In any order; the core sorts by seq. */
+  readonly steps: readonly StepRecord[];
+  readonly cleanups: readonly CleanupRecord[];
+}
+
+export interface ClaimRequest {
+  readonly runId: string;
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseMs: number;
+}
+
+export type ClaimOutcome =
+  | { readonly kind: 'claimed'; readonly snapshot: RunSnapshot }
+  | { readonly kind: 'completed'; readonly snapshot: RunSnapshot }
+  | { readonly kind: 'busy'; readonly run: RunHead };
+
+interface FencedRequest {
+  readonly runId: string;
+  readonly owner: string;
+}
+
+export interface PutStepRequest extends FencedRequest {
+  readonly record: StepRecord;
+}
+
+export type PutStepOutcome =
+  | { readonly kind: 'written' }
+  | { readonly kind: 'exists'; readonly record: StepRecord }
+  | { readonly kind: 'lease-lost' };
+
+export interface PutCleanupRequest extends FencedRequest {
+  readonly record: CleanupRecord;
+}
+
+export interface RemoveCleanupRequest extends FencedRequest {
+  readonly id: number;
+}
+
+export interface RollbackRequest extends FencedRequest {
+  readonly cleanupId: number;
+  readonly afterSeq: number;
+}
+
+export interface SetLeaseRequest extends FencedRequest {
+  readonly leaseExpiresAt: number;
+  readonly now: number;
+}
+
+export interface FinishRequest extends FencedRequest {
+  readonly status: Exclude<RunStatus, 'running'>;
+  readonly at: number;
+  readonly error: string | null;
+  readonly dropCleanups: boolean;
+}
+
+export type Fenced = 'ok' | 'lease-lost';
+
+export interface ListQuery {
+  readonly statuses?: readonly RunStatus[];
+  /** Only runs with `updatedAt < updatedBefore`. */
+  readonly updatedBefore?: number;
+  /** Only runs whose lease has expired: `leaseExpiresAt <= leaseExpiredAt`. */
+  readonly leaseExpiredAt?: number;
+  readonly after?: { readonly updatedAt: number; readonly runId: string };
+  readonly limit: number;
+}
+
+export interface PurgeQuery {
+  readonly statuses: readonly RunStatus[];
+  readonly updatedBefore: number;
+  readonly limit: number;
+}

@@ -1,0 +1,150 @@
+import type {
+  ClaimOutcome,
+  CleanupRecord,
+  Fenced,
+  ListQuery,
+  RunHead,
+  RunSnapshot,
+  Storage,
+  StepRecord,
+} from './contract.ts';
+
+interface MemoryRun {
+  head: RunHead;
+  steps: Map<string, StepRecord>;
+  cleanups: Map<number, CleanupRecord>;
+}
+
+/** The backing data of {@link memoryStorage}; share it between instances to model a restart. */
+export type MemoryData = Map<string, MemoryRun>;
+
+export const createMemoryData = (): MemoryData => new Map();
+
+/**
+ * An in-process storage for tests and trials. It is the executable reference of the storage
+ * contract: each method is atomic because it runs to completion without awaiting.
+ * Nothing survives the process, so it gives no crash recovery.
+ */
+export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
+  const runs = options.data ?? createMemoryData();
+
+  const snapshot = (run: MemoryRun): RunSnapshot => ({
+    run: { ...run.head },
+    steps: [...run.steps.values()].map((s) => ({ ...s })),
+    cleanups: [...run.cleanups.values()].map((c) => ({ ...c })),
+  });
+
+  /** Runs `change` only while `owner` holds the run. */
+  const fenced = (runId: string, owner: string, change: (run: MemoryRun) => void): Fenced => {
+    const run = runs.get(runId);
+    if (!run || run.head.owner !== owner) return 'lease-lost';
+    change(run);
+    return 'ok';
+  };
+
+  return {
+    name: 'memory',
+
+    async claim({ runId, owner, now, leaseMs }): Promise<ClaimOutcome> {
+      const run = runs.get(runId);
+      if (!run) {
+        const head: RunHead = {
+          runId,
+          status: 'running',
+          owner,
+          leaseExpiresAt: now + leaseMs,
+          attempt: 1,
+          createdAt: now,
+          updatedAt: now,
+          error: null,
+        };
+        const created = { head, steps: new Map(), cleanups: new Map() };
+        runs.set(runId, created);
+        return { kind: 'claimed', snapshot: snapshot(created) };
+      }
+      const { head } = run;
+      if (head.status === 'completed') return { kind: 'completed', snapshot: snapshot(run) };
+      const free = head.owner === null || head.leaseExpiresAt <= now || head.owner === owner;
+      if (!free) return { kind: 'busy', run: { ...head } };
+      run.head = {
+        ...head,
+        status: 'running',
+        owner,
+        leaseExpiresAt: now + leaseMs,
+        attempt: head.attempt + 1,
+        updatedAt: now,
+      };
+      return { kind: 'claimed', snapshot: snapshot(run) };
+    },
+
+    async putStep({ runId, owner, record }) {
+      const run = runs.get(runId);
+      if (!run || run.head.owner !== owner) return { kind: 'lease-lost' };
+      const existing = run.steps.get(record.key);
+      if (existing) return { kind: 'exists', record: { ...existing } };
+      run.steps.set(record.key, { ...record });
+      return { kind: 'written' };
+    },
+
+    async putCleanup({ runId, owner, record }) {
+      return fenced(runId, owner, (run) => run.cleanups.set(record.id, { ...record }));
+    },
+
+    async removeCleanup({ runId, owner, id }) {
+      return fenced(runId, owner, (run) => run.cleanups.delete(id));
+    },
+
+    async rollback({ runId, owner, cleanupId, afterSeq }) {
+      return fenced(runId, owner, (run) => {
+        run.cleanups.delete(cleanupId);
+        for (const [key, step] of run.steps) if (step.seq > afterSeq) run.steps.delete(key);
+      });
+    },
+
+    async setLease({ runId, owner, leaseExpiresAt, now }) {
+      return fenced(runId, owner, (run) => {
+        run.head = { ...run.head, leaseExpiresAt, updatedAt: now };
+      });
+    },
+
+    async finish({ runId, owner, status, at, error, dropCleanups }) {
+      return fenced(runId, owner, (run) => {
+        run.head = { ...run.head, status, owner: null, leaseExpiresAt: 0, updatedAt: at, error };
+        if (dropCleanups) run.cleanups.clear();
+      });
+    },
+
+    async read(runId) {
+      const run = runs.get(runId);
+      return run ? snapshot(run) : undefined;
+    },
+
+    async list(query) {
+      return [...runs.values()]
+        .map((r) => r.head)
+        .filter((head) => matches(head, query))
+        .sort(byAge)
+        .slice(0, query.limit)
+        .map((head) => ({ ...head }));
+    },
+
+    async purge({ statuses, updatedBefore, limit }) {
+      const doomed = [...runs.values()]
+        .map((r) => r.head)
+        .filter((h) => statuses.includes(h.status) && h.updatedAt < updatedBefore)
+        .sort(byAge)
+        .slice(0, limit);
+      for (const head of doomed) runs.delete(head.runId);
+      return doomed.length;
+    },
+  };
+};
+
+const byAge = (a: RunHead, b: RunHead): number =>
+  a.updatedAt - b.updatedAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+
+const matches = (head: RunHead, query: ListQuery): boolean =>
+  (query.statuses === undefined || query.statuses.includes(head.status)) &&
+  (query.updatedBefore === undefined || head.updatedAt < query.updatedBefore) &&
+  (query.leaseExpiredAt === undefined || head.leaseExpiresAt <= query.leaseExpiredAt) &&
+  (query.after === undefined || byAge(head, { ...head, ...query.after }) > 0);
