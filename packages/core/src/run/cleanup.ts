@@ -1,0 +1,85 @@
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import type {
+  InvalidName,
+  LeaseLost,
+  NotEncodable,
+  PayloadTooLarge,
+  StorageUnavailable,
+  UnknownCleanup,
+} from '../errors.ts';
+import { callStorage } from '../storage/call.ts';
+import type { CleanupRecord, Storage } from '../storage/contract.ts';
+import { lostError, markLost } from './lease.ts';
+import { checkName } from './names.ts';
+import type { CleanupParams } from './registry.ts';
+import { type Checkpoint, type Session, sessionOf } from './session.ts';
+import { encodeValue } from './values.ts';
+
+export type CleanupError =
+  | InvalidName
+  | UnknownCleanup
+  | NotEncodable
+  | PayloadTooLarge
+  | StorageUnavailable
+  | LeaseLost;
+
+/**
+ * Persists `{ name, params }` BEFORE a risky operation, so that a crash at any instant after it
+ * leaves a cleanup that the next load runs. The name must have a runner in the registry given
+ * to `load`: an unknown name is refused now rather than discovered after a crash.
+ * On a completed run (a replay) it does nothing.
+ */
+export const beforeRisky =
+  (_storage: Storage) =>
+  (cp: Checkpoint) =>
+  (name: string) =>
+  (params: CleanupParams = {}): ResultAsync<void, CleanupError> => {
+    const session = sessionOf(cp);
+    if (session.completed) return okAsync(undefined);
+    const checked = checkName('cleanup', name);
+    if (checked.isErr()) return errAsync(checked.error);
+    if (!Object.hasOwn(session.registry, name)) {
+      return errAsync({ type: 'UnknownCleanup', runId: session.runId, names: [name] });
+    }
+    if (session.lost) return lostError(session, 'beforeRisky');
+    const encoded = encodeValue(session.codec, session.storage.maxValueBytes, 'params', params);
+    if (encoded.isErr()) return errAsync(encoded.error);
+    const seq = ++session.seq;
+    const record: CleanupRecord = { id: seq, name, seq, params: encoded.value, at: session.clock.now() };
+    return write(session, 'putCleanup', () =>
+      callStorage(session.storage, 'putCleanup', { runId: session.runId, owner: session.owner, record }),
+    ).map(() => {
+      session.pending.push(record);
+    });
+  };
+
+/**
+ * Removes the newest pending cleanup of that name once the risky operation is safe.
+ * Nothing pending under that name (or a completed run) is not an error.
+ */
+export const afterSafe =
+  (_storage: Storage) =>
+  (cp: Checkpoint) =>
+  (name: string): ResultAsync<void, StorageUnavailable | LeaseLost> => {
+    const session = sessionOf(cp);
+    const target = session.pending.findLast((c) => c.name === name);
+    if (session.completed || !target) return okAsync(undefined);
+    if (session.lost) return lostError(session, 'afterSafe');
+    return write(session, 'removeCleanup', () =>
+      callStorage(session.storage, 'removeCleanup', { runId: session.runId, owner: session.owner, id: target.id }),
+    ).map(() => {
+      session.pending = session.pending.filter((c) => c.id !== target.id);
+    });
+  };
+
+const write = (
+  session: Session,
+  op: string,
+  call: () => ResultAsync<'ok' | 'lease-lost', StorageUnavailable>,
+): ResultAsync<void, StorageUnavailable | LeaseLost> => {
+  const end = session.keeper.begin();
+  return call()
+    .andThen((outcome) => (outcome === 'lease-lost' ? markLost(session, op) : okAsync(undefined)))
+    .andTee(end)
+    .orTee(end);
+};

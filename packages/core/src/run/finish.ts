@@ -1,0 +1,89 @@
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import type { LeaseLost, NotEncodable, PayloadTooLarge, StorageUnavailable } from '../errors.ts';
+import { callStorage } from '../storage/call.ts';
+import type { Storage } from '../storage/contract.ts';
+import { type CompensateError, compensate } from './compensate.ts';
+import { lostError, markLost } from './lease.ts';
+import { type Checkpoint, type Session, sessionOf } from './session.ts';
+import { encodeValue, errorAsValue } from './values.ts';
+
+export interface CompleteReport {
+  readonly runId: string;
+  /** Cleanups still pending at completion: dropped, because success made them safe. */
+  readonly droppedCleanups: readonly string[];
+}
+
+/**
+ * Marks the run completed and releases the lease (SPEC 5). Pending cleanups are dropped and
+ * reported. Completing a completed run (a replay) is a no-op.
+ */
+export const complete =
+  (_storage: Storage) =>
+  (cp: Checkpoint): ResultAsync<CompleteReport, StorageUnavailable | LeaseLost> => {
+    const session = sessionOf(cp);
+    if (session.completed) return okAsync({ runId: session.runId, droppedCleanups: [] });
+    const droppedCleanups = session.pending.map((c) => c.name);
+    return finish(session, 'completed', null, true).map(() => {
+      session.completed = true;
+      session.pending = [];
+      session.emit({ type: 'run.completed', runId: session.runId, droppedCleanups });
+      return { runId: session.runId, droppedCleanups };
+    });
+  };
+
+export interface FailReport {
+  readonly runId: string;
+  /** Cleanups that ran, newest first. */
+  readonly cleanupsRun: readonly string[];
+}
+
+export type FailError = CompensateError | NotEncodable | PayloadTooLarge;
+
+/**
+ * Fails the run now (SPEC 6): runs its pending cleanups (newest first, rolling back the steps
+ * after each), records `error` and releases the lease. The run is not completed, so a later load
+ * may retry it. If a cleanup fails, the run is still marked failed and that cleanup stays pending.
+ */
+export const fail =
+  (_storage: Storage) =>
+  (cp: Checkpoint) =>
+  (error: unknown): ResultAsync<FailReport, FailError> => {
+    const session = sessionOf(cp);
+    if (session.completed) return okAsync({ runId: session.runId, cleanupsRun: [] });
+    if (session.lost) return lostError(session, 'fail');
+    const encoded = encodeValue(session.codec, session.storage.maxValueBytes, 'error', errorAsValue(error));
+    if (encoded.isErr()) return errAsync(encoded.error);
+    const before = session.cleanupsRun.length;
+    const record = () => finish(session, 'failed', encoded.value, false);
+    return compensate(session)
+      .orElse((cleanupError) => record().andThen(() => errAsync(cleanupError)))
+      .andThen(record)
+      .map(() => {
+        session.emit({ type: 'run.failed', runId: session.runId, error });
+        return { runId: session.runId, cleanupsRun: session.cleanupsRun.slice(before) };
+      });
+  };
+
+/** Sets a final status; the storage clears owner and lease. Stops lease renewal either way. */
+export const finish = (
+  session: Session,
+  status: 'completed' | 'failed' | 'compensated',
+  error: string | null,
+  dropCleanups: boolean,
+): ResultAsync<void, StorageUnavailable | LeaseLost> => {
+  session.keeper.stop();
+  return callStorage(session.storage, 'finish', {
+    runId: session.runId,
+    owner: session.owner,
+    status,
+    at: session.clock.now(),
+    error,
+    dropCleanups,
+  }).andThen((outcome) => {
+    if (outcome === 'lease-lost') return markLost(session, 'finish');
+    session.leaseExpiresAt = 0;
+    // The owner is cleared in storage: any further write of this process is fenced off.
+    session.lost = status !== 'completed';
+    return okAsync(undefined);
+  });
+};

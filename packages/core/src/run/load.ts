@@ -1,0 +1,91 @@
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { type Clock, systemClock } from '../clock.ts';
+import { type Codec, defaultCodec } from '../codec/codec.ts';
+import type { InvalidRunId, RunBusy, StorageUnavailable } from '../errors.ts';
+import { callStorage } from '../storage/call.ts';
+import type { ClaimOutcome, Storage } from '../storage/contract.ts';
+import { type CompensateError, compensate } from './compensate.ts';
+import { type EventListener, safeEmit } from './events.ts';
+import { leaseKeeper, release } from './lease.ts';
+import { checkRunId } from './names.ts';
+import type { CleanupRegistry } from './registry.ts';
+import { type Checkpoint, checkpointOf, type Session, sessionFromSnapshot } from './session.ts';
+
+export interface LoadOptions {
+  /** Lease length in ms; renewed every third of it while the run is active. Default 30 000. */
+  readonly leaseMs?: number;
+  /** Time and timers; inject `manualClock()` in tests. */
+  readonly clock?: Clock;
+  /** Encoding of outputs, params and errors. Every process of a run must use the same one. */
+  readonly codec?: Codec;
+  /** A readable prefix for the owner token (a job id, a host name); a random part is always added. */
+  readonly ownerPrefix?: string;
+  readonly onEvent?: EventListener;
+}
+
+export const DEFAULT_LEASE_MS = 30_000;
+
+export type LoadError = InvalidRunId | RunBusy | StorageUnavailable | CompensateError;
+
+/**
+ * Claims a run and hands back its checkpoint (SPEC 1 and 2): creates the run if absent, takes it
+ * over if its lease expired or was released, replays it read-only if it completed, and answers
+ * `RunBusy` while another owner's lease is live. A run taken over first runs its pending cleanups.
+ * One storage round trip when no cleanup is pending, whatever the number of steps.
+ */
+export const load =
+  (storage: Storage, options: LoadOptions = {}) =>
+  (registry: CleanupRegistry) =>
+  (runId: string): ResultAsync<Checkpoint, LoadError> => {
+    const clock = options.clock ?? systemClock;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const owner = `${options.ownerPrefix ?? 'dx'}:${crypto.randomUUID()}`;
+    return checkRunId(runId)
+      .asyncAndThen((id) => callStorage(storage, 'claim', { runId: id, owner, now: clock.now(), leaseMs }))
+      .andThen((outcome) =>
+        startSession(outcome, {
+          runId,
+          owner,
+          storage,
+          registry,
+          clock,
+          leaseMs,
+          codec: options.codec ?? defaultCodec,
+          emit: safeEmit(options.onEvent),
+          completed: outcome.kind === 'completed',
+        }),
+      )
+      .andThen(resumeRun)
+      .map(checkpointOf);
+  };
+
+type Seed = Parameters<typeof sessionFromSnapshot>[0];
+
+const startSession = (outcome: ClaimOutcome, seed: Seed): ResultAsync<Session, RunBusy> => {
+  if (outcome.kind === 'busy') {
+    return errAsync({ type: 'RunBusy', runId: seed.runId, leaseExpiresAt: outcome.run.leaseExpiresAt });
+  }
+  const session = sessionFromSnapshot(seed, outcome.snapshot, leaseKeeper);
+  if (session.completed) session.leaseExpiresAt = 0;
+  session.emit({
+    type: 'run.loaded',
+    runId: session.runId,
+    attempt: session.attempt,
+    status: session.completed ? 'completed' : 'running',
+    memoizedSteps: session.memo.size,
+    pendingCleanups: session.pending.length,
+  });
+  return okAsync(session);
+};
+
+/** A run that is not completed first compensates what a crashed attempt left pending. */
+const resumeRun = (session: Session): ResultAsync<Session, CompensateError> => {
+  if (session.completed || session.pending.length === 0) return okAsync(session);
+  return compensate(session)
+    .map(() => session)
+    .orElse((error) => {
+      // Let the next attempt (any process) claim the run at once to retry the cleanups.
+      session.keeper.stop();
+      return release(session).andThen(() => errAsync(error));
+    });
+};

@@ -1,0 +1,26 @@
+import { err, ok, type Result } from 'neverthrow';
+import type { InvalidName, InvalidRunId } from '../errors.ts';
+
+/** Longest run id, step name or cleanup name, in Unicode characters (code points). */
+export const MAX_NAME_CHARS = 256;
+
+const problemWith = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return `expected a string, got ${value === null ? 'null' : typeof value}`;
+  if (value.length === 0) return 'it is empty';
+  if (value.includes('\u0000')) return 'it contains a NUL character';
+  // Count code points, not UTF-16 units: an emoji is one character to a user.
+  let chars = 0;
+  for (const _ of value) if (++chars > MAX_NAME_CHARS) return `it is longer than ${MAX_NAME_CHARS} characters`;
+  return undefined;
+};
+
+/** A run id is an opaque string of 1–256 Unicode characters without NUL. */
+export const checkRunId = (runId: unknown): Result<string, InvalidRunId> => {
+  const reason = problemWith(runId);
+  return reason === undefined ? ok(runId as string) : err({ type: 'InvalidRunId', runId, reason });
+};
+
+export const checkName = (kind: 'step' | 'cleanup', name: unknown): Result<string, InvalidName> => {
+  const reason = problemWith(name);
+  return reason === undefined ? ok(name as string) : err({ type: 'InvalidName', kind, name, reason });
+};

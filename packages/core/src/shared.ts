@@ -1,0 +1,13 @@
+// What both entry points export unchanged: types, errors, codecs, clocks, the storage contract.
+export { type Clock, type ManualClock, manualClock, systemClock } from './clock.ts';
+export { canonicalText } from './codec/canonical.ts';
+export { type Codec, defaultCodec } from './codec/codec.ts';
+export { sha256Hex } from './codec/hash.ts';
+export { EncodeError } from './codec/tagged.ts';
+export * from './errors.ts';
+export type { DurableEvent, EventListener } from './run/events.ts';
+export { MAX_NAME_CHARS } from './run/names.ts';
+export type { CleanupParams, CleanupRegistry, CleanupRunner } from './run/registry.ts';
+export type { Checkpoint } from './run/session.ts';
+export type * from './storage/contract.ts';
+export { createMemoryData, type MemoryData, memoryStorage } from './storage/memory.ts';

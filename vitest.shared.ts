@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Tests run the workspace packages from source through the `@td7x/source` export condition, so
+ * no build is needed first; child processes get the same with `node --conditions=@td7x/source
+ * --import tsx`.
+ */
+export const sourceConditions = ['@td7x/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
