@@ -1,0 +1,2 @@
+/** Test-only helpers of this repository (private package, never published). */
+export * from './services.ts';
