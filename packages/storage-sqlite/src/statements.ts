@@ -1,0 +1,115 @@
+import type { CleanupRecord, RunHead, RunStatus, StepRecord } from '@td7x/durable-x';
+import type { Database } from 'better-sqlite3';
+import type { TableNames } from './schema.ts';
+
+/** The part of a better-sqlite3 statement the adapter uses. */
+export interface Prepared<P extends unknown[], R> {
+  run(...params: P): { readonly changes: number };
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+}
+
+// Columns are aliased to the contract's field names, so a row IS a RunHead / StepRecord / CleanupRecord.
+const HEAD = `run_id AS runId, status, owner, lease_expires_at AS leaseExpiresAt, attempt,
+  created_at AS createdAt, updated_at AS updatedAt, error`;
+const STEP = 'step_key AS key, name, seq, output, recorded_at AS at';
+const CLEANUP = 'cleanup_id AS id, name, seq, params, registered_at AS at';
+
+interface Claim {
+  readonly runId: string;
+  readonly owner: string;
+  readonly leaseExpiresAt: number;
+  readonly now: number;
+}
+
+/** Every fixed statement of the adapter, prepared once per storage instance. */
+export const prepareStatements = (db: Database, t: TableNames) => {
+  // safeIntegers(false): numbers come back as numbers even if the user's connection defaults to BigInt.
+  const prepare = <P extends unknown[], R = unknown>(sql: string): Prepared<P, R> =>
+    db.prepare<P, R>(sql).safeIntegers(false);
+  return {
+    head: prepare<[string], RunHead>(`SELECT ${HEAD} FROM "${t.runs}" WHERE run_id = ?`),
+    owner: prepare<[string], { owner: string | null }>(`SELECT owner FROM "${t.runs}" WHERE run_id = ?`),
+    steps: prepare<[string], StepRecord>(`SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ?`),
+    step: prepare<[string, string], StepRecord>(
+      `SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ? AND step_key = ?`,
+    ),
+    cleanups: prepare<[string], CleanupRecord>(`SELECT ${CLEANUP} FROM "${t.cleanups}" WHERE run_id = ?`),
+    createRun: prepare<[Claim]>(
+      `INSERT INTO "${t.runs}" (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error)
+       VALUES (@runId, 'running', @owner, @leaseExpiresAt, 1, @now, @now, NULL)`,
+    ),
+    takeOver: prepare<[Claim]>(
+      `UPDATE "${t.runs}" SET status = 'running', owner = @owner, lease_expires_at = @leaseExpiresAt,
+       attempt = attempt + 1, updated_at = @now WHERE run_id = @runId`,
+    ),
+    insertStep: prepare<[runId: string, key: string, name: string, seq: number, output: string, at: number]>(
+      `INSERT INTO "${t.steps}" (run_id, step_key, name, seq, output, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, step_key) DO NOTHING`,
+    ),
+    // Ids are unique in a run; a rewrite of the same id replaces it, like the reference storage.
+    putCleanup: prepare<[runId: string, id: number, name: string, seq: number, params: string, at: number]>(
+      `INSERT OR REPLACE INTO "${t.cleanups}" (run_id, cleanup_id, name, seq, params, registered_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    removeCleanup: prepare<[runId: string, id: number]>(
+      `DELETE FROM "${t.cleanups}" WHERE run_id = ? AND cleanup_id = ?`,
+    ),
+    forgetStepsAfter: prepare<[runId: string, seq: number]>(
+      `DELETE FROM "${t.steps}" WHERE run_id = ? AND seq > ?`,
+    ),
+    // setLease and finish are fenced by their WHERE clause: 0 rows changed means the lease is lost.
+    setLease: prepare<[{ runId: string; owner: string; leaseExpiresAt: number; now: number }]>(
+      `UPDATE "${t.runs}" SET lease_expires_at = @leaseExpiresAt, updated_at = @now
+       WHERE run_id = @runId AND owner = @owner`,
+    ),
+    finish: prepare<[{ runId: string; owner: string; status: RunStatus; at: number; error: string | null }]>(
+      `UPDATE "${t.runs}" SET status = @status, owner = NULL, lease_expires_at = 0, updated_at = @at, error = @error
+       WHERE run_id = @runId AND owner = @owner`,
+    ),
+    deleteRun: prepare<[string]>(`DELETE FROM "${t.runs}" WHERE run_id = ?`),
+    deleteSteps: prepare<[string]>(`DELETE FROM "${t.steps}" WHERE run_id = ?`),
+    deleteCleanups: prepare<[string]>(`DELETE FROM "${t.cleanups}" WHERE run_id = ?`),
+  };
+};
+
+export type Statements = ReturnType<typeof prepareStatements>;
+
+/** Which optional filters a list/purge query uses; each shape is one cached statement. */
+export interface QueryShape {
+  readonly statuses: number;
+  readonly updatedBefore: boolean;
+  readonly leaseExpiredAt: boolean;
+  readonly after: boolean;
+}
+
+/**
+ * `list` and `purge` have optional filters. Rather than one statement full of `? IS NULL OR …`
+ * (which keeps SQLite from using the indexes), each combination gets its own SQL, built only
+ * from fixed fragments and `?` placeholders, and is prepared once. There are at most 40 shapes.
+ */
+export const shapedQuery = (db: Database, t: TableNames) => {
+  const cache = new Map<string, Prepared<unknown[], unknown>>();
+  const statementFor = (shape: QueryShape, columns: string): Prepared<unknown[], unknown> => {
+    const id = `${columns}:${shape.statuses}:${shape.updatedBefore}:${shape.leaseExpiredAt}:${shape.after}`;
+    let statement = cache.get(id);
+    if (!statement) {
+      const where = [
+        shape.statuses > 0 ? `status IN (${Array(shape.statuses).fill('?').join(', ')})` : undefined,
+        shape.updatedBefore ? 'updated_at < ?' : undefined,
+        shape.leaseExpiredAt ? 'lease_expires_at <= ?' : undefined,
+        shape.after ? '(updated_at, run_id) > (?, ?)' : undefined,
+      ].filter((clause) => clause !== undefined);
+      const sql = `SELECT ${columns} FROM "${t.runs}" ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY updated_at, run_id LIMIT ?`;
+      statement = db.prepare<unknown[], unknown>(sql).safeIntegers(false);
+      cache.set(id, statement);
+    }
+    return statement;
+  };
+  return {
+    heads: (shape: QueryShape) => statementFor(shape, HEAD) as Prepared<unknown[], RunHead>,
+    runIds: (shape: QueryShape) =>
+      statementFor(shape, 'run_id AS runId') as Prepared<unknown[], { runId: string }>,
+  };
+};

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { complete, durable, load, manualClock } from '@td7x/durable-x';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate, schemaSql, sqliteStorage } from '../src/index.ts';
+import { countingDatabase } from './counting.ts';
+import { tempDatabaseFile } from './harness.ts';
+
+const opened: Array<{ db: Database.Database; remove: () => void }> = [];
+const fileDb = () => {
+  const { file, remove } = tempDatabaseFile();
+  const db = new Database(file);
+  opened.push({ db, remove });
+  return { db, file };
+};
+afterEach(() => {
+  for (const { db, remove } of opened.splice(0)) {
+    db.close();
+    remove();
+  }
+});
+
+const tables = (db: Database.Database) =>
+  db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+
+describe('sqliteStorage specifics', () => {
+  it('src/schema.sql is the generated schema (run `pnpm run schema` after changing src/schema.ts)', () => {
+    expect(readFileSync(new URL('../src/schema.sql', import.meta.url), 'utf8')).toBe(schemaSql());
+  });
+
+  it('refuses a table prefix that is not a plain identifier, before any SQL', () => {
+    const { db } = fileDb();
+    for (const tablePrefix of ['', '1x', 'a-b', 'x"; DROP TABLE t; --', 'a'.repeat(42), 'é']) {
+      expect(() => sqliteStorage(db, { tablePrefix })).toThrow(TypeError);
+    }
+    expect(() => sqliteStorage(db, { tablePrefix: `_A${'b'.repeat(39)}` })).not.toThrow();
+  });
+
+  it('does no I/O until called, then sets WAL, busy_timeout and synchronous and creates its tables once', async () => {
+    const { db } = fileDb();
+    const counted = countingDatabase(db);
+    const storage = sqliteStorage(counted.db, { tablePrefix: 'app_', busyTimeoutMs: 1234 });
+    expect(counted.counts).toEqual({ transactions: 0, statements: 0 });
+    expect(tables(db)).toEqual([]);
+    await storage.read('nothing');
+    expect(tables(db)).toEqual(['app_cleanups', 'app_runs', 'app_steps']);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const afterSetup = counted.counts.statements;
+    await storage.read('nothing');
+    expect(counted.counts.statements).toBe(afterSetup + 1); // one SELECT, no DDL again
+  });
+
+  it('keeps two prefixes in one file apart; migrate is idempotent', async () => {
+    const { db } = fileDb();
+    migrate(db, { tablePrefix: 'a_' });
+    migrate(db, { tablePrefix: 'a_' });
+    const a = sqliteStorage(db, { tablePrefix: 'a_' });
+    const b = sqliteStorage(db, { tablePrefix: 'b_' });
+    await a.claim({ runId: 'r', owner: 'o', now: 1, leaseMs: 10 });
+    expect(await b.read('r')).toBeUndefined();
+    expect((await a.read('r'))?.run.owner).toBe('o');
+  });
+
+  it('returns numbers even when the connection defaults to BigInt', async () => {
+    const { db } = fileDb();
+    db.defaultSafeIntegers(true);
+    const storage = sqliteStorage(db);
+    await storage.claim({ runId: 'r', owner: 'o', now: 5, leaseMs: 10 });
+    expect((await storage.read('r'))?.run).toMatchObject({ leaseExpiresAt: 15, attempt: 1, createdAt: 5 });
+  });
+
+  it('costs one transaction per step and one per load, whatever the number of steps', async () => {
+    const { db } = fileDb();
+    const counted = countingDatabase(db);
+    const storage = sqliteStorage(counted.db);
+    const clock = manualClock();
+    const run = async (steps: number) => {
+      const cp = await load(storage, { clock })({})(`run-${steps}`);
+      const step = durable(storage)(cp);
+      for (let i = 0; i < steps; i++) await step(`s${i}`)({ i })(() => i);
+      await complete(storage)(cp);
+    };
+    await run(3);
+    await run(40);
+    const before = counted.counts.transactions;
+    await load(storage, { clock })({})('run-3');
+    const loadSmall = counted.counts.transactions - before;
+    const cp = await load(storage, { clock })({})('run-40');
+    expect(counted.counts.transactions - before - loadSmall).toBe(loadSmall);
+    expect(loadSmall).toBe(1);
+    expect(cp.status).toBe('completed');
+    // a fresh run: 1 claim + 1 putStep + 1 finish
+    const start = counted.counts.transactions;
+    await run(1);
+    expect(counted.counts.transactions - start).toBe(3);
+  });
+});
