@@ -7,10 +7,15 @@ import type { Database } from 'better-sqlite3';
  * method, i.e. one BEGIN…COMMIT and at most one WAL fsync) and, separately, each statement executed
  * (`run`/`get`/`all`/`iterate`/`exec`/`pragma`), which includes the one-time pragmas and DDL.
  */
-export const countingDatabase = (db: Database) => {
-  const counts = { transactions: 0, statements: 0 };
+export interface Counts {
+  transactions: number;
+  statements: number;
+}
+
+export const countingDatabase = (db: Database): { db: Database; counts: Counts } => {
+  const counts: Counts = { transactions: 0, statements: 0 };
   const countCall =
-    <A extends unknown[], R>(fn: (...args: A) => R, field: keyof typeof counts) =>
+    <A extends unknown[], R>(fn: (...args: A) => R, field: keyof Counts) =>
     (...args: A): R => {
       counts[field]++;
       return fn(...args);
