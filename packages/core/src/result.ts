@@ -2,10 +2,11 @@
  * `@td7x/durable-x/result`: every operation returning a neverthrow `ResultAsync` whose error is
  * a member of the closed `DurableError` union. Nothing here throws.
  */
-export { findAbandoned, type RecoverReport, recoverAbandoned } from './housekeeping/recover.ts';
+
 export { inspectRun } from './housekeeping/inspect.ts';
 export { type ListRunsQuery, listRuns, type RunPage } from './housekeeping/list.ts';
 export { type PurgeRunsQuery, purgeRuns } from './housekeeping/purge.ts';
+export { findAbandoned, type RecoverReport, recoverAbandoned } from './housekeeping/recover.ts';
 export { afterSafe, beforeRisky, type CleanupError } from './run/cleanup.ts';
 export type { CompensateError } from './run/compensate.ts';
 export { type CompleteReport, complete, type FailError, type FailReport, fail } from './run/finish.ts';

@@ -36,7 +36,8 @@ const walk = (value: unknown, path: string, ctx: Walk): Tagged => {
     case 'boolean':
       return value;
     case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0) ? value : tag('num', String(value));
+      if (Object.is(value, -0)) return tag('num', '-0'); // String(-0) is "0"
+      return Number.isFinite(value) ? value : tag('num', String(value));
     case 'bigint':
       return tag('bigint', value.toString());
     case 'undefined':
@@ -63,10 +64,9 @@ const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
   if (value instanceof Date) return tag('date', Number.isNaN(value.getTime()) ? null : value.getTime());
   if (value instanceof Uint8Array) return tag('bytes', bytesToBase64(value));
   if (value instanceof Map) {
-    const entries = [...value].map(([k, v], i): Tagged => [
-      walk(k, `${path}<key ${i}>`, ctx),
-      walk(v, `${path}<value ${i}>`, ctx),
-    ]);
+    const entries = [...value].map(
+      ([k, v], i): Tagged => [walk(k, `${path}<key ${i}>`, ctx), walk(v, `${path}<value ${i}>`, ctx)],
+    );
     return tag('map', ctx.canonical ? sortByJson(entries) : entries);
   }
   if (value instanceof Set) {
@@ -76,7 +76,10 @@ const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     const kind = (proto?.constructor?.name as string | undefined) ?? 'unknown';
-    throw new EncodeError(path, `an instance of ${kind} is not encodable (use a plain object or a custom codec)`);
+    throw new EncodeError(
+      path,
+      `an instance of ${kind} is not encodable (use a plain object or a custom codec)`,
+    );
   }
   const keys = Object.keys(value);
   if (ctx.canonical) keys.sort();
@@ -110,7 +113,9 @@ export const fromTagged = (tree: Tagged): unknown => {
     case 'bytes':
       return base64ToBytes(v as string);
     case 'map':
-      return new Map((v as Tagged[][]).map(([k, val]) => [fromTagged(k as Tagged), fromTagged(val as Tagged)]));
+      return new Map(
+        (v as Tagged[][]).map(([k, val]) => [fromTagged(k as Tagged), fromTagged(val as Tagged)]),
+      );
     case 'set':
       return new Set((v as Tagged[]).map(fromTagged));
     case 'obj':

@@ -34,9 +34,13 @@ export const recoverAbandoned =
   (storage: Storage, options: LoadOptions = {}) =>
   (registry: CleanupRegistry) =>
   (query: { limit?: number } = {}): ResultAsync<RecoverReport, StorageUnavailable> =>
-    findAbandoned(storage, options)({ limit: query.limit ?? DEFAULT_PAGE }).andThen(({ runs }) =>
+    findAbandoned(
+      storage,
+      options,
+    )({ limit: query.limit ?? DEFAULT_PAGE }).andThen(({ runs }) =>
       runs.reduce<ResultAsync<RecoverReport, never>>(
-        (report, head) => report.andThen((done) => recoverOne(storage, options, registry, head).map(merge(done))),
+        (report, head) =>
+          report.andThen((done) => recoverOne(storage, options, registry, head).map(merge(done))),
         okAsync({ recovered: [], failed: [] }),
       ),
     );
@@ -51,7 +55,10 @@ const recoverOne = (
   registry: CleanupRegistry,
   head: RunHead,
 ): ResultAsync<Outcome, never> =>
-  load(storage, options)(registry)(head.runId)
+  load(
+    storage,
+    options,
+  )(registry)(head.runId)
     .andThen((cp) =>
       finish(sessionOf(cp), 'compensated', null, false).map(
         (): Outcome => ({ ok: true, runId: head.runId, cleanupsRun: cp.cleanupsRun }),
@@ -63,5 +70,8 @@ const merge =
   (report: RecoverReport) =>
   (outcome: Outcome): RecoverReport =>
     outcome.ok
-      ? { ...report, recovered: [...report.recovered, { runId: outcome.runId, cleanupsRun: outcome.cleanupsRun }] }
+      ? {
+          ...report,
+          recovered: [...report.recovered, { runId: outcome.runId, cleanupsRun: outcome.cleanupsRun }],
+        }
       : { ...report, failed: [...report.failed, { runId: outcome.runId, error: outcome.error }] };

@@ -66,7 +66,11 @@ export const afterSafe =
     if (session.completed || !target) return okAsync(undefined);
     if (session.lost) return lostError(session, 'afterSafe');
     return write(session, 'removeCleanup', () =>
-      callStorage(session.storage, 'removeCleanup', { runId: session.runId, owner: session.owner, id: target.id }),
+      callStorage(session.storage, 'removeCleanup', {
+        runId: session.runId,
+        owner: session.owner,
+        id: target.id,
+      }),
     ).map(() => {
       session.pending = session.pending.filter((c) => c.id !== target.id);
     });

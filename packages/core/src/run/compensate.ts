@@ -36,14 +36,24 @@ export const compensate = (session: Session): ResultAsync<readonly string[], Com
 };
 
 const runOne = (session: Session, cleanup: CleanupRecord): ResultAsync<void, CompensateError> => {
-  const params = decodeValue(session.codec, session.runId, `params of cleanup ${cleanup.name}`, cleanup.params);
+  const params = decodeValue(
+    session.codec,
+    session.runId,
+    `params of cleanup ${cleanup.name}`,
+    cleanup.params,
+  );
   if (params.isErr()) return errAsync(params.error);
   const runner = session.registry[cleanup.name]!;
   const end = session.keeper.begin();
   return ResultAsync.fromSafePromise(runUserCode(() => runner(params.value as CleanupParams)))
     .andThen((outcome) => {
       if (outcome.isOk()) return ok(undefined);
-      session.emit({ type: 'cleanup.failed', runId: session.runId, name: cleanup.name, cause: outcome.error });
+      session.emit({
+        type: 'cleanup.failed',
+        runId: session.runId,
+        name: cleanup.name,
+        cause: outcome.error,
+      });
       return err<never, CleanupFailed>({
         type: 'CleanupFailed',
         runId: session.runId,

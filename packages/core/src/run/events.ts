@@ -11,8 +11,18 @@ export type DurableEvent =
       readonly memoizedSteps: number;
       readonly pendingCleanups: number;
     }
-  | { readonly type: 'cleanup.ran'; readonly runId: string; readonly name: string; readonly forgotSteps: number }
-  | { readonly type: 'cleanup.failed'; readonly runId: string; readonly name: string; readonly cause: unknown }
+  | {
+      readonly type: 'cleanup.ran';
+      readonly runId: string;
+      readonly name: string;
+      readonly forgotSteps: number;
+    }
+  | {
+      readonly type: 'cleanup.failed';
+      readonly runId: string;
+      readonly name: string;
+      readonly cause: unknown;
+    }
   | { readonly type: 'step.ran'; readonly runId: string; readonly name: string; readonly ms: number }
   | { readonly type: 'step.skipped'; readonly runId: string; readonly name: string }
   | { readonly type: 'step.failed'; readonly runId: string; readonly name: string; readonly cause: unknown }

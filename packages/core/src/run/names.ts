@@ -8,13 +8,17 @@ const problemWith = (value: unknown): string | undefined => {
   if (typeof value !== 'string') return `expected a string, got ${value === null ? 'null' : typeof value}`;
   if (value.length === 0) return 'it is empty';
   if (value.includes('\u0000')) return 'it contains a NUL character';
+  // A lone surrogate is not a Unicode character: UTF-8 backends would store it as U+FFFD and
+  // two distinct ids would collide.
+  if (!value.isWellFormed()) return 'it is not well-formed Unicode (lone surrogate)';
   // Count code points, not UTF-16 units: an emoji is one character to a user.
   let chars = 0;
-  for (const _ of value) if (++chars > MAX_NAME_CHARS) return `it is longer than ${MAX_NAME_CHARS} characters`;
+  for (const _ of value)
+    if (++chars > MAX_NAME_CHARS) return `it is longer than ${MAX_NAME_CHARS} characters`;
   return undefined;
 };
 
-/** A run id is an opaque string of 1–256 Unicode characters without NUL. */
+/** A run id is an opaque string of 1–256 Unicode characters (well-formed, no NUL). */
 export const checkRunId = (runId: unknown): Result<string, InvalidRunId> => {
   const reason = problemWith(runId);
   return reason === undefined ? ok(runId as string) : err({ type: 'InvalidRunId', runId, reason });

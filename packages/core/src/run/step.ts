@@ -74,7 +74,12 @@ const memoizedOr = (
   return new ResultAsync(settled);
 };
 
-const execute = (session: Session, name: string, key: string, fn: () => unknown): ResultAsync<unknown, StepError> => {
+const execute = (
+  session: Session,
+  name: string,
+  key: string,
+  fn: () => unknown,
+): ResultAsync<unknown, StepError> => {
   const end = session.keeper.begin();
   const started = session.clock.now();
   return ensureLease(session)
@@ -101,23 +106,24 @@ const runStepBody = (session: Session, name: string, fn: () => unknown): ResultA
 
 /** One fenced write; on a lost race the stored record (the first writer's) is what we return. */
 const record = (session: Session, step: StepRecord, value: unknown): ResultAsync<unknown, StepError> =>
-  callStorage(session.storage, 'putStep', { runId: session.runId, owner: session.owner, record: step }).andThen(
-    (outcome): ResultAsync<unknown, StepError> => {
-      switch (outcome.kind) {
-        case 'written':
-          session.memo.set(step.key, step);
-          return okAsync(value);
-        case 'exists':
-          session.memo.set(step.key, outcome.record);
-          return resultOf(decodeOutput(session, outcome.record));
-        case 'lease-lost':
-          return markLost(session, 'putStep');
-      }
-    },
-  );
+  callStorage(session.storage, 'putStep', {
+    runId: session.runId,
+    owner: session.owner,
+    record: step,
+  }).andThen((outcome): ResultAsync<unknown, StepError> => {
+    switch (outcome.kind) {
+      case 'written':
+        session.memo.set(step.key, step);
+        return okAsync(value);
+      case 'exists':
+        session.memo.set(step.key, outcome.record);
+        return resultOf(decodeOutput(session, outcome.record));
+      case 'lease-lost':
+        return markLost(session, 'putStep');
+    }
+  });
 
 const decodeOutput = (session: Session, step: StepRecord): Result<unknown, NotDecodable> =>
   decodeValue(session.codec, session.runId, `output of step ${step.name}`, step.output);
 
 const resultOf = <T, E>(result: Result<T, E>): ResultAsync<T, E> => new ResultAsync(Promise.resolve(result));
-

@@ -10,7 +10,12 @@ const utf8 = new TextEncoder();
 const notEncodable = (what: NotEncodable['what'], cause: unknown): NotEncodable =>
   cause instanceof EncodeError
     ? { type: 'NotEncodable', what, path: cause.path, reason: cause.reason }
-    : { type: 'NotEncodable', what, path: '$', reason: cause instanceof Error ? cause.message : String(cause) };
+    : {
+        type: 'NotEncodable',
+        what,
+        path: '$',
+        reason: cause instanceof Error ? cause.message : String(cause),
+      };
 
 /** Encodes with the run's codec and checks the storage's size limit, before anything is written. */
 export const encodeValue = (
@@ -34,7 +39,12 @@ export const encodeValue = (
   return ok(text);
 };
 
-export const decodeValue = (codec: Codec, runId: string, what: string, text: string): Result<unknown, NotDecodable> => {
+export const decodeValue = (
+  codec: Codec,
+  runId: string,
+  what: string,
+  text: string,
+): Result<unknown, NotDecodable> => {
   try {
     return ok(codec.decode(text));
   } catch (cause) {

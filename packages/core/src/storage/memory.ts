@@ -5,8 +5,8 @@ import type {
   ListQuery,
   RunHead,
   RunSnapshot,
-  Storage,
   StepRecord,
+  Storage,
 } from './contract.ts';
 
 interface MemoryRun {
