@@ -1,0 +1,77 @@
+import type { RunStatus } from '@td7x/durable-x';
+
+/**
+ * Where a run lives in Redis.
+ *
+ * Keys of a run and the index of its bucket share one hash tag, `{<bucket>}`, so every script
+ * touches a single slot and works on Redis Cluster, and the index can be updated in the same
+ * atomic script as the run. A run id is hashed to one of `buckets` buckets; the bucket count is
+ * part of the data layout and must never change for a prefix that holds runs.
+ *
+ *   <prefix>{<bucket>}:r:<base64url(utf8(runId))>:head      hash   status, owner, lease, …
+ *   <prefix>{<bucket>}:r:<…>:steps                           hash   step key → record
+ *   <prefix>{<bucket>}:r:<…>:seqs                            zset   step key scored by seq
+ *   <prefix>{<bucket>}:r:<…>:cleanups                        hash   cleanup id → record
+ *   <prefix>{<bucket>}:i:<status>                            zset   encoded id scored by updatedAt
+ *
+ * base64url has no `{`, `}` or `:`, and the prefix may not contain braces, so neither can move the
+ * hash tag nor make two runs share a key (`a/b` and `a%2Fb` encode differently).
+ */
+export const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'compensated'];
+
+export interface RunKeys {
+  /** The index member of the run: its encoded id. */
+  readonly member: string;
+  /** head, steps, seqs, cleanups. */
+  readonly run: readonly [string, string, string, string];
+  /** One index per status, in the order of {@link STATUSES}. */
+  readonly indexes: readonly string[];
+}
+
+export interface Layout {
+  readonly runKeys: (runId: string) => RunKeys;
+  /** `<prefix>{<bucket>}:r:`: scripts that walk an index build run keys from it. */
+  readonly runBase: (bucket: number) => string;
+  readonly indexKey: (bucket: number, status: RunStatus) => string;
+  readonly buckets: number;
+}
+
+export const layout = (prefix: string, buckets: number): Layout => {
+  const slot = (bucket: number) => `${prefix}{${bucket}}:`;
+  const runBase = (bucket: number) => `${slot(bucket)}r:`;
+  const indexKey = (bucket: number, status: RunStatus) => `${slot(bucket)}i:${status}`;
+  return {
+    buckets,
+    runBase,
+    indexKey,
+    runKeys(runId) {
+      const bucket = bucketOf(runId, buckets);
+      const member = encodeRunId(runId);
+      const base = `${runBase(bucket)}${member}`;
+      return {
+        member,
+        run: [`${base}:head`, `${base}:steps`, `${base}:seqs`, `${base}:cleanups`],
+        indexes: STATUSES.map((status) => indexKey(bucket, status)),
+      };
+    },
+  };
+};
+
+const utf8 = new TextEncoder();
+
+/** base64url of the UTF-8 bytes, unpadded: injective, and free of `{`, `}` and `:`. */
+export const encodeRunId = (runId: string): string => {
+  let binary = '';
+  for (const byte of utf8.encode(runId)) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+};
+
+/** FNV-1a over the UTF-8 bytes: the same bucket in every process and runtime. */
+export const bucketOf = (runId: string, buckets: number): number => {
+  let hash = 0x811c9dc5;
+  for (const byte of utf8.encode(runId)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % buckets;
+};

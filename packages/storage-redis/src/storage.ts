@@ -1,0 +1,178 @@
+import type { ClaimOutcome, Fenced, PutStepOutcome, RunSnapshot, Storage } from '@td7x/durable-x';
+import { type RedisCommands, runScript, type Script } from './commands.ts';
+import { layout, STATUSES } from './keys.ts';
+import {
+  CLAIM,
+  FINISH,
+  LIST,
+  PURGE,
+  PUT_CLEANUP,
+  PUT_STEP,
+  READ,
+  REMOVE_CLEANUP,
+  ROLLBACK,
+  SET_LEASE,
+} from './lua.ts';
+import {
+  byAge,
+  decodeAll,
+  decodeCleanup,
+  decodeHead,
+  decodeStep,
+  encodeCleanup,
+  encodeStep,
+} from './records.ts';
+
+export interface RedisStorageOptions {
+  /** Runs scripts: `ioredisClient(new Redis(url, …))`, or any {@link RedisCommands}. */
+  readonly client: RedisCommands;
+  /** Prepended to every key; may not contain `{` or `}`. Default `dx:`. */
+  readonly prefix?: string;
+  /** Expire a completed run (all its keys) this many seconds after it completed. Default: never. */
+  readonly completedTtlSeconds?: number;
+  /**
+   * How many hash slots the runs are spread over (each bucket is one slot holding its runs and
+   * their index). `list` and `purge` cost one script per bucket. Part of the data layout: never
+   * change it for a prefix that holds runs. Default 16.
+   */
+  readonly buckets?: number;
+  /** Largest encoded value accepted. Default: Redis's 512 MB string limit less room for metadata. */
+  readonly maxValueBytes?: number;
+}
+
+/** Redis's limit on one string (and one script argument), minus room for a record's metadata. */
+export const REDIS_MAX_VALUE_BYTES = 512 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * A durable-x storage on Redis: every operation is one Lua script (one round trip), atomic on
+ * the server, fenced by the owner token inside the script. No I/O happens until a method is
+ * called; the client is the caller's to connect and close.
+ */
+export const redisStorage = (options: RedisStorageOptions): Storage => {
+  const prefix = options.prefix ?? 'dx:';
+  const buckets = options.buckets ?? 16;
+  const ttl = options.completedTtlSeconds ?? 0;
+  if (/[{}]/.test(prefix))
+    throw new TypeError('redisStorage: the prefix may not contain "{" or "}" (hash tags)');
+  if (!Number.isInteger(buckets) || buckets < 1 || buckets > 16384) {
+    throw new TypeError('redisStorage: buckets must be an integer from 1 to 16384');
+  }
+  if (!Number.isInteger(ttl) || ttl < 0)
+    throw new TypeError('redisStorage: completedTtlSeconds must be an integer ≥ 0');
+  const keys = layout(prefix, buckets);
+  const run = (lua: Script, scriptKeys: readonly string[], args: readonly (string | number)[]) =>
+    runScript(options.client, lua, scriptKeys, args.map(String));
+  const allBuckets = Array.from({ length: buckets }, (_, bucket) => bucket);
+
+  return {
+    name: 'redis',
+    maxValueBytes: options.maxValueBytes ?? REDIS_MAX_VALUE_BYTES,
+
+    async claim({ runId, owner, now, leaseMs }): Promise<ClaimOutcome> {
+      const k = keys.runKeys(runId);
+      const reply = (await run(
+        CLAIM,
+        [...k.run, ...k.indexes],
+        [runId, k.member, owner, now, now + leaseMs],
+      )) as ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?];
+      const [kind, head, steps = [], cleanups = []] = reply;
+      if (kind === 'busy') return { kind, run: decodeHead(head) };
+      return { kind, snapshot: snapshotOf(head, steps, cleanups) };
+    },
+
+    async putStep({ runId, owner, record }): Promise<PutStepOutcome> {
+      const [head, steps, seqs] = keys.runKeys(runId).run;
+      const reply = (await run(
+        PUT_STEP,
+        [head, steps, seqs],
+        [owner, record.key, record.seq, encodeStep(record)],
+      )) as ['written' | 'exists' | 'lease-lost', string?];
+      if (reply[0] === 'exists')
+        return { kind: 'exists', record: decodeStep(record.key, reply[1] as string) };
+      return { kind: reply[0] };
+    },
+
+    async putCleanup({ runId, owner, record }) {
+      const [head, , , cleanups] = keys.runKeys(runId).run;
+      return (await run(PUT_CLEANUP, [head, cleanups], [owner, record.id, encodeCleanup(record)])) as Fenced;
+    },
+
+    async removeCleanup({ runId, owner, id }) {
+      const [head, , , cleanups] = keys.runKeys(runId).run;
+      return (await run(REMOVE_CLEANUP, [head, cleanups], [owner, id])) as Fenced;
+    },
+
+    async rollback({ runId, owner, cleanupId, afterSeq }) {
+      return (await run(ROLLBACK, keys.runKeys(runId).run, [owner, cleanupId, afterSeq])) as Fenced;
+    },
+
+    async setLease({ runId, owner, leaseExpiresAt, now }) {
+      const k = keys.runKeys(runId);
+      return (await run(
+        SET_LEASE,
+        [...k.run, ...k.indexes],
+        [owner, k.member, leaseExpiresAt, now],
+      )) as Fenced;
+    },
+
+    async finish({ runId, owner, status, at, error, dropCleanups }) {
+      const k = keys.runKeys(runId);
+      const args = [
+        owner,
+        k.member,
+        status,
+        at,
+        error ?? '',
+        error === null ? 0 : 1,
+        dropCleanups ? 1 : 0,
+        ttl,
+      ];
+      return (await run(FINISH, [...k.run, ...k.indexes], args)) as Fenced;
+    },
+
+    async read(runId) {
+      const [head, steps, , cleanups] = keys.runKeys(runId).run;
+      const reply = (await run(READ, [head, steps, cleanups], [])) as [] | [string[], string[], string[]];
+      return reply.length === 0 ? undefined : snapshotOf(...reply);
+    },
+
+    async list({ statuses = STATUSES, updatedBefore, leaseExpiredAt, after, limit }) {
+      if (limit <= 0 || statuses.length === 0) return [];
+      const args = [limit, updatedBefore ?? '', leaseExpiredAt ?? '', after?.updatedAt ?? ''];
+      const replies = await Promise.all(
+        allBuckets.map(
+          (bucket) =>
+            run(
+              LIST,
+              statuses.map((status) => keys.indexKey(bucket, status)),
+              [keys.runBase(bucket), ...args],
+            ) as Promise<string[][]>,
+        ),
+      );
+
+      return replies
+        .flat()
+        .map(decodeHead)
+        .filter((head) => after === undefined || byAge(head, { ...head, ...after }) > 0)
+        .sort(byAge)
+        .slice(0, limit);
+    },
+
+    async purge({ statuses, updatedBefore, limit }) {
+      let deleted = 0;
+      // One bucket after the other, so that the total never exceeds `limit`.
+      for (const bucket of allBuckets) {
+        if (deleted >= limit || statuses.length === 0) break;
+        const indexes = statuses.map((status) => keys.indexKey(bucket, status));
+        deleted += Number(await run(PURGE, indexes, [keys.runBase(bucket), updatedBefore, limit - deleted]));
+      }
+      return deleted;
+    },
+  };
+};
+
+const snapshotOf = (head: string[], steps: string[], cleanups: string[]): RunSnapshot => ({
+  run: decodeHead(head),
+  steps: decodeAll(steps, decodeStep),
+  cleanups: decodeAll(cleanups, decodeCleanup),
+});
