@@ -84,8 +84,14 @@ const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
   const keys = Object.keys(value);
   if (ctx.canonical) keys.sort();
   const out: { [key: string]: Tagged } = {};
-  for (const key of keys) out[key] = walk((value as Record<string, unknown>)[key], `${path}.${key}`, ctx);
+  for (const key of keys)
+    setOwn(out, key, walk((value as Record<string, unknown>)[key], `${path}.${key}`, ctx));
   return Object.hasOwn(value, TAG) ? tag('obj', out) : out;
+};
+
+/** Plain assignment of `__proto__` would set the prototype instead of storing the key. */
+const setOwn = (target: object, key: string, value: unknown): void => {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 };
 
 const sortByJson = (items: Tagged[]): Tagged[] =>
@@ -127,7 +133,7 @@ export const fromTagged = (tree: Tagged): unknown => {
 
 const untagObject = (tree: { [key: string]: Tagged }): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(tree)) out[key] = fromTagged(tree[key] as Tagged);
+  for (const key of Object.keys(tree)) setOwn(out, key, fromTagged(tree[key] as Tagged));
   return out;
 };
 

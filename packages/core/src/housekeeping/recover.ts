@@ -60,7 +60,7 @@ const recoverOne = (
     options,
   )(registry)(head.runId)
     .andThen((cp) =>
-      finish(sessionOf(cp), 'compensated', null, false).map(
+      finish(sessionOf(cp), storage, 'compensated', null, false).map(
         (): Outcome => ({ ok: true, runId: head.runId, cleanupsRun: cp.cleanupsRun }),
       ),
     )

@@ -30,7 +30,7 @@ export type CleanupError =
  * On a completed run (a replay) it does nothing.
  */
 export const beforeRisky =
-  (_storage: Storage) =>
+  (storage: Storage) =>
   (cp: Checkpoint) =>
   (name: string) =>
   (params: CleanupParams = {}): ResultAsync<void, CleanupError> => {
@@ -42,12 +42,12 @@ export const beforeRisky =
       return errAsync({ type: 'UnknownCleanup', runId: session.runId, names: [name] });
     }
     if (session.lost) return lostError(session, 'beforeRisky');
-    const encoded = encodeValue(session.codec, session.storage.maxValueBytes, 'params', params);
+    const encoded = encodeValue(session.codec, storage.maxValueBytes, 'params', params);
     if (encoded.isErr()) return errAsync(encoded.error);
     const seq = ++session.seq;
     const record: CleanupRecord = { id: seq, name, seq, params: encoded.value, at: session.clock.now() };
     return write(session, 'putCleanup', () =>
-      callStorage(session.storage, 'putCleanup', { runId: session.runId, owner: session.owner, record }),
+      callStorage(storage, 'putCleanup', { runId: session.runId, owner: session.owner, record }),
     ).map(() => {
       session.pending.push(record);
     });
@@ -58,7 +58,7 @@ export const beforeRisky =
  * Nothing pending under that name (or a completed run) is not an error.
  */
 export const afterSafe =
-  (_storage: Storage) =>
+  (storage: Storage) =>
   (cp: Checkpoint) =>
   (name: string): ResultAsync<void, StorageUnavailable | LeaseLost> => {
     const session = sessionOf(cp);
@@ -66,7 +66,7 @@ export const afterSafe =
     if (session.completed || !target) return okAsync(undefined);
     if (session.lost) return lostError(session, 'afterSafe');
     return write(session, 'removeCleanup', () =>
-      callStorage(session.storage, 'removeCleanup', {
+      callStorage(storage, 'removeCleanup', {
         runId: session.runId,
         owner: session.owner,
         id: target.id,

@@ -7,7 +7,7 @@ import type {
   UnknownCleanup,
 } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { CleanupRecord } from '../storage/contract.ts';
+import type { CleanupRecord, Storage } from '../storage/contract.ts';
 import { markLost } from './lease.ts';
 import type { CleanupParams } from './registry.ts';
 import type { Session } from './session.ts';
@@ -23,19 +23,27 @@ export type CompensateError = CleanupFailed | UnknownCleanup | NotDecodable | St
  * older cleanups stay pending for the next attempt, because a saga undoes in reverse order.
  * Names are checked against the registry first, so an unknown one stops everything before any runs.
  */
-export const compensate = (session: Session): ResultAsync<readonly string[], CompensateError> => {
+export const compensate = (
+  session: Session,
+  storage: Storage = session.storage,
+): ResultAsync<readonly string[], CompensateError> => {
   const unknown = session.pending.map((c) => c.name).filter((name) => !Object.hasOwn(session.registry, name));
   if (unknown.length > 0) {
     return errAsync({ type: 'UnknownCleanup', runId: session.runId, names: [...new Set(unknown)] });
   }
   const newestFirst = [...session.pending].reverse();
   return newestFirst.reduce<ResultAsync<string[], CompensateError>>(
-    (done, cleanup) => done.andThen((names) => runOne(session, cleanup).map(() => [...names, cleanup.name])),
+    (done, cleanup) =>
+      done.andThen((names) => runOne(session, storage, cleanup).map(() => [...names, cleanup.name])),
     okAsync([]),
   );
 };
 
-const runOne = (session: Session, cleanup: CleanupRecord): ResultAsync<void, CompensateError> => {
+const runOne = (
+  session: Session,
+  storage: Storage,
+  cleanup: CleanupRecord,
+): ResultAsync<void, CompensateError> => {
   const params = decodeValue(
     session.codec,
     session.runId,
@@ -62,7 +70,7 @@ const runOne = (session: Session, cleanup: CleanupRecord): ResultAsync<void, Com
       });
     })
     .andThen(() =>
-      callStorage(session.storage, 'rollback', {
+      callStorage(storage, 'rollback', {
         runId: session.runId,
         owner: session.owner,
         cleanupId: cleanup.id,

@@ -18,12 +18,12 @@ export interface CompleteReport {
  * reported. Completing a completed run (a replay) is a no-op.
  */
 export const complete =
-  (_storage: Storage) =>
+  (storage: Storage) =>
   (cp: Checkpoint): ResultAsync<CompleteReport, StorageUnavailable | LeaseLost> => {
     const session = sessionOf(cp);
     if (session.completed) return okAsync({ runId: session.runId, droppedCleanups: [] });
     const droppedCleanups = session.pending.map((c) => c.name);
-    return finish(session, 'completed', null, true).map(() => {
+    return finish(session, storage, 'completed', null, true).map(() => {
       session.completed = true;
       session.pending = [];
       session.emit({ type: 'run.completed', runId: session.runId, droppedCleanups });
@@ -45,17 +45,17 @@ export type FailError = CompensateError | NotEncodable | PayloadTooLarge;
  * may retry it. If a cleanup fails, the run is still marked failed and that cleanup stays pending.
  */
 export const fail =
-  (_storage: Storage) =>
+  (storage: Storage) =>
   (cp: Checkpoint) =>
   (error: unknown): ResultAsync<FailReport, FailError> => {
     const session = sessionOf(cp);
     if (session.completed) return okAsync({ runId: session.runId, cleanupsRun: [] });
     if (session.lost) return lostError(session, 'fail');
-    const encoded = encodeValue(session.codec, session.storage.maxValueBytes, 'error', errorAsValue(error));
+    const encoded = encodeValue(session.codec, storage.maxValueBytes, 'error', errorAsValue(error));
     if (encoded.isErr()) return errAsync(encoded.error);
     const before = session.cleanupsRun.length;
-    const record = () => finish(session, 'failed', encoded.value, false);
-    return compensate(session)
+    const record = () => finish(session, storage, 'failed', encoded.value, false);
+    return compensate(session, storage)
       .orElse((cleanupError) => record().andThen(() => errAsync(cleanupError)))
       .andThen(record)
       .map(() => {
@@ -67,12 +67,13 @@ export const fail =
 /** Sets a final status; the storage clears owner and lease. Stops lease renewal either way. */
 export const finish = (
   session: Session,
+  storage: Storage,
   status: 'completed' | 'failed' | 'compensated',
   error: string | null,
   dropCleanups: boolean,
 ): ResultAsync<void, StorageUnavailable | LeaseLost> => {
   session.keeper.stop();
-  return callStorage(session.storage, 'finish', {
+  return callStorage(storage, 'finish', {
     runId: session.runId,
     owner: session.owner,
     status,

@@ -23,6 +23,7 @@ export interface Checkpoint {
 export interface Session {
   readonly runId: string;
   readonly owner: string;
+  /** The storage given to `load`: lease upkeep uses it; each operation uses the one it is given. */
   readonly storage: Storage;
   readonly codec: Codec;
   readonly clock: Clock;

@@ -38,7 +38,7 @@ export type StepValue<R> = Awaited<R> extends Result<infer T, unknown> ? T : Awa
  * A failing `fn` (throw or `Err`) records nothing and releases the lease, so a retry may start.
  */
 export const durable =
-  (_storage: Storage) =>
+  (storage: Storage) =>
   (cp: Checkpoint) =>
   (name: string) =>
   (input?: unknown) =>
@@ -46,7 +46,7 @@ export const durable =
     const session = sessionOf(cp);
     return checkName('step', name)
       .asyncAndThen(() => stepKey(name, input))
-      .andThen((key) => memoizedOr(session, name, key, () => execute(session, name, key, fn)))
+      .andThen((key) => memoizedOr(session, name, key, () => execute(session, storage, name, key, fn)))
       .map((value) => value as StepValue<R>);
   };
 
@@ -76,6 +76,7 @@ const memoizedOr = (
 
 const execute = (
   session: Session,
+  storage: Storage,
   name: string,
   key: string,
   fn: () => unknown,
@@ -85,8 +86,8 @@ const execute = (
   return ensureLease(session)
     .andThen(() => runStepBody(session, name, fn))
     .andThen((value) =>
-      resultOf(encodeValue(session.codec, session.storage.maxValueBytes, 'output', value)).andThen((output) =>
-        record(session, { key, name, seq: ++session.seq, output, at: session.clock.now() }, value),
+      resultOf(encodeValue(session.codec, storage.maxValueBytes, 'output', value)).andThen((output) =>
+        record(session, storage, { key, name, seq: ++session.seq, output, at: session.clock.now() }, value),
       ),
     )
     .map((value) => {
@@ -105,8 +106,13 @@ const runStepBody = (session: Session, name: string, fn: () => unknown): ResultA
   });
 
 /** One fenced write; on a lost race the stored record (the first writer's) is what we return. */
-const record = (session: Session, step: StepRecord, value: unknown): ResultAsync<unknown, StepError> =>
-  callStorage(session.storage, 'putStep', {
+const record = (
+  session: Session,
+  storage: Storage,
+  step: StepRecord,
+  value: unknown,
+): ResultAsync<unknown, StepError> =>
+  callStorage(storage, 'putStep', {
     runId: session.runId,
     owner: session.owner,
     record: step,

@@ -1,0 +1,162 @@
+import { err, ok, type ResultAsync } from 'neverthrow';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as V from '../src/index.ts';
+import * as R from '../src/result.ts';
+import {
+  type DurableEvent,
+  durable,
+  load,
+  manualClock,
+  memoryStorage,
+  type StepError,
+  type Storage,
+} from '../src/result.ts';
+
+const counting = (inner: Storage) => {
+  const calls: string[] = [];
+  const storage = new Proxy(inner, {
+    get: (target, prop) => {
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function'
+        ? (...args: unknown[]) => {
+            calls.push(String(prop));
+            return value.apply(target, args);
+          }
+        : value;
+    },
+  });
+  return { storage, calls };
+};
+
+/** A storage that fails every call, the way a dead server does. */
+const unreachable = (inner: Storage, how: 'reject' | 'throw'): Storage =>
+  new Proxy(inner, {
+    get: (target, prop) => {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== 'function') return value;
+      return () => {
+        const cause = new Error('ECONNREFUSED 127.0.0.1:5432');
+        if (how === 'throw') throw cause;
+        return Promise.reject(cause);
+      };
+    },
+  });
+
+describe('storage failures', () => {
+  it.each(['reject', 'throw'] as const)(
+    'a storage that %ss becomes a typed StorageUnavailable',
+    async (how) => {
+      const storage = memoryStorage();
+      const loaded = await load(unreachable(storage, how))({})('r');
+      expect(loaded._unsafeUnwrapErr()).toMatchObject({
+        type: 'StorageUnavailable',
+        storage: 'memory',
+        op: 'claim',
+      });
+      const cp = (await load(storage, { clock: manualClock() })({})('r'))._unsafeUnwrap();
+      const step = await durable(unreachable(storage, how))(cp)('s')({})(() => 1);
+      expect(step._unsafeUnwrapErr()).toMatchObject({ type: 'StorageUnavailable', op: 'putStep' });
+      expect((await storage.read('r'))?.steps).toEqual([]);
+      // The outage is over: the same checkpoint goes on, nothing was corrupted.
+      expect((await durable(storage)(cp)('s')({})(() => 1))._unsafeUnwrap()).toBe(1);
+    },
+  );
+});
+
+describe('lease renewal', () => {
+  it('renews every third of the lease while a step runs, and stops when the run goes idle', async () => {
+    const clock = manualClock();
+    const { storage, calls } = counting(memoryStorage());
+    const cp = (await load(storage, { clock, leaseMs: 30_000 })({})('lease'))._unsafeUnwrap();
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const step = durable(storage)(cp)('long')({})(
+      () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve('done');
+          started();
+        }),
+    );
+    await running;
+    for (let i = 0; i < 6; i++) clock.advance(10_000);
+    await Promise.resolve();
+    expect(calls.filter((c) => c === 'setLease')).toHaveLength(6);
+    release();
+    await step;
+    const afterStep = calls.length;
+    for (let i = 0; i < 10; i++) clock.advance(10_000);
+    // One renewal for the activity just before the tick, then the keeper stops for good.
+    expect(calls.slice(afterStep)).toEqual(['setLease']);
+  });
+});
+
+describe('events', () => {
+  it('reports what ran, what was skipped and which cleanup ran', async () => {
+    const clock = manualClock();
+    const storage = memoryStorage();
+    const events: DurableEvent['type'][] = [];
+    const options = { clock, onEvent: (e: DurableEvent) => events.push(e.type) };
+    const registry = { undo: () => undefined };
+    const cp = (await load(storage, options)(registry)('ev'))._unsafeUnwrap();
+    await durable(storage)(cp)('a')({})(() => 1);
+    await R.beforeRisky(storage)(cp)('undo')({});
+    clock.advance(100_000);
+    const cp2 = (await load(storage, options)(registry)('ev'))._unsafeUnwrap();
+    await durable(storage)(cp2)('a')({})(() => 1);
+    await R.complete(storage)(cp2);
+    expect(events).toEqual([
+      'run.loaded',
+      'step.ran',
+      'run.loaded',
+      'cleanup.ran',
+      'step.skipped',
+      'run.completed',
+    ]);
+  });
+
+  it('ignores a listener that throws', async () => {
+    const storage = memoryStorage();
+    const cp = await V.load(storage, {
+      onEvent: () => {
+        throw new Error('bad listener');
+      },
+    })({})('ev2');
+    expect(await V.durable(storage)(cp)('a')({})(() => 5)).toBe(5);
+  });
+});
+
+describe('names', () => {
+  it('accepts 256 code points (emoji count as one) and refuses 257', async () => {
+    const storage = memoryStorage();
+    expect((await load(storage)({})('🚀'.repeat(256))).isOk()).toBe(true);
+    expect((await load(storage)({})('🚀'.repeat(257)))._unsafeUnwrapErr().type).toBe('InvalidRunId');
+    const cp = (await load(storage)({})('names'))._unsafeUnwrap();
+    const bad = await durable(storage)(cp)('x'.repeat(257))({})(() => 1);
+    expect(bad._unsafeUnwrapErr()).toMatchObject({ type: 'InvalidName', kind: 'step' });
+  });
+});
+
+describe('types', () => {
+  it('infers step values from plain, async and Result-returning functions', () => {
+    // Compiled by the typecheck task, never called.
+    const typesOnly = () => typeChecks({} as V.Checkpoint);
+    expect(typesOnly).toBeTypeOf('function');
+  });
+});
+
+const typeChecks = (cp: V.Checkpoint) => {
+  {
+    const step = V.durable(memoryStorage())(cp)('s')({});
+    expectTypeOf(step(() => 1)).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(step(async () => 'x')).toEqualTypeOf<Promise<string>>();
+    expectTypeOf(step(() => ok({ a: 1 }))).toEqualTypeOf<Promise<{ a: number }>>();
+    const rstep = R.durable(memoryStorage())(cp)('s')({});
+    expectTypeOf(rstep(() => (Math.random() ? ok(1) : err('e')))).toEqualTypeOf<
+      ResultAsync<number, StepError>
+    >();
+    expectTypeOf(V.load(memoryStorage())({})('r')).toEqualTypeOf<Promise<V.Checkpoint>>();
+  }
+};
