@@ -1,0 +1,63 @@
+/**
+ * Where the adapter's tables live. Identifiers cannot be bound as parameters, so they are the only
+ * text ever spliced into SQL: each is checked against a strict pattern first and then quoted anyway.
+ */
+export interface TableOptions {
+  /** Schema of the tables; created by `migrate` if missing. Default `public`. */
+  readonly schema?: string;
+  /** Prefix of the table and index names. Default `durable_x_`. */
+  readonly tablePrefix?: string;
+}
+
+/** Qualified, quoted names ready to splice into SQL. */
+export interface TableNames {
+  readonly schema: string;
+  readonly runs: string;
+  readonly steps: string;
+  readonly cleanups: string;
+  /** Quoted name of an index, in the schema: `index('by_status')`. */
+  index(suffix: string): string;
+  /** A stable key for `pg_advisory_xact_lock`, naming this set of tables. */
+  readonly lockKey: string;
+}
+
+export const DEFAULT_SCHEMA = 'public';
+export const DEFAULT_TABLE_PREFIX = 'durable_x_';
+
+// Lower-case ASCII only: such names mean the same quoted or not, so a user's own SQL can name them bare.
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const PREFIX = /^[a-z_][a-z0-9_]*$|^$/;
+// Postgres truncates identifiers beyond 63 bytes, which could merge two names silently.
+const MAX_IDENTIFIER_BYTES = 63;
+const LONGEST_SUFFIX = 'runs_running_by_age'.length;
+
+export class InvalidTableOptions extends Error {
+  override readonly name = 'InvalidTableOptions';
+}
+
+const quote = (identifier: string): string => `"${identifier}"`;
+
+/** Validates the options and returns quoted names; throws `InvalidTableOptions` on a bad name. */
+export const tableNames = (options: TableOptions = {}): TableNames => {
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  if (!IDENTIFIER.test(schema) || schema.length > MAX_IDENTIFIER_BYTES) {
+    throw new InvalidTableOptions(
+      `schema must match ${IDENTIFIER} and be at most ${MAX_IDENTIFIER_BYTES} characters, got ${JSON.stringify(schema)}`,
+    );
+  }
+  if (!PREFIX.test(prefix) || prefix.length + LONGEST_SUFFIX > MAX_IDENTIFIER_BYTES) {
+    throw new InvalidTableOptions(
+      `tablePrefix must match ${PREFIX} and be at most ${MAX_IDENTIFIER_BYTES - LONGEST_SUFFIX} characters, got ${JSON.stringify(prefix)}`,
+    );
+  }
+  const qualified = (name: string): string => `${quote(schema)}.${quote(prefix + name)}`;
+  return {
+    schema: quote(schema),
+    runs: qualified('runs'),
+    steps: qualified('steps'),
+    cleanups: qualified('cleanups'),
+    index: (suffix) => quote(prefix + suffix),
+    lockKey: `durable-x:${schema}.${prefix}`,
+  };
+};

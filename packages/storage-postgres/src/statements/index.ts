@@ -1,0 +1,39 @@
+import type { TableNames } from '../names.ts';
+import { claimSql, claimStatement } from './claim.ts';
+import { listStatement, purgeStatement, readSql, readStatement } from './queries.ts';
+import {
+  finishSql,
+  finishStatement,
+  putCleanupSql,
+  putCleanupStatement,
+  putStepSql,
+  putStepStatement,
+  removeCleanupSql,
+  removeCleanupStatement,
+  rollbackSql,
+  rollbackStatement,
+  setLeaseSql,
+  setLeaseStatement,
+} from './writes.ts';
+
+export type { Retry, Statement } from './statement.ts';
+
+/**
+ * Every operation of the storage contract as ONE SQL statement for the given tables: each entry
+ * takes the contract's request and returns `{ sql, params, parse }`. The fixed SQL texts are
+ * built once here; `list` and `purge` vary with the filters present.
+ */
+export const statements = (t: TableNames) => ({
+  claim: claimStatement(claimSql(t)),
+  putStep: putStepStatement(putStepSql(t)),
+  putCleanup: putCleanupStatement(putCleanupSql(t)),
+  removeCleanup: removeCleanupStatement(removeCleanupSql(t)),
+  rollback: rollbackStatement(rollbackSql(t)),
+  setLease: setLeaseStatement(setLeaseSql(t)),
+  finish: finishStatement(finishSql(t)),
+  read: readStatement(readSql(t)),
+  list: listStatement(t),
+  purge: purgeStatement(t),
+});
+
+export type Statements = ReturnType<typeof statements>;

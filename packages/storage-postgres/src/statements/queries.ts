@@ -1,0 +1,111 @@
+import type { ListQuery, PurgeQuery, RunHead, RunSnapshot, RunStatus } from '@td7x/durable-x';
+import type { Row } from '../execute.ts';
+import type { TableNames } from '../names.ts';
+import {
+  cleanupColumns,
+  HEAD_SELECT,
+  headColumns,
+  selectList,
+  stepColumns,
+  toHead,
+  toSnapshot,
+} from './rows.ts';
+import type { Statement } from './statement.ts';
+
+/** read: head, steps and cleanups from one snapshot. Params: $1 run id. */
+export const readSql = (t: TableNames): string => `
+SELECT ${selectList({ rec: `'run'`, ...headColumns('r') })} FROM ${t.runs} r WHERE r.run_id = $1::text
+UNION ALL
+SELECT ${selectList(stepColumns('s'))} FROM ${t.steps} s WHERE s.run_id = $1::text
+UNION ALL
+SELECT ${selectList(cleanupColumns('c'))} FROM ${t.cleanups} c WHERE c.run_id = $1::text`;
+
+export const readStatement =
+  (sql: string) =>
+  (runId: string): Statement<RunSnapshot | undefined> => ({
+    sql,
+    params: [runId],
+    parse: (rows) => toSnapshot(rows).snapshot,
+  });
+
+const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'compensated'];
+
+/**
+ * `status IN ($k, …)` with one bound parameter per status. Statuses are checked against the closed
+ * set too: an unknown one is a programming error, and the user's SQL text never varies with data.
+ */
+const statusFilter = (statuses: readonly RunStatus[], params: unknown[]): string => {
+  for (const s of statuses) if (!STATUSES.includes(s)) throw new TypeError(`unknown run status ${String(s)}`);
+  if (statuses.length === 0) return 'false';
+  const placeholders = statuses.map((s) => {
+    params.push(s);
+    return `$${params.length}::text`;
+  });
+  return `status IN (${placeholders.join(', ')})`;
+};
+
+/**
+ * list: only the filters the query has appear in the SQL, so the planner sees a plain predicate
+ * per index: `(status, updated_at, run_id)` for one status, the partial index of running runs for
+ * abandoned ones, `(updated_at, run_id)` otherwise; the cursor is a row comparison the index
+ * range-scans, so every page costs the same however deep it is.
+ */
+export const listStatement =
+  (t: TableNames) =>
+  (q: ListQuery): Statement<readonly RunHead[]> => {
+    const params: unknown[] = [];
+    const bind = (value: unknown, type: string): string => {
+      params.push(value);
+      return `$${params.length}::${type}`;
+    };
+    const where: string[] = [];
+    if (q.statuses !== undefined) where.push(statusFilter(q.statuses, params));
+    if (q.updatedBefore !== undefined) where.push(`updated_at < ${bind(q.updatedBefore, 'bigint')}`);
+    if (q.leaseExpiredAt !== undefined) where.push(`lease_expires_at <= ${bind(q.leaseExpiredAt, 'bigint')}`);
+    if (q.after !== undefined) {
+      where.push(
+        `(updated_at, run_id) > (${bind(q.after.updatedAt, 'bigint')}, ${bind(q.after.runId, 'text')})`,
+      );
+    }
+    const sql = `SELECT ${HEAD_SELECT} FROM ${t.runs}
+WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
+ORDER BY updated_at, run_id
+LIMIT ${bind(q.limit, 'bigint')}`;
+    return { sql, params, parse: (rows: readonly Row[]) => rows.map(toHead) };
+  };
+
+/**
+ * purge: the oldest matching heads, locked, then deleted; steps and cleanups cascade. `FOR UPDATE`
+ * makes a run that is claimed meanwhile (a failed run taken over) be re-checked on its new
+ * version and left alone, since it no longer matches.
+ */
+export const purgeStatement =
+  (t: TableNames) =>
+  (q: PurgeQuery): Statement<number> => {
+    const params: unknown[] = [];
+    const statuses = statusFilter(q.statuses, params);
+    params.push(q.updatedBefore, q.limit);
+    const n = params.length;
+    const sql = `
+WITH doomed AS (
+  SELECT run_id FROM ${t.runs}
+  WHERE ${statuses} AND updated_at < $${n - 1}::bigint
+  ORDER BY updated_at, run_id
+  LIMIT $${n}::bigint
+  FOR UPDATE
+),
+deleted AS (
+  DELETE FROM ${t.runs} r USING doomed d WHERE r.run_id = d.run_id RETURNING 1
+)
+SELECT count(*)::int AS deleted FROM deleted`;
+    return {
+      sql,
+      params,
+      parse: (rows) => {
+        const n = Number(rows[0]?.deleted);
+        if (!Number.isInteger(n))
+          throw new Error(`postgres storage: purge returned ${String(rows[0]?.deleted)}`);
+        return n;
+      },
+    };
+  };

@@ -1,0 +1,74 @@
+import type { Storage } from '@td7x/durable-x';
+import { type Execute, pgExecute, type Queryable } from './execute.ts';
+import { type TableOptions, tableNames } from './names.ts';
+import { type Retry, type Statement, statements } from './statements/index.ts';
+
+/** How the adapter reaches the database: a pg Pool, a pg Client, or any `Execute`. */
+export type PostgresConnection =
+  | { readonly pool: Queryable }
+  | { readonly client: Queryable }
+  | { readonly execute: Execute };
+
+export type PostgresStorageOptions = PostgresConnection &
+  TableOptions & {
+    /**
+     * How many times `claim` / `putStep` re-run when they lost a race on their snapshot (see
+     * statements/claim.ts). Each run is one statement; a retry only happens when another process
+     * wrote to the same run in the same instant. Default 20.
+     */
+    readonly maxRetries?: number;
+  };
+
+/**
+ * Largest encoded value accepted, in UTF-8 bytes. TEXT itself holds 1 GB, but a value travels as
+ * one protocol message and one JS string; big payloads belong in the S3 storage.
+ */
+export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
+
+const executeOf = (options: PostgresConnection): Execute =>
+  'execute' in options ? options.execute : pgExecute('pool' in options ? options.pool : options.client);
+
+const isRetry = (value: unknown): value is Retry =>
+  typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'retry';
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * durable-x storage on PostgreSQL. Every operation is ONE SQL statement (no transaction spans
+ * round trips), so it works with a Pool, a Client, or a bridge that runs single statements.
+ * Create the tables first with `migrate` (or `schema.sql`). No I/O happens until a method is called.
+ */
+export const postgresStorage = (options: PostgresStorageOptions): Storage => {
+  const execute = executeOf(options);
+  const st = statements(tableNames(options));
+  const maxRetries = options.maxRetries ?? 20;
+
+  const run = async <T>(statement: Statement<T>): Promise<T> =>
+    statement.parse(await execute(statement.sql, statement.params));
+
+  /** Re-runs a statement whose snapshot lost a race; each attempt is a complete statement. */
+  const runRetrying = async <T>(build: () => Statement<T | Retry>, op: string): Promise<T> => {
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      const outcome = await run(build());
+      if (!isRetry(outcome)) return outcome;
+      // Back off a little: the competing write has committed, the next snapshot will show it.
+      await pause(Math.min(attempt, 10));
+    }
+    throw new Error(`postgres storage: ${op} kept racing with concurrent writes (${maxRetries} retries)`);
+  };
+
+  return {
+    name: 'postgres',
+    maxValueBytes: MAX_VALUE_BYTES,
+    claim: (request) => runRetrying(() => st.claim(request), 'claim'),
+    putStep: (request) => runRetrying(() => st.putStep(request), 'putStep'),
+    putCleanup: (request) => run(st.putCleanup(request)),
+    removeCleanup: (request) => run(st.removeCleanup(request)),
+    rollback: (request) => run(st.rollback(request)),
+    setLease: (request) => run(st.setLease(request)),
+    finish: (request) => run(st.finish(request)),
+    read: (runId) => run(st.read(runId)),
+    list: (query) => run(st.list(query)),
+    purge: (query) => run(st.purge(query)),
+  };
+};
