@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+// By path: this package does not declare @td7x/testing as a devDependency (the lockfile is frozen).
+import {
+  countEffects,
+  crashAndResume,
+  REFERENCE_STEPS,
+  race,
+  runToCompletion,
+} from '../../testing/src/index.ts';
+import { tempDatabaseFile } from './harness.ts';
+
+const storageModule = fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url));
+const removals: Array<() => void> = [];
+afterEach(() => {
+  for (const remove of removals.splice(0)) remove();
+});
+const fileEnv = () => {
+  const { file, remove } = tempDatabaseFile();
+  removals.push(remove);
+  return { DX_SQLITE_FILE: file };
+};
+
+describe('sqlite: real processes, real SIGKILL', () => {
+  it('a run killed inside the risky upload resumes: skips finished steps, cleans up once, redoes the upload', async () => {
+    const runId = 'file-42';
+    const baseline = await runToCompletion({ storageModule, env: fileEnv(), runId });
+    expect(baseline.outcome.kind).toBe('completed');
+
+    const { first, second, ledger } = await crashAndResume({
+      storageModule,
+      env: fileEnv(),
+      runId,
+      killWhen: { inStep: 'upload' },
+    });
+    expect(first.kind).toBe('killed');
+    if (second.kind !== 'completed') throw new Error(`resume did not complete: ${JSON.stringify(second)}`);
+    const by = (child: string) => ledger.filter((e) => e.child === child).map((e) => `${e.kind}:${e.name}`);
+
+    // attempt 1 got as far as the upload body and was killed there
+    const attempt1 = by('attempt-1');
+    expect(attempt1.slice(0, 2)).toEqual(['step:fetch', 'step:parse']);
+    expect(attempt1.slice(2, 4).sort()).toEqual(['step:metadata', 'step:thumbnail']); // concurrent
+    expect(attempt1.slice(4)).toEqual(['step:upload']);
+    // (b) the pending cleanup ran exactly once, first; (c) then the rolled-back upload and the rest ran
+    expect(by('attempt-2')).toEqual(['cleanup:rollback_upload', 'step:upload', 'step:publish']);
+    expect(second.cleanupsRun).toEqual(['rollback_upload']);
+    expect(second.attempt).toBe(2);
+    // (a) the steps finished before the crash were memoized, not re-run
+    const skipped = second.events.filter((e) => e.type === 'step.skipped').map((e) => e.name);
+    expect(skipped.sort()).toEqual(['fetch', 'metadata', 'parse', 'thumbnail']);
+    // (d) same output as the crash-free run
+    expect(second.output).toEqual(
+      baseline.outcome.kind === 'completed' ? baseline.outcome.output : undefined,
+    );
+  }, 60_000);
+
+  it('16 processes race on one run in one file: every step body runs exactly once', async () => {
+    const { outcomes, ledger } = await race({
+      storageModule,
+      env: fileEnv(),
+      runId: 'race/1',
+      processes: 16,
+    });
+    const errors = outcomes.filter((o) => o.kind === 'error');
+    expect(errors).toEqual([]);
+    expect(outcomes.filter((o) => o.kind === 'completed')).toHaveLength(1);
+    for (const o of outcomes) expect(['completed', 'busy', 'memoized']).toContain(o.kind);
+    expect(countEffects(ledger, 'step')).toEqual(Object.fromEntries(REFERENCE_STEPS.map((s) => [s, 1])));
+    expect(countEffects(ledger, 'cleanup')).toEqual({});
+  }, 120_000); // 16 node processes compiling TypeScript on a small machine
+});
