@@ -26,6 +26,7 @@ export const connect = async (url: string, options: RedisOptions = {}): Promise<
 /** Wraps the command interface to count the requests the adapter sends. */
 export const counting = (inner: RedisCommands) => {
   let count = 0;
+  let evals = 0;
   const commands: RedisCommands = {
     evalsha: (...a) => {
       count++;
@@ -33,10 +34,12 @@ export const counting = (inner: RedisCommands) => {
     },
     eval: (...a) => {
       count++;
+      evals++;
       return inner.eval(...a);
     },
   };
-  return { commands, count: () => count };
+  /** `count`: every request; `evals`: the EVAL fallbacks after a NOSCRIPT reply. */
+  return { commands, count: () => count, evals: () => evals };
 };
 
 /** Reads a run with plain Redis commands, bypassing the adapter's scripts. */

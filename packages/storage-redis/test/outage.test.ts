@@ -1,0 +1,124 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeRisky, complete, DurableXError, durable, load, manualClock } from '@td7x/durable-x';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ioredisClient, redisStorage } from '../src/index.ts';
+import { type PrivateRedis, startPrivateRedis } from './private-redis.ts';
+import { connect, counting, rawReader } from './support.ts';
+
+const prefix = 'dx-outage:';
+const clients: Redis[] = [];
+let server: PrivateRedis | undefined;
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  await server?.kill();
+});
+
+/** What a DurableXError carries, or what was thrown. */
+const typeOf = async (pending: Promise<unknown>): Promise<string> => {
+  try {
+    await pending;
+    return 'resolved';
+  } catch (error) {
+    return error instanceof DurableXError ? error.error.type : String(error);
+  }
+};
+
+const timed = async <T>(pending: Promise<T>): Promise<{ value: T; ms: number }> => {
+  const start = Date.now();
+  const value = await pending;
+  return { value, ms: Date.now() - start };
+};
+
+describe('the Redis server dies mid-run', () => {
+  it('fails fast with StorageUnavailable, corrupts nothing, and the run resumes once the server is back', async () => {
+    server = await startPrivateRedis(mkdtempSync(join(tmpdir(), 'dx-redis-outage-')));
+    const open = async () => {
+      // Reconnect every 50 ms while the server is away; never queue or retry a command.
+      const redis = await connect(server!.url, { retryStrategy: () => 50 });
+      // Connection errors surface as StorageUnavailable on the calls; the event needs a listener.
+      redis.on('error', () => {});
+      clients.push(redis);
+      return redis;
+    };
+    const client = await open();
+    const counted = counting(ioredisClient(client));
+    const storage = redisStorage({ client: counted.commands, prefix });
+    const clock = manualClock(Date.UTC(2026, 0, 1));
+    const undone: unknown[] = [];
+    const registry = { undo: (params: Record<string, unknown>) => void undone.push(params.id) };
+    const runs: string[] = [];
+    const work = (name: string) => () => {
+      runs.push(name);
+      return name.toUpperCase();
+    };
+    const runId = 'outage:{run}';
+
+    const cp = await load(storage, { clock, ownerPrefix: 'first' })(registry)(runId);
+    const step = durable(storage)(cp);
+    await step('before')({})(work('before'));
+    await beforeRisky(storage)(cp)('undo')({ id: 'u1' });
+    await step('risky')({})(work('risky'));
+
+    // A write in flight when the server dies: block the server, send the step's write, kill it.
+    const blocker = await open();
+    void blocker.call('DEBUG', 'SLEEP', '5').catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const inFlight = timed(typeOf(step('during')({})(work('during'))));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await server.kill();
+    const died = await inFlight;
+    expect(died.value).toBe('StorageUnavailable');
+    expect(died.ms).toBeLessThan(3_000);
+
+    // While it is down, every operation fails at once with the same typed error.
+    const down = await timed(typeOf(step('while-down')({})(work('while-down'))));
+    expect(down.value).toBe('StorageUnavailable');
+    expect(down.ms).toBeLessThan(1_000);
+    expect(await typeOf(load(storage, { clock })(registry)('another run'))).toBe('StorageUnavailable');
+
+    // Back from its append-only file, with an empty script cache.
+    await server.restart();
+    await waitFor(async () => client.status === 'ready');
+    const raw = await rawReader(await open(), prefix).readRun(runId);
+    expect(raw).toMatchObject({ status: 'running', cleanupNames: ['undo'] });
+    expect(raw?.owner).toMatch(/^first:/);
+    expect(raw?.stepKeys.map((k) => k.split('#')[0]).sort()).toEqual(['before', 'risky']);
+
+    // The host retries the job in a new process once the dead attempt's lease has run out.
+    clock.advance(60_000);
+    const retryClient = counting(ioredisClient(await open()));
+    const retryStorage = redisStorage({ client: retryClient.commands, prefix });
+    const resumed = await load(retryStorage, { clock })(registry)(runId);
+    expect(resumed.attempt).toBe(2);
+    expect(undone).toEqual(['u1']);
+    const again = durable(retryStorage)(resumed);
+    runs.length = 0;
+    expect(await again('before')({})(work('before'))).toBe('BEFORE');
+    expect(await again('risky')({})(work('risky'))).toBe('RISKY');
+    expect(await again('during')({})(work('during'))).toBe('DURING');
+    // `before` stayed memoized; `risky` was rolled back by the cleanup and ran again.
+    expect(runs).toEqual(['risky', 'during']);
+    await complete(retryStorage)(resumed);
+    // The restarted server had no scripts cached: each of the four scripts used since (claim,
+    // rollback, putStep, finish) met NOSCRIPT once and fell back to EVAL once.
+    expect(retryClient.evals()).toBe(4);
+
+    // The first process, reconnected, is fenced out: its lease was taken over.
+    expect(await typeOf(step('late')({})(work('late')))).toBe('LeaseLost');
+    const final = await retryStorage.read(runId);
+    expect(final?.run).toMatchObject({ status: 'completed', owner: null, attempt: 2 });
+    expect(final?.steps.map((s) => s.name).sort()).toEqual(['before', 'during', 'risky']);
+    expect(final?.cleanups).toEqual([]);
+  });
+});
+
+const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};

@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/**
+ * A redis-server owned by one test, on its own port and data dir, so the test may kill it.
+ * AOF with `appendfsync always`: every acknowledged write is on disk before the reply, so the
+ * data survives a SIGKILL and a restart (the shared test server runs without persistence).
+ */
+export interface PrivateRedis {
+  readonly url: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export const startPrivateRedis = async (dir: string): Promise<PrivateRedis> => {
+  const port = await freePort();
+  let server = await launch(port, dir);
+  const kill = async () => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    kill,
+    async restart() {
+      server = await launch(port, dir);
+    },
+  };
+};
+
+const launch = async (port: number, dir: string): Promise<ChildProcess> => {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  const persistence = ['--appendonly', 'yes', '--appendfsync', 'always', '--enable-debug-command', 'yes'];
+  const server = spawn('redis-server', [...args, ...persistence], { stdio: 'ignore' });
+  const failed = new Promise<never>((_, reject) => {
+    server.once('error', (error) => reject(new Error(`redis-server could not start: ${error.message}`)));
+    server.once('exit', (code) => reject(new Error(`redis-server exited with ${code} on port ${port}`)));
+  });
+  failed.catch(() => {});
+  await Promise.race([failed, answers(port)]);
+  return server;
+};
+
+const answers = async (port: number): Promise<void> => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const probe = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      probe.disconnect();
+    }
+  }
+  throw new Error(`redis-server on ${port} did not answer`);
+};
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
