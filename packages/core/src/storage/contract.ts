@@ -198,3 +198,13 @@ export interface PurgeQuery {
   readonly updatedBefore: number;
   readonly limit: number;
 }
+
+/*
+ * Room left for what comes next, without changing the operations above:
+ * - per-step retries: attempts and the last error become optional fields of StepRecord;
+ * - durable sleep and signals: a sleeping run is a RunStatus with a wake time in the head, a signal
+ *   is one more kind of record beside steps and cleanups (insert-if-absent, first one wins);
+ * - cancellation: a flag in the head that `setLease` and `putStep` report back as an outcome;
+ * - run versions: a field of ClaimRequest and RunHead compared by the core at load;
+ * - batching concurrent step writes: an optional `putSteps` that adapters may add, feature-tested.
+ */
