@@ -43,7 +43,7 @@ export const counting = (inner: RedisCommands) => {
 };
 
 /** Reads a run with plain Redis commands, bypassing the adapter's scripts. */
-export const rawReader = (redis: Redis, prefix: string, buckets = 16) => ({
+export const rawReader = (redis: Pick<Redis, 'hgetall'>, prefix: string, buckets = 16) => ({
   async readRun(runId: string): Promise<RawRun | undefined> {
     const [head, steps, , cleanups] = layout(prefix, buckets).runKeys(runId).run;
     const fields = await redis.hgetall(head);
