@@ -93,6 +93,24 @@ describe('lease renewal', () => {
   });
 });
 
+describe('a failed step', () => {
+  it('releases the lease and the keeper does not renew it, so a retry claims at once', async () => {
+    const clock = manualClock();
+    const { storage, calls } = counting(memoryStorage());
+    const cp = (await load(storage, { clock })({})('released'))._unsafeUnwrap();
+    await durable(storage)(cp)('ok')({})(() => 1);
+    const failed = await durable(storage)(cp)('boom')({})(() => {
+      throw new Error('boom');
+    });
+    expect(failed._unsafeUnwrapErr().type).toBe('StepFailed');
+    const renewalsBefore = calls.filter((c) => c === 'setLease').length;
+    clock.advance(10_000); // one keeper tick, well inside the lease
+    expect(calls.filter((c) => c === 'setLease')).toHaveLength(renewalsBefore);
+    const retry = await load(storage, { clock })({})('released');
+    expect(retry._unsafeUnwrap().attempt).toBe(2);
+  });
+});
+
 describe('events', () => {
   it('reports what ran, what was skipped and which cleanup ran', async () => {
     const clock = manualClock();

@@ -84,6 +84,6 @@ const write = (
   const end = session.keeper.begin();
   return call()
     .andThen((outcome) => (outcome === 'lease-lost' ? markLost(session, op) : okAsync(undefined)))
-    .andTee(end)
-    .orTee(end);
+    .andTee(() => end())
+    .orTee(() => end());
 };

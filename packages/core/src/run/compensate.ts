@@ -79,8 +79,8 @@ const runOne = (
     )
     .andThen((outcome) => (outcome === 'lease-lost' ? markLost(session, 'rollback') : okAsync(undefined)))
     .map(() => forget(session, cleanup))
-    .andTee(end)
-    .orTee(end);
+    .andTee(() => end())
+    .orTee(() => end());
 };
 
 /** Mirrors the storage's rollback in this process's memory. */

@@ -12,8 +12,11 @@ import type { Session } from './session.ts';
  * taken over after one lease period, and no timer outlives its run.
  */
 export interface LeaseKeeper {
-  /** Marks the start of work; call the returned function when it ends. */
-  begin(): () => void;
+  /**
+   * Marks the start of work; call the returned function when it ends. Work that ended in a
+   * failure (`failed = true`) does not count as activity: the lease it released stays released.
+   */
+  begin(): (failed?: boolean) => void;
   stop(): void;
 }
 
@@ -40,11 +43,11 @@ export const leaseKeeper = (session: Session): LeaseKeeper => {
       touched = true;
       cancel ??= session.clock.every(interval, tick);
       let ended = false;
-      return () => {
+      return (failed = false) => {
         if (ended) return;
         ended = true;
         active--;
-        touched = true;
+        touched = failed ? active > 0 : true;
       };
     },
     stop,

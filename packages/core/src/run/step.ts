@@ -85,6 +85,10 @@ const execute = (
   const started = session.clock.now();
   return ensureLease(session)
     .andThen(() => runStepBody(session, name, fn))
+    .orElse(
+      (error): ResultAsync<never, StepError> =>
+        error.type === 'StepFailed' ? failStep(session, error, end) : errAsync(error),
+    )
     .andThen((value) =>
       resultOf(encodeValue(session.codec, storage.maxValueBytes, 'output', value)).andThen((output) =>
         record(session, storage, { key, name, seq: ++session.seq, output, at: session.clock.now() }, value),
@@ -94,16 +98,29 @@ const execute = (
       session.emit({ type: 'step.ran', runId: session.runId, name, ms: session.clock.now() - started });
       return value;
     })
-    .andTee(end)
-    .orTee(end);
+    .andTee(() => end())
+    .orTee(() => end());
 };
 
 const runStepBody = (session: Session, name: string, fn: () => unknown): ResultAsync<unknown, StepFailed> =>
-  new ResultAsync(runUserCode(fn)).orElse((cause) => {
-    session.emit({ type: 'step.failed', runId: session.runId, name, cause });
-    const failed: StepFailed = { type: 'StepFailed', runId: session.runId, step: name, cause };
-    return release(session).andThen(() => err(failed));
-  });
+  new ResultAsync(runUserCode(fn)).mapErr(
+    (cause): StepFailed => ({ type: 'StepFailed', runId: session.runId, step: name, cause }),
+  );
+
+/**
+ * A failed step records nothing and releases the lease, so that the host's retry can claim the
+ * run at once instead of waiting out the lease. Its end is reported as a failure first, so the
+ * lease keeper does not renew what was just released.
+ */
+const failStep = (
+  session: Session,
+  failed: StepFailed,
+  end: (failed: boolean) => void,
+): ResultAsync<never, StepFailed> => {
+  session.emit({ type: 'step.failed', runId: session.runId, name: failed.step, cause: failed.cause });
+  end(true);
+  return release(session).andThen(() => err(failed));
+};
 
 /** One fenced write; on a lost race the stored record (the first writer's) is what we return. */
 const record = (
