@@ -1,0 +1,130 @@
+// npm run demo: a durable workflow on SQLite is killed with SIGKILL in the middle of its upload,
+// then resumed in this process. Shows what ran, what was cleaned up, what was skipped and re-ran.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DurableXError } from '@td7x/durable-x';
+import { sqliteStorage } from '@td7x/durable-x-sqlite';
+import Database from 'better-sqlite3';
+import { processFile } from './workflow.mjs';
+
+const LEASE_MS = 1500; // short for the demo; the default is 30 s
+const fileId = 'file-42';
+const dir = mkdtempSync(join(tmpdir(), 'durable-x-demo-'));
+const dbFile = join(dir, 'runs.db');
+const uploadPath = join(dir, 'cdn', `${fileId}.json`);
+const out = (text = '') => console.log(text);
+const say = (label, text) => out(`  ${label.padEnd(9)} ${text}`);
+const list = (names) => (names.length > 0 ? names.join(', ') : 'none');
+
+// What each attempt did, from durable-x's events (and the demo's own notes).
+const attempts = [
+  { ran: [], started: [], skipped: [], cleanups: [] },
+  { ran: [], started: [], skipped: [], cleanups: [] },
+];
+const reporter = (n) => (event) => {
+  const seen = attempts[n];
+  switch (event.type) {
+    case 'run.loaded':
+      return event.attempt === 1
+        ? say('load', 'new run, attempt 1')
+        : say(
+            'load',
+            `attempt ${event.attempt}: ${event.memoizedSteps} steps memoized, ${event.pendingCleanups} cleanup pending`,
+          );
+    case 'step.ran':
+      seen.ran.push(event.name);
+      return say(
+        event.name,
+        n > 0 && attempts[0].started.includes(event.name) ? 'ran again (attempt 1 died inside it)' : 'ran',
+      );
+    case 'step.skipped':
+      seen.skipped.push(event.name);
+      return say(event.name, 'skipped: memoized by attempt 1');
+    case 'cleanup.ran':
+      seen.cleanups.push(event.name);
+      return say(
+        'cleanup',
+        `${event.name} ran${existsSync(uploadPath) ? '' : ': the half-written upload is deleted'}`,
+      );
+    case 'risky':
+      return say('risky', `beforeRisky('${event.name}') stored before the upload`);
+    case 'upload.stalled':
+      seen.started.push('upload');
+      return say('upload', `started: ${event.written} of ${event.total} bytes written...`);
+    case 'run.completed':
+      return say('run', 'completed');
+  }
+};
+
+out(`durable-x demo: a workflow on SQLite is killed mid-upload, then resumed`);
+out(`database ${dbFile}, run id "${fileId}"`);
+out();
+
+// Attempt 1: a child process, killed for real half-way through the upload.
+const attemptScript = fileURLToPath(new URL('./attempt.mjs', import.meta.url));
+const child = spawn(
+  process.execPath,
+  [...process.execArgv, attemptScript, dbFile, dir, fileId, `${LEASE_MS}`],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+out(`Attempt 1 (child process ${child.pid})`);
+const exited = new Promise((resolve) =>
+  child.on('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
+);
+const report1 = reporter(0);
+for await (const text of createInterface({ input: child.stdout })) {
+  const event = JSON.parse(text);
+  report1(event);
+  if (event.type === 'upload.stalled') {
+    child.kill('SIGKILL');
+    break;
+  }
+}
+const ending = await exited;
+if (ending !== 'SIGKILL') throw new Error(`attempt 1 should have been killed, but ended with ${ending}`);
+say(
+  'KILLED',
+  `SIGKILL inside the upload: ${fileId}.json is left half-written (${readFileSync(uploadPath).length} bytes)`,
+);
+out();
+
+// Attempt 2: this process resumes the same run. The killed process's lease must run out first.
+out(`Attempt 2 (this process ${process.pid}, same run id)`);
+const db = new Database(dbFile);
+const storage = sqliteStorage(db);
+let result;
+for (;;) {
+  try {
+    result = await processFile(storage, fileId, {
+      dir,
+      leaseMs: LEASE_MS,
+      onEvent: reporter(1),
+      note: reporter(1),
+    });
+    break;
+  } catch (error) {
+    if (!(error instanceof DurableXError) || error.error.type !== 'RunBusy') throw error;
+    const wait = Math.max(10, error.error.leaseExpiresAt - Date.now() + 10);
+    say(
+      'busy',
+      `the killed process's lease is still live; waiting ${(wait / 1000).toFixed(1)} s for it to expire`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+db.close();
+rmSync(dir, { recursive: true, force: true });
+
+const [first, second] = attempts;
+out();
+out(`Result: ${JSON.stringify(result)}`);
+out(`Attempt 1 ran ${list(first.ran)} and died inside ${list(first.started)}.`);
+out(
+  `Attempt 2 ran cleanup ${list(second.cleanups)}, skipped ${list(second.skipped)} (memoized), re-ran ${list(second.ran)}.`,
+);
