@@ -96,4 +96,20 @@ describe('sqliteStorage specifics', () => {
     await run(1);
     expect(counted.counts.transactions - start).toBe(3);
   });
+
+  it('another process holding the write lock past busy_timeout is a typed StorageUnavailable; the run goes on after', async () => {
+    const { db, file } = fileDb();
+    const storage = sqliteStorage(db, { busyTimeoutMs: 50 });
+    const cp = await load(storage, { clock: manualClock() })({})('r');
+    const step = durable(storage)(cp);
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    await expect(step('a')(1)(() => 1)).rejects.toMatchObject({
+      error: { type: 'StorageUnavailable', storage: 'sqlite', op: 'putStep' },
+    });
+    other.exec('ROLLBACK');
+    other.close();
+    expect(await step('a')(1)(() => 2)).toBe(2);
+    expect((await storage.read('r'))?.steps.map((s) => s.name)).toEqual(['a']);
+  });
 });
