@@ -12,8 +12,8 @@
  * on any error reply or connection failure.
  */
 export interface RedisCommands {
-  evalsha(sha1: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
-  eval(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown>;
+  evalsha(sha1: string, keys: string[], args: string[]): Promise<unknown>;
+  eval(script: string, keys: string[], args: string[]): Promise<unknown>;
 }
 
 /** A Lua script with its SHA-1, computed once with Web Crypto (no `node:` import). */
@@ -39,8 +39,8 @@ export const script = (source: string): Script => {
 export const runScript = async (
   client: RedisCommands,
   lua: Script,
-  keys: readonly string[],
-  args: readonly string[],
+  keys: string[],
+  args: string[],
 ): Promise<unknown> => {
   const sha1 = await lua.sha1();
   try {

@@ -61,7 +61,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     throw new TypeError('redisStorage: completedTtlSeconds must be an integer ≥ 0');
   const keys = layout(prefix, buckets);
   const run = (lua: Script, scriptKeys: readonly string[], args: readonly (string | number)[]) =>
-    runScript(options.client, lua, scriptKeys, args.map(String));
+    runScript(options.client, lua, [...scriptKeys], args.map(String));
   const allBuckets = Array.from({ length: buckets }, (_, bucket) => bucket);
 
   return {

@@ -1,0 +1,157 @@
+import { complete, DurableXError, durable, fail, listRuns, load, manualClock } from '@td7x/durable-x';
+import { uniqueKeyPrefix } from '@td7x/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ioredisClient, type RedisCommands, redisStorage } from '../src/index.ts';
+import { connect, counting, dropPrefix, sharedRedisUrl } from './support.ts';
+
+const prefix = uniqueKeyPrefix('redis');
+let redis: Redis;
+beforeAll(async () => {
+  redis = await connect(sharedRedisUrl());
+});
+afterAll(async () => {
+  await dropPrefix(redis, prefix);
+  await redis.quit();
+});
+
+const keysUnder = async (under: string): Promise<string[]> => {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${under}*`, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found.sort();
+};
+
+const untouchable: RedisCommands = {
+  evalsha: () => Promise.reject(new Error('no I/O expected')),
+  eval: () => Promise.reject(new Error('no I/O expected')),
+};
+
+describe('redisStorage options', () => {
+  it('does no I/O when built and refuses a prefix that would move the hash tag', () => {
+    expect(redisStorage({ client: untouchable }).name).toBe('redis');
+    expect(() => redisStorage({ client: untouchable, prefix: 'app{x}:' })).toThrow(TypeError);
+    expect(() => redisStorage({ client: untouchable, buckets: 0 })).toThrow(TypeError);
+    expect(() => redisStorage({ client: untouchable, completedTtlSeconds: 1.5 })).toThrow(TypeError);
+  });
+
+  it('passes a smaller maxValueBytes to the core, which refuses larger outputs before writing', async () => {
+    const storage = redisStorage({ client: ioredisClient(redis), prefix, maxValueBytes: 100 });
+    const cp = await load(storage)({})('small-values');
+    const error = await durable(storage)(cp)('big')({})(() => 'x'.repeat(200)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DurableXError);
+    expect((error as DurableXError).error.type).toBe('PayloadTooLarge');
+    expect((await storage.read('small-values'))?.steps).toEqual([]);
+  });
+});
+
+describe('key layout', () => {
+  it('keeps hostile ids inside base64url, one hash tag per run, and a/b apart from a%2Fb', async () => {
+    const own = `${prefix}layout:`;
+    const storage = redisStorage({ client: ioredisClient(redis), prefix: own });
+    const ids = ['a/b', 'a%2Fb', '{tag}', '}{', 'x:y:head', own, 'ü🚀\u0001', 'a'.repeat(256)];
+    for (const id of ids) await durable(storage)(await load(storage)({})(id))('s')({ id })(() => id);
+    for (const id of ids) expect((await storage.read(id))?.steps[0]?.output).toBe(JSON.stringify(id));
+    const keys = await keysUnder(own);
+    const shape = /^\{(\d+)\}:(r:[A-Za-z0-9_-]+:(head|steps|seqs|cleanups)|i:running)$/;
+    for (const key of keys) expect(key.slice(own.length)).toMatch(shape);
+    expect(keys.filter((k) => k.endsWith(':head'))).toHaveLength(ids.length);
+  });
+});
+
+describe('scripts', () => {
+  it('falls back to EVAL once when the server lost its script cache (NOSCRIPT)', async () => {
+    const counted = counting(ioredisClient(redis));
+    const storage = redisStorage({ client: counted.commands, prefix });
+    await storage.read('warm');
+    await redis.script('FLUSH');
+    const before = counted.count();
+    await storage.read('noscript');
+    expect(counted.count() - before).toBe(2);
+    expect(counted.evals()).toBe(1);
+    await storage.read('noscript');
+    expect(counted.count() - before).toBe(3);
+  });
+
+  it('costs one request per step and one per load, whatever the number of steps', async () => {
+    const counted = counting(ioredisClient(redis));
+    const storage = redisStorage({ client: counted.commands, prefix });
+    const clock = manualClock();
+    const cp = await load(storage, { clock })({})('cost');
+    const step = durable(storage)(cp);
+    await step('warm')({})(() => 0);
+    const atSteps = counted.count();
+    for (let i = 0; i < 50; i++) await step(`s${i}`)({ i })(() => i);
+    const perStep = (counted.count() - atSteps) / 50;
+    clock.advance(120_000);
+    // Advancing fired the first session's lease renewals (fire-and-forget): let them land first.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const atLoad = counted.count();
+    const again = await load(storage, { clock })({})('cost');
+    const perLoad = counted.count() - atLoad;
+    expect(again.attempt).toBe(2);
+    expect({ perStep, perLoad }).toEqual({ perStep: 1, perLoad: 1 });
+  });
+});
+
+describe('completedTtlSeconds', () => {
+  it('expires a completed run with all its keys; its index entry goes on the next list', async () => {
+    const own = `${prefix}ttl:`;
+    const storage = redisStorage({ client: ioredisClient(redis), prefix: own, completedTtlSeconds: 3600 });
+    const clock = manualClock();
+    const done = await load(storage, { clock })({})('done');
+    await durable(storage)(done)('s')({})(() => 1);
+    await complete(storage)(done);
+    await fail(storage)(await load(storage, { clock })({})('failed'))(new Error('no'));
+    const ttls = async (): Promise<[string, number][]> =>
+      Promise.all(
+        (await keysUnder(own)).map(async (k): Promise<[string, number]> => [k, await redis.ttl(k)]),
+      );
+    const runKeys = (await ttls()).filter(([k]) => k.includes(':r:'));
+    // done: head, steps, seqs (no cleanups key); failed: head only. Only completed runs expire.
+    expect(runKeys.filter(([, ttl]) => ttl > 3590 && ttl <= 3600)).toHaveLength(3);
+    expect(runKeys.filter(([, ttl]) => ttl === -1)).toHaveLength(1);
+
+    // Let them expire now, as the server would after an hour.
+    for (const key of await keysUnder(own))
+      if (key.includes(':r:') && (await redis.ttl(key)) > 0) await redis.pexpire(key, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await storage.read('done')).toBeUndefined();
+    const listed = await listRuns(storage)({});
+    expect(listed.runs.map((r) => r.runId)).toEqual(['failed']);
+    expect((await keysUnder(own)).filter((k) => k.endsWith(':i:completed'))).toEqual([]);
+    expect((await load(storage, { clock })({})('done')).attempt).toBe(1);
+  });
+});
+
+describe('list', () => {
+  it('pages runs with equal updatedAt across buckets by run id in code point order, each once', async () => {
+    const own = `${prefix}list:`;
+    const storage = redisStorage({ client: ioredisClient(redis), prefix: own, buckets: 7 });
+    const clock = manualClock(Date.UTC(2001, 0, 1));
+    const ids = ['b', 'a', 'é', '🚀', '\uffff', 'aa', 'Z', '0'];
+    for (const id of ids) await load(storage, { clock })({})(id);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listRuns(storage)({ limit: 3, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.runs.map((r) => r.runId));
+      cursor = page.next;
+    } while (cursor);
+    const byCodePoint = [...ids].sort((x, y) =>
+      String.fromCodePoint(...[...x].map((c) => c.codePointAt(0)!)) === x ? cmp(x, y) : 0,
+    );
+    expect(seen).toEqual(byCodePoint);
+  });
+});
+
+const cmp = (a: string, b: string): number => {
+  const x = [...a].map((c) => c.codePointAt(0)!);
+  const y = [...b].map((c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+};
