@@ -65,6 +65,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$SERVICES_DIR/env.d"
+# initdb and postgres run as the postgres user when we are root: it must be able to reach its data dir.
+[ "$(id -u)" = 0 ] && chmod a+x "$SERVICES_DIR"
 # Stop our own leftovers of the services we are about to start (they would hold the ports).
 SERVICES="$SERVICES" SERVICES_DIR="$SERVICES_DIR" bash "$HERE/stop-services.sh"
 wants postgres && require_free postgres "$PG_PORT" PG_PORT

@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const SCRIPTS = fileURLToPath(new URL('../../../../scripts/', import.meta.url));
+const PGBIN = process.env.PGBIN ?? '/usr/lib/postgresql/15/bin';
+
+/** A port nobody listens on right now (the start script refuses a busy one anyway). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+
+/** pg_ctl must not run as root: run it as `postgres` when we are root, as the start script does. */
+const pgCtl = (args: readonly string[]) =>
+  process.getuid?.() === 0
+    ? run('runuser', ['-u', 'postgres', '--', `${PGBIN}/pg_ctl`, ...args])
+    : run(`${PGBIN}/pg_ctl`, [...args]);
+
+/**
+ * A PostgreSQL server of this test file's own (scripts/start-services.sh with SERVICES=postgres in
+ * a temp dir, on a free port, durable settings), so that stopping it disturbs no other test file.
+ */
+export const startPrivatePostgres = async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dx-pg-outage-'));
+  const port = await freePort();
+  // PG_DURABLE=1: the throw-away default (synchronous_commit=off) loses the last ~200 ms of commits
+  // on a crash-stop, which is not the server a user runs and would make the outage test meaningless.
+  const env = {
+    ...process.env,
+    SERVICES: 'postgres',
+    SERVICES_DIR: dir,
+    PG_PORT: String(port),
+    PG_DURABLE: '1',
+  };
+  await run('bash', [join(SCRIPTS, 'start-services.sh')], { env });
+  const data = join(dir, 'pg');
+  const postmasterPid = (): number =>
+    Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  /** The postmaster and its backends, by pid (never by name: other servers run on this machine). */
+  const processes = async (): Promise<number[]> => {
+    const root = postmasterPid();
+    const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(root)]);
+    return [root, ...stdout.split('\n').filter(Boolean).map(Number)];
+  };
+  const signal = async (sig: NodeJS.Signals) => {
+    for (const pid of await processes()) process.kill(pid, sig);
+  };
+  return {
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    /** Crash-stop: like pulling the plug, no checkpoint, connections cut. */
+    stopImmediately: () => pgCtl(['stop', '-D', data, '-m', 'immediate', '-w']),
+    /** Start again with the same options (pg_ctl reuses postmaster.opts); runs crash recovery. */
+    restart: () => pgCtl(['restart', '-D', data, '-w', '-l', join(data, 'server.log')]),
+    /** Freeze every server process (a hung server: connections stay open, nothing answers). */
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
+    close: async () => {
+      await run('bash', [join(SCRIPTS, 'stop-services.sh')], { env });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+export type PrivatePostgres = Awaited<ReturnType<typeof startPrivatePostgres>>;
