@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 // By path: this package does not declare @td7x/testing as a devDependency (the lockfile is frozen).
 import {
@@ -54,6 +55,34 @@ describe('sqlite: real processes, real SIGKILL', () => {
       baseline.outcome.kind === 'completed' ? baseline.outcome.output : undefined,
     );
   }, 60_000);
+
+  // Wherever attempt 1 dies, attempt 2 runs exactly the steps that were not recorded yet.
+  it.each(['metadata', 'publish'] as const)(
+    'killed inside %s: the resume runs exactly the unrecorded steps',
+    async (inStep) => {
+      const env = fileEnv();
+      let recorded: string[] = [];
+      const { first, second, ledger } = await crashAndResume({
+        storageModule,
+        env,
+        runId: `kill-in-${inStep}`,
+        killWhen: { inStep },
+        betweenAttempts: () => {
+          const db = new Database(env.DX_SQLITE_FILE, { readonly: true });
+          recorded = db.prepare('SELECT name FROM dx_steps').pluck().all() as string[];
+          db.close();
+        },
+      });
+      expect(first.kind).toBe('killed');
+      expect(second.kind).toBe('completed');
+      expect(recorded).not.toContain(inStep);
+      const rerun = ledger.filter((e) => e.child === 'attempt-2' && e.kind === 'step').map((e) => e.name);
+      expect(rerun.sort()).toEqual(REFERENCE_STEPS.filter((s) => !recorded.includes(s)).sort());
+      // outside the risky window no cleanup is pending, so none runs
+      expect(ledger.filter((e) => e.kind === 'cleanup')).toEqual([]);
+    },
+    60_000,
+  );
 
   it('16 processes race on one run in one file: every step body runs exactly once', async () => {
     const { outcomes, ledger } = await race({

@@ -70,7 +70,11 @@ export const runToCompletion = async (
  * owner's lease to run out, as a real retry would) and runs to the end.
  */
 export const crashAndResume = async (
-  options: ScenarioOptions & { readonly killWhen: KillPoint },
+  options: ScenarioOptions & {
+    readonly killWhen: KillPoint;
+    /** Runs after attempt 1 is dead and before attempt 2 starts: inspect what the crash left. */
+    readonly betweenAttempts?: () => void | Promise<void>;
+  },
 ): Promise<{ first: ChildOutcome; second: ChildOutcome; ledger: LedgerEntry[] }> => {
   const ledger = options.ledger ?? newLedger();
   const { inStep } = options.killWhen;
@@ -83,6 +87,7 @@ export const crashAndResume = async (
     first.kill();
   }
   const firstOutcome = await first.outcome;
+  await options.betweenAttempts?.();
   const second = spawnChild('attempt-2', childEnv(options, ledger, { [ENV.waitForLease]: '1' }));
   const secondOutcome = await second.outcome;
   return { first: firstOutcome, second: secondOutcome, ledger: readLedger(ledger) };
