@@ -138,18 +138,18 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
 
     async list({ statuses = STATUSES, updatedBefore, leaseExpiredAt, after, limit }) {
       if (limit <= 0 || statuses.length === 0) return [];
+      const wanted = [...new Set(statuses)];
       const args = [limit, updatedBefore ?? '', leaseExpiredAt ?? '', after?.updatedAt ?? ''];
       const replies = await Promise.all(
         allBuckets.map(
           (bucket) =>
             run(
               LIST,
-              statuses.map((status) => keys.indexKey(bucket, status)),
+              wanted.map((status) => keys.indexKey(bucket, status)),
               [keys.runBase(bucket), ...args],
             ) as Promise<string[][]>,
         ),
       );
-
       return replies
         .flat()
         .map(decodeHead)
@@ -163,7 +163,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       // One bucket after the other, so that the total never exceeds `limit`.
       for (const bucket of allBuckets) {
         if (deleted >= limit || statuses.length === 0) break;
-        const indexes = statuses.map((status) => keys.indexKey(bucket, status));
+        const indexes = [...new Set(statuses)].map((status) => keys.indexKey(bucket, status));
         deleted += Number(await run(PURGE, indexes, [keys.runBase(bucket), updatedBefore, limit - deleted]));
       }
       return deleted;
