@@ -31,7 +31,7 @@ export const readStatement =
 const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'compensated'];
 
 /**
- * `status IN ($k, …)` with one bound parameter per status. Statuses are checked against the closed
+ * `r.status IN ($k, …)` (runs aliased `r`) with one bound parameter per status. Statuses are checked against the closed
  * set too: an unknown one is a programming error, and the user's SQL text never varies with data.
  */
 const statusFilter = (statuses: readonly RunStatus[], params: unknown[]): string => {
@@ -41,7 +41,7 @@ const statusFilter = (statuses: readonly RunStatus[], params: unknown[]): string
     params.push(s);
     return `$${params.length}::text`;
   });
-  return `status IN (${placeholders.join(', ')})`;
+  return `r.status IN (${placeholders.join(', ')})`;
 };
 
 /**
@@ -60,16 +60,17 @@ export const listStatement =
     };
     const where: string[] = [];
     if (q.statuses !== undefined) where.push(statusFilter(q.statuses, params));
-    if (q.updatedBefore !== undefined) where.push(`updated_at < ${bind(q.updatedBefore, 'bigint')}`);
-    if (q.leaseExpiredAt !== undefined) where.push(`lease_expires_at <= ${bind(q.leaseExpiredAt, 'bigint')}`);
+    if (q.updatedBefore !== undefined) where.push(`r.updated_at < ${bind(q.updatedBefore, 'bigint')}`);
+    if (q.leaseExpiredAt !== undefined)
+      where.push(`r.lease_expires_at <= ${bind(q.leaseExpiredAt, 'bigint')}`);
     if (q.after !== undefined) {
       where.push(
-        `(updated_at, run_id) > (${bind(q.after.updatedAt, 'bigint')}, ${bind(q.after.runId, 'text')})`,
+        `(r.updated_at, r.run_id) > (${bind(q.after.updatedAt, 'bigint')}, ${bind(q.after.runId, 'text')})`,
       );
     }
-    const sql = `SELECT ${HEAD_SELECT} FROM ${t.runs}
+    const sql = `SELECT ${HEAD_SELECT} FROM ${t.runs} r
 WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
-ORDER BY updated_at, run_id
+ORDER BY r.updated_at, r.run_id
 LIMIT ${bind(q.limit, 'bigint')}`;
     return { sql, params, parse: (rows: readonly Row[]) => rows.map(toHead) };
   };
@@ -88,14 +89,14 @@ export const purgeStatement =
     const n = params.length;
     const sql = `
 WITH doomed AS (
-  SELECT run_id FROM ${t.runs}
-  WHERE ${statuses} AND updated_at < $${n - 1}::bigint
-  ORDER BY updated_at, run_id
+  SELECT r.run_id FROM ${t.runs} r
+  WHERE ${statuses} AND r.updated_at < $${n - 1}::bigint
+  ORDER BY r.updated_at, r.run_id
   LIMIT $${n}::bigint
   FOR UPDATE
 ),
 deleted AS (
-  DELETE FROM ${t.runs} r USING doomed d WHERE r.run_id = d.run_id RETURNING 1
+  DELETE FROM ${t.runs} x USING doomed d WHERE x.run_id = d.run_id RETURNING 1
 )
 SELECT count(*)::int AS deleted FROM deleted`;
     return {

@@ -63,9 +63,13 @@ export const cleanupColumns = (alias: string): Partial<Record<Column, string>> =
   at: `${alias}.at`,
 });
 
-/** The head columns alone, aliased to the contract's names, for `list`. */
-export const HEAD_SELECT = `run_id, status, owner, lease_expires_at::float8 AS lease_expires_at, attempt,
-  created_at::float8 AS created_at, updated_at::float8 AS updated_at, error`;
+/**
+ * The head columns of runs aliased `r`, for `list`. The casts keep the column names, so ORDER BY
+ * and WHERE must say `r.updated_at` (the BIGINT column, which the indexes cover), never the bare
+ * name, which would mean the float8 output column and force a sort of every matching row.
+ */
+export const HEAD_SELECT = `r.run_id, r.status, r.owner, r.lease_expires_at::float8 AS lease_expires_at, r.attempt,
+  r.created_at::float8 AS created_at, r.updated_at::float8 AS updated_at, r.error`;
 
 // Parsing is explicit, not a cast: a bridge that returns numbers as strings must still work, and
 // a row that is not what we wrote must fail loudly instead of turning into NaN or "null".
