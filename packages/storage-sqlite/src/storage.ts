@@ -1,12 +1,10 @@
 import type {
-  ClaimOutcome,
   ClaimRequest,
   Fenced,
   FinishRequest,
   ListQuery,
   PurgeQuery,
   PutCleanupRequest,
-  PutStepOutcome,
   PutStepRequest,
   RemoveCleanupRequest,
   RollbackRequest,
@@ -17,6 +15,7 @@ import type {
 } from '@td7x/durable-x';
 import type { Database } from 'better-sqlite3';
 import { migrate } from './migrate.ts';
+import { claim, fenced, finish, list, purge, putStep, snapshotOf } from './operations.ts';
 import {
   checkBusyTimeout,
   checkTablePrefix,
@@ -24,8 +23,9 @@ import {
   DEFAULT_TABLE_PREFIX,
   type SqliteStorageOptions,
 } from './options.ts';
+import { configure } from './pragmas.ts';
 import { tableNames } from './schema.ts';
-import { prepareStatements, type QueryShape, type Statements, shapedQuery } from './statements.ts';
+import { prepareStatements, shapedQuery } from './statements.ts';
 
 /**
  * SQLITE_MAX_LENGTH: the largest string SQLite accepts, 1e9 bytes in better-sqlite3's build
@@ -79,17 +79,6 @@ interface Setup {
 
 type Transactions = ReturnType<typeof openTransactions>;
 
-/**
- * busy_timeout first, so that the pragmas and the DDL below already wait for other processes.
- * WAL lets readers run beside the one writer and makes a commit one append to the log.
- * The pragmas are per connection except journal_mode, which the file remembers.
- */
-const configure = (db: Database, setup: Setup): void => {
-  db.pragma(`busy_timeout = ${setup.busyTimeoutMs}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${setup.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-};
-
 const openTransactions = (db: Database, setup: Setup) => {
   configure(db, setup);
   migrate(db, { tablePrefix: setup.prefix });
@@ -125,97 +114,4 @@ const openTransactions = (db: Database, setup: Setup) => {
     list: db.transaction((query: ListQuery): readonly RunHead[] => list(shaped, query)),
     purge: db.transaction((query: PurgeQuery): number => purge(s, shaped, query)),
   };
-};
-
-const snapshotOf = (s: Statements, run: RunHead): RunSnapshot => ({
-  run,
-  steps: s.steps.all(run.runId),
-  cleanups: s.cleanups.all(run.runId),
-});
-
-const claim = (s: Statements, { runId, owner, now, leaseMs }: ClaimRequest): ClaimOutcome => {
-  const leaseExpiresAt = now + leaseMs;
-  const head = s.head.get(runId);
-  if (!head) {
-    s.createRun.run({ runId, owner, leaseExpiresAt, now });
-    const run: RunHead = {
-      runId,
-      status: 'running',
-      owner,
-      leaseExpiresAt,
-      attempt: 1,
-      createdAt: now,
-      updatedAt: now,
-      error: null,
-    };
-    return { kind: 'claimed', snapshot: { run, steps: [], cleanups: [] } };
-  }
-  if (head.status === 'completed') return { kind: 'completed', snapshot: snapshotOf(s, head) };
-  const free = head.owner === null || head.leaseExpiresAt <= now || head.owner === owner;
-  if (!free) return { kind: 'busy', run: head };
-  s.takeOver.run({ runId, owner, leaseExpiresAt, now });
-  const run: RunHead = {
-    ...head,
-    status: 'running',
-    owner,
-    leaseExpiresAt,
-    attempt: head.attempt + 1,
-    updatedAt: now,
-  };
-  return { kind: 'claimed', snapshot: snapshotOf(s, run) };
-};
-
-/** Runs `change` only while `owner` holds the run (inside the caller's transaction). */
-const fenced = (s: Statements, runId: string, owner: string, change: () => void): Fenced => {
-  if (s.owner.get(runId)?.owner !== owner) return 'lease-lost';
-  change();
-  return 'ok';
-};
-
-const putStep = (s: Statements, { runId, owner, record }: PutStepRequest): PutStepOutcome => {
-  if (s.owner.get(runId)?.owner !== owner) return { kind: 'lease-lost' };
-  const { changes } = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
-  if (changes === 1) return { kind: 'written' };
-  // The first stored record wins; it exists, since we hold the write lock since the insert.
-  return { kind: 'exists', record: s.step.get(runId, record.key)! };
-};
-
-const finish = (s: Statements, { runId, owner, status, at, error, dropCleanups }: FinishRequest): Fenced => {
-  if (s.finish.run({ runId, owner, status, at, error }).changes !== 1) return 'lease-lost';
-  if (dropCleanups) s.deleteCleanups.run(runId);
-  return 'ok';
-};
-
-type Shaped = ReturnType<typeof shapedQuery>;
-
-const list = (shaped: Shaped, query: ListQuery): readonly RunHead[] => {
-  const statuses = [...new Set(query.statuses ?? [])];
-  if (query.statuses !== undefined && statuses.length === 0) return [];
-  const shape: QueryShape = {
-    statuses: statuses.length,
-    updatedBefore: query.updatedBefore !== undefined,
-    leaseExpiredAt: query.leaseExpiredAt !== undefined,
-    after: query.after !== undefined,
-  };
-  const params = [
-    ...statuses,
-    ...(query.updatedBefore === undefined ? [] : [query.updatedBefore]),
-    ...(query.leaseExpiredAt === undefined ? [] : [query.leaseExpiredAt]),
-    ...(query.after === undefined ? [] : [query.after.updatedAt, query.after.runId]),
-    query.limit,
-  ];
-  return shaped.heads(shape).all(...params);
-};
-
-const purge = (s: Statements, shaped: Shaped, { statuses, updatedBefore, limit }: PurgeQuery): number => {
-  const unique = [...new Set(statuses)];
-  if (unique.length === 0) return 0;
-  const shape = { statuses: unique.length, updatedBefore: true, leaseExpiredAt: false, after: false };
-  const doomed = shaped.runIds(shape).all(...unique, updatedBefore, limit);
-  for (const { runId } of doomed) {
-    s.deleteSteps.run(runId);
-    s.deleteCleanups.run(runId);
-    s.deleteRun.run(runId);
-  }
-  return doomed.length;
 };
