@@ -1,0 +1,82 @@
+import type { RunHead, RunStatus } from '@td7x/durable-x';
+
+/**
+ * The run document: ONE object per run holding its head, lease, steps and pending cleanups.
+ * Every mutation is a conditional PUT of the whole document (`If-Match` its ETag), so the owner
+ * check and the change are one atomic request, exactly like one SQL statement or one Lua script.
+ * A value too large to rewrite on every write is kept out of line (`blob`) in its own object.
+ */
+export const FORMAT = 'durable-x/s3@1';
+
+/** A value stored inline (`text`) or out of line in the object `values/<run>/<incarnation>/<blob>`. */
+export type StoredValue = { readonly text: string } | { readonly blob: string; readonly bytes: number };
+
+export interface StoredStep {
+  readonly key: string;
+  readonly name: string;
+  readonly seq: number;
+  readonly at: number;
+  readonly output: StoredValue;
+}
+
+export interface StoredCleanup {
+  readonly id: number;
+  readonly name: string;
+  readonly seq: number;
+  readonly at: number;
+  readonly params: StoredValue;
+}
+
+export interface RunDocument {
+  readonly format: typeof FORMAT;
+  /** The exact run id (the key may be a hash of it). */
+  readonly runId: string;
+  /** Random per creation: names the folder of out-of-line values, so a purge never touches a re-created run's. */
+  readonly incarnation: string;
+  readonly status: RunStatus;
+  readonly owner: string | null;
+  readonly leaseExpiresAt: number;
+  readonly attempt: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly error: string | null;
+  readonly steps: readonly StoredStep[];
+  readonly cleanups: readonly StoredCleanup[];
+}
+
+export const encodeDocument = (doc: RunDocument): string => JSON.stringify(doc);
+
+/** Parses a run document; anything else under our prefix is a corrupted namespace, not a run. */
+export const decodeDocument = (text: string, key: string): RunDocument => {
+  const doc = JSON.parse(text) as RunDocument;
+  if (doc === null || typeof doc !== 'object' || doc.format !== FORMAT) {
+    throw new Error(`durable-x s3: ${key} is not a durable-x run document (format ${String(doc?.format)})`);
+  }
+  return doc;
+};
+
+export const headOf = (doc: RunDocument): RunHead => ({
+  runId: doc.runId,
+  status: doc.status,
+  owner: doc.owner,
+  leaseExpiresAt: doc.leaseExpiresAt,
+  attempt: doc.attempt,
+  createdAt: doc.createdAt,
+  updatedAt: doc.updatedAt,
+  error: doc.error,
+});
+
+export const blobOf = (value: StoredValue): string | undefined => ('blob' in value ? value.blob : undefined);
+
+/** Out-of-line values the document references: what a purge or rollback must delete with it. */
+export const blobsOf = (steps: readonly StoredStep[], cleanups: readonly StoredCleanup[]): string[] => [
+  ...steps.flatMap((s) => blobOf(s.output) ?? []),
+  ...cleanups.flatMap((c) => blobOf(c.params) ?? []),
+];
+
+export const inlineBytes = (doc: RunDocument): number => {
+  let total = 0;
+  for (const s of doc.steps) if ('text' in s.output) total += s.output.text.length;
+  for (const c of doc.cleanups) if ('text' in c.params) total += c.params.text.length;
+  return total;
+};

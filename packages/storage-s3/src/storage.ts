@@ -1,0 +1,275 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type {
+  CleanupRecord,
+  ListQuery,
+  PurgeQuery,
+  RunHead,
+  RunSnapshot,
+  StepRecord,
+  Storage,
+} from '@td7x/durable-x';
+import * as change from './changes.ts';
+import { headOf, inlineBytes, type RunDocument, type StoredValue } from './document.ts';
+import { runDocuments } from './documents.ts';
+import { layoutOf, runKeyOf, utf8Bytes } from './keys.ts';
+import { s3Objects } from './objects.ts';
+import { parallel } from './parallel.ts';
+
+export interface S3StorageOptions {
+  /** Your client (region, credentials, endpoint…). RGW and MinIO need `forcePathStyle: true`. */
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Prepended verbatim to every key (end it with `/` for a folder). At most 256 bytes. Default ''. */
+  readonly prefix?: string;
+  /** A value (step output, cleanup params) up to this many bytes is stored inside the run document. Default 8 KiB. */
+  readonly inlineValueBytes?: number;
+  /**
+   * Inline values of one run stop at about this many characters in total; later values go to
+   * their own objects, so rewriting the document on each write stays cheap. Default 256 KiB.
+   */
+  readonly documentBudget?: number;
+  /** Largest value accepted (the core refuses larger ones with a typed error). Default 5 GiB, S3's single-PUT limit. */
+  readonly maxValueBytes?: number;
+  /** Run documents (and ETags) kept per adapter instance to skip a GET before a write. Default 1000. */
+  readonly cachedRuns?: number;
+  /** Concurrent requests when a load, read, list or purge touches many objects. Default 16. */
+  readonly concurrency?: number;
+}
+
+/** S3's limit for one PUT; a value above it would need a multipart upload. */
+export const S3_MAX_VALUE_BYTES = 5 * 1024 ** 3;
+
+/**
+ * Durable-x checkpoints in S3 (or any S3 server that honours `If-Match` / `If-None-Match` on PUT).
+ * One run = one JSON document, rewritten by conditional PUT; large values live beside it.
+ * No request is made until a method is called.
+ */
+export const s3Storage = (options: S3StorageOptions): Storage => {
+  const layout = layoutOf(options.prefix ?? '');
+  const objects = s3Objects(options.client, options.bucket);
+  const documents = runDocuments(objects, layout, options.cachedRuns ?? 1000);
+  const inlineLimit = options.inlineValueBytes ?? 8 * 1024;
+  const budget = options.documentBudget ?? 256 * 1024;
+  const concurrency = options.concurrency ?? 16;
+
+  const valueKey = (runKey: string, doc: RunDocument, blob: string) =>
+    layout.value(runKey, doc.incarnation, blob);
+
+  const loadValue = async (runKey: string, doc: RunDocument, value: StoredValue): Promise<string> => {
+    if ('text' in value) return value.text;
+    const key = valueKey(runKey, doc, value.blob);
+    const found = await objects.get(key);
+    if (!found) throw new Error(`durable-x s3: value ${key} of run ${JSON.stringify(doc.runId)} is missing`);
+    return JSON.parse(found.text) as string;
+  };
+
+  const snapshotOf = async (runKey: string, doc: RunDocument): Promise<RunSnapshot> => {
+    const steps = await parallel(
+      doc.steps,
+      concurrency,
+      async (s): Promise<StepRecord> => ({
+        key: s.key,
+        name: s.name,
+        seq: s.seq,
+        at: s.at,
+        output: await loadValue(runKey, doc, s.output),
+      }),
+    );
+    const cleanups = await parallel(
+      doc.cleanups,
+      concurrency,
+      async (c): Promise<CleanupRecord> => ({
+        id: c.id,
+        name: c.name,
+        seq: c.seq,
+        at: c.at,
+        params: await loadValue(runKey, doc, c.params),
+      }),
+    );
+    return { run: headOf(doc), steps, cleanups };
+  };
+
+  /** Values no longer referenced by a committed document: best effort, an orphan is only garbage. */
+  const collect = async (runKey: string, doc: RunDocument | undefined, garbage: readonly string[]) => {
+    if (!doc || garbage.length === 0) return;
+    await objects.deleteMany(garbage.map((b) => valueKey(runKey, doc, b))).catch(() => undefined);
+  };
+
+  /**
+   * Stores a value inline, or uploads it to its own object first (only for the current owner,
+   * checked on the cached or a fresh document) and returns the reference the document will hold.
+   */
+  const storeValue = async (
+    runId: string,
+    runKey: string,
+    owner: string,
+    text: string,
+  ): Promise<{ value: StoredValue; incarnation?: string } | 'lease-lost'> => {
+    const bytes = utf8Bytes(text);
+    let doc = await documents.current(runId, runKey);
+    if (bytes <= inlineLimit && (!doc || inlineBytes(doc) + text.length <= budget))
+      return { value: { text } };
+    if (!doc || doc.owner !== owner) doc = await documents.current(runId, runKey, true);
+    if (!doc || doc.owner !== owner) return 'lease-lost';
+    const blob = crypto.randomUUID();
+    await objects.putNew(valueKey(runKey, doc, blob), JSON.stringify(text));
+    return { value: { blob, bytes }, incarnation: doc.incarnation };
+  };
+
+  /** A value uploaded for a write that did not happen (lost race, lost lease). */
+  const discard = async (runKey: string, stored: { value: StoredValue; incarnation?: string }) => {
+    if (!('blob' in stored.value) || !stored.incarnation) return;
+    const key = layout.value(runKey, stored.incarnation, stored.value.blob);
+    await objects.delete(key).catch(() => undefined);
+  };
+
+  /** Every run document under the prefix, read in parallel (housekeeping only). */
+  const allRuns = async () => {
+    const listed = await objects.list(layout.runs);
+    const read = await parallel(listed, concurrency, async ({ key }) => {
+      const found = await objects.get(key);
+      if (!found) return undefined; // purged meanwhile
+      const doc = JSON.parse(found.text) as RunDocument;
+      return { key, doc, etag: found.etag };
+    });
+    return read.filter((r) => r !== undefined);
+  };
+
+  return {
+    name: 's3',
+    maxValueBytes: options.maxValueBytes ?? S3_MAX_VALUE_BYTES,
+
+    async claim(request) {
+      const runKey = await runKeyOf(request.runId);
+      const { outcome, doc } = await documents.mutate(
+        request.runId,
+        runKey,
+        change.claim(request, crypto.randomUUID().replaceAll('-', '')),
+      );
+      const current = doc as RunDocument;
+      if (outcome === 'busy') return { kind: 'busy', run: headOf(current) };
+      return { kind: outcome, snapshot: await snapshotOf(runKey, current) };
+    },
+
+    async putStep({ runId, owner, record }) {
+      const runKey = await runKeyOf(runId);
+      const stored = await storeValue(runId, runKey, owner, record.output);
+      if (stored === 'lease-lost') return { kind: 'lease-lost' };
+      const step = {
+        key: record.key,
+        name: record.name,
+        seq: record.seq,
+        at: record.at,
+        output: stored.value,
+      };
+      const { outcome, doc } = await documents.mutate(
+        runId,
+        runKey,
+        change.putStep(owner, step, stored.incarnation),
+      );
+      if (outcome.kind !== 'written') await discard(runKey, stored);
+      if (outcome.kind !== 'exists') return outcome;
+      const { key, name, seq, at, output } = outcome.step;
+      return {
+        kind: 'exists',
+        record: { key, name, seq, at, output: await loadValue(runKey, doc as RunDocument, output) },
+      };
+    },
+
+    async putCleanup({ runId, owner, record }) {
+      const runKey = await runKeyOf(runId);
+      const stored = await storeValue(runId, runKey, owner, record.params);
+      if (stored === 'lease-lost') return 'lease-lost';
+      const cleanup = {
+        id: record.id,
+        name: record.name,
+        seq: record.seq,
+        at: record.at,
+        params: stored.value,
+      };
+      const { outcome, doc, garbage } = await documents.mutate(
+        runId,
+        runKey,
+        change.putCleanup(owner, cleanup, stored.incarnation),
+      );
+      if (outcome !== 'ok') await discard(runKey, stored);
+      await collect(runKey, doc, garbage);
+      return outcome;
+    },
+
+    async removeCleanup({ runId, owner, id }) {
+      const runKey = await runKeyOf(runId);
+      const { outcome, doc, garbage } = await documents.mutate(
+        runId,
+        runKey,
+        change.removeCleanup(owner, id),
+      );
+      await collect(runKey, doc, garbage);
+      return outcome;
+    },
+
+    async rollback({ runId, owner, cleanupId, afterSeq }) {
+      const runKey = await runKeyOf(runId);
+      const { outcome, doc, garbage } = await documents.mutate(
+        runId,
+        runKey,
+        change.rollback(owner, cleanupId, afterSeq),
+      );
+      await collect(runKey, doc, garbage);
+      return outcome;
+    },
+
+    async setLease({ runId, owner, leaseExpiresAt, now }) {
+      const runKey = await runKeyOf(runId);
+      return (await documents.mutate(runId, runKey, change.setLease(owner, leaseExpiresAt, now))).outcome;
+    },
+
+    async finish(request) {
+      const runKey = await runKeyOf(request.runId);
+      const { outcome, doc, garbage } = await documents.mutate(request.runId, runKey, change.finish(request));
+      await collect(runKey, doc, garbage);
+      return outcome;
+    },
+
+    async read(runId) {
+      const runKey = await runKeyOf(runId);
+      const found = await documents.read(runId, runKey);
+      return found && snapshotOf(runKey, found.doc);
+    },
+
+    async list(query: ListQuery): Promise<readonly RunHead[]> {
+      return (await allRuns())
+        .map((r) => headOf(r.doc))
+        .filter((head) => matches(head, query))
+        .sort(byAge)
+        .slice(0, query.limit);
+    },
+
+    async purge({ statuses, updatedBefore, limit }: PurgeQuery): Promise<number> {
+      const doomed = (await allRuns())
+        .filter(({ doc }) => statuses.includes(doc.status) && doc.updatedAt < updatedBefore)
+        .sort((a, b) => byAge(headOf(a.doc), headOf(b.doc)))
+        .slice(0, limit);
+      const deleted = await parallel(doomed, concurrency, async ({ key, doc, etag }) => {
+        // The document goes first: a crash after it leaves unreachable values, never a run
+        // whose values are gone. (If-Match: AWS refuses if the run changed since we read it.)
+        if (!(await objects.delete(key, etag))) return false;
+        documents.forget(doc.runId);
+        const runKey = key.slice(layout.runs.length);
+        const values = await objects.list(layout.values(runKey, doc.incarnation));
+        await objects.deleteMany(values.map((v) => v.key));
+        return true;
+      });
+      return deleted.filter(Boolean).length;
+    },
+  };
+};
+
+const byAge = (a: RunHead, b: RunHead): number =>
+  a.updatedAt - b.updatedAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0);
+
+const matches = (head: RunHead, query: ListQuery): boolean =>
+  (query.statuses === undefined || query.statuses.includes(head.status)) &&
+  (query.updatedBefore === undefined || head.updatedAt < query.updatedBefore) &&
+  (query.leaseExpiredAt === undefined || head.leaseExpiresAt <= query.leaseExpiredAt) &&
+  (query.after === undefined || byAge(head, { ...head, ...query.after }) > 0);
