@@ -30,8 +30,6 @@ export interface RunKeys {
 
 export interface Layout {
   readonly runKeys: (runId: string) => RunKeys;
-  /** `<prefix>{<bucket>}:r:`: scripts that walk an index build run keys from it. */
-  readonly runBase: (bucket: number) => string;
   readonly indexKey: (bucket: number, status: RunStatus) => string;
   readonly buckets: number;
 }
@@ -42,7 +40,6 @@ export const layout = (prefix: string, buckets: number): Layout => {
   const indexKey = (bucket: number, status: RunStatus) => `${slot(bucket)}i:${status}`;
   return {
     buckets,
-    runBase,
     indexKey,
     runKeys(runId) {
       const bucket = bucketOf(runId, buckets);

@@ -122,18 +122,21 @@ return { head, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]) }
 
 /**
  * One bucket of `list`. KEYS: the indexes of the requested statuses (one bucket).
- * ARGV: run key base of the bucket, limit, updatedBefore | '', leaseExpiredAt | '', after.updatedAt | ''.
+ * ARGV: limit, updatedBefore | '', leaseExpiredAt | '', after.updatedAt | ''.
  * Replies HGETALL heads: per index, the first `limit` matches strictly after after.updatedAt plus
  * their whole tie group at the last score and every match AT after.updatedAt (the client orders
  * them by run id, filters the cursor and cuts the page). Index entries of runs that expired are
  * removed on the way.
  */
 export const LIST: Script = script(`
-local base, limit = ARGV[1], tonumber(ARGV[2])
-local max = ARGV[3] == '' and '+inf' or ('(' .. ARGV[3])
-local leaseBound = ARGV[4] ~= '' and tonumber(ARGV[4]) or nil
-local afterAt = ARGV[5] ~= '' and tonumber(ARGV[5]) or nil
-local min = ARGV[5] == '' and '-inf' or ARGV[5]
+-- Run keys sit beside the index ('<prefix>{<bucket>}:i:<status>' → '<prefix>{<bucket>}:r:'),
+-- derived from KEYS[1] rather than passed, so a client that prefixes KEYS (ioredis keyPrefix) agrees.
+local base = string.match(KEYS[1], '^(.*}:)i:%a+$') .. 'r:'
+local limit = tonumber(ARGV[1])
+local max = ARGV[2] == '' and '+inf' or ('(' .. ARGV[2])
+local leaseBound = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
+local afterAt = ARGV[4] ~= '' and tonumber(ARGV[4]) or nil
+local min = ARGV[4] == '' and '-inf' or ARGV[4]
 local out, stale = {}, {}
 for i = 1, #KEYS do
   local counted, boundary, offset, done = 0, nil, 0, false
@@ -164,10 +167,13 @@ return out
 
 /**
  * One bucket of `purge`. KEYS: the indexes of the statuses to purge (one bucket).
- * ARGV: run key base of the bucket, updatedBefore, limit. Replies how many runs were deleted.
+ * ARGV: updatedBefore, limit. Replies how many runs were deleted.
  */
 export const PURGE: Script = script(`
-local base, before, remaining = ARGV[1], '(' .. ARGV[2], tonumber(ARGV[3])
+-- Run keys sit beside the index ('<prefix>{<bucket>}:i:<status>' → '<prefix>{<bucket>}:r:'),
+-- derived from KEYS[1] rather than passed, so a client that prefixes KEYS (ioredis keyPrefix) agrees.
+local base = string.match(KEYS[1], '^(.*}:)i:%a+$') .. 'r:'
+local before, remaining = '(' .. ARGV[1], tonumber(ARGV[2])
 local deleted = 0
 for i = 1, #KEYS do
   while remaining > 0 do

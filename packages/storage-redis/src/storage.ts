@@ -146,7 +146,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
             run(
               LIST,
               wanted.map((status) => keys.indexKey(bucket, status)),
-              [keys.runBase(bucket), ...args],
+              args,
             ) as Promise<string[][]>,
         ),
       );
@@ -164,7 +164,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       for (const bucket of allBuckets) {
         if (deleted >= limit || statuses.length === 0) break;
         const indexes = [...new Set(statuses)].map((status) => keys.indexKey(bucket, status));
-        deleted += Number(await run(PURGE, indexes, [keys.runBase(bucket), updatedBefore, limit - deleted]));
+        deleted += Number(await run(PURGE, indexes, [updatedBefore, limit - deleted]));
       }
       return deleted;
     },

@@ -1,4 +1,13 @@
-import { complete, DurableXError, durable, fail, listRuns, load, manualClock } from '@td7x/durable-x';
+import {
+  complete,
+  DurableXError,
+  durable,
+  fail,
+  listRuns,
+  load,
+  manualClock,
+  purgeRuns,
+} from '@td7x/durable-x';
 import { uniqueKeyPrefix } from '@td7x/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +104,26 @@ describe('scripts', () => {
     const perLoad = counted.count() - atLoad;
     expect(again.attempt).toBe(2);
     expect({ perStep, perLoad }).toEqual({ perStep: 1, perLoad: 1 });
+  });
+});
+
+describe('a client that prefixes keys itself (ioredis keyPrefix)', () => {
+  it('lists and purges its runs: the scripts find run keys beside the prefixed index keys', async () => {
+    const own = `${prefix}kp:`;
+    const prefixed = await connect(sharedRedisUrl(), { keyPrefix: `${own}client:` });
+    try {
+      const storage = redisStorage({ client: ioredisClient(prefixed), prefix: 'app:' });
+      const clock = manualClock(Date.UTC(2002, 0, 1));
+      const cp = await load(storage, { clock })({})('kp-run');
+      await durable(storage)(cp)('s')({})(() => 1);
+      await complete(storage)(cp);
+      expect((await keysUnder(`${own}client:app:{`)).length).toBeGreaterThan(0);
+      expect((await listRuns(storage)({ status: 'completed' })).runs.map((r) => r.runId)).toEqual(['kp-run']);
+      expect(await purgeRuns(storage, { clock })({ before: clock.now() + 1 })).toBe(1);
+      expect(await keysUnder(own)).toEqual([]);
+    } finally {
+      await prefixed.quit();
+    }
   });
 });
 
