@@ -128,6 +128,7 @@ describe('events', () => {
     expect(events).toEqual([
       'run.loaded',
       'step.ran',
+      'cleanup.registered',
       'run.loaded',
       'cleanup.ran',
       'step.skipped',
@@ -143,6 +144,25 @@ describe('events', () => {
       },
     })({})('ev2');
     expect(await V.durable(storage)(cp)('a')({})(() => 5)).toBe(5);
+  });
+});
+
+describe('large runs', () => {
+  it('loads a run with 200 000 memoized steps', async () => {
+    const storage = memoryStorage();
+    const clock = manualClock();
+    const cp = (await load(storage, { clock })({})('huge'))._unsafeUnwrap();
+    const owner = (await storage.read('huge'))?.run.owner as string;
+    for (let seq = 1; seq <= 200_000; seq++) {
+      await storage.putStep({
+        runId: 'huge',
+        owner,
+        record: { key: `k${seq}`, name: 'k', seq, output: '1', at: 0 },
+      });
+    }
+    await R.complete(storage)(cp);
+    const again = await load(storage, { clock })({})('huge');
+    expect(again._unsafeUnwrap().status).toBe('completed');
   });
 });
 

@@ -50,6 +50,7 @@ export const beforeRisky =
       callStorage(storage, 'putCleanup', { runId: session.runId, owner: session.owner, record }),
     ).map(() => {
       session.pending.push(record);
+      session.emit({ type: 'cleanup.registered', runId: session.runId, name });
     });
   };
 
@@ -73,6 +74,7 @@ export const afterSafe =
       }),
     ).map(() => {
       session.pending = session.pending.filter((c) => c.id !== target.id);
+      session.emit({ type: 'cleanup.cleared', runId: session.runId, name });
     });
   };
 

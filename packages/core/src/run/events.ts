@@ -11,6 +11,8 @@ export type DurableEvent =
       readonly memoizedSteps: number;
       readonly pendingCleanups: number;
     }
+  | { readonly type: 'cleanup.registered'; readonly runId: string; readonly name: string }
+  | { readonly type: 'cleanup.cleared'; readonly runId: string; readonly name: string }
   | {
       readonly type: 'cleanup.ran';
       readonly runId: string;

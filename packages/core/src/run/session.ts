@@ -75,6 +75,13 @@ export const checkpointOf = (session: Session): Checkpoint => {
   return cp;
 };
 
+/** A loop, not `Math.max(...)`: spreading 150k records overflows the call stack. */
+const highestSeq = (...lists: readonly (readonly { seq: number }[])[]): number => {
+  let highest = 0;
+  for (const list of lists) for (const record of list) if (record.seq > highest) highest = record.seq;
+  return highest;
+};
+
 type SessionSeed = Omit<
   Session,
   'memo' | 'pending' | 'inflight' | 'seq' | 'cleanupsRun' | 'lost' | 'attempt' | 'leaseExpiresAt' | 'keeper'
@@ -97,7 +104,7 @@ export const sessionFromSnapshot = (
     inflight: new Map(),
     lost: false,
     leaseExpiresAt: snapshot.run.leaseExpiresAt,
-    seq: Math.max(0, ...steps.map((s) => s.seq), ...pending.map((c) => c.seq)),
+    seq: highestSeq(steps, pending),
     keeper: undefined as unknown as LeaseKeeper,
   };
   session.keeper = keeper(session);

@@ -41,7 +41,10 @@ export interface Storage {
    */
   putStep(request: PutStepRequest): Promise<PutStepOutcome>;
 
-  /** Fenced insert of a pending cleanup (ids are unique in a run). ONE round trip. */
+  /**
+   * Fenced insert of a pending cleanup. Ids are unique in a run; a second put of the same id
+   * replaces the first (the core never does that, but a retried request may). ONE round trip.
+   */
   putCleanup(request: PutCleanupRequest): Promise<Fenced>;
 
   /** Fenced delete of one pending cleanup by id (absent is fine). ONE round trip. */
@@ -70,7 +73,9 @@ export interface Storage {
 
   /**
    * Run heads matching the query, ordered by `(updatedAt, runId)` ascending, at most `limit`,
-   * strictly after `after` when given.
+   * strictly after `after` when given. Run ids compare in the backend's own binary order (UTF-8
+   * bytes for SQL, UTF-16 units in JavaScript): any total order will do, as long as `after`
+   * continues exactly where a page ended.
    */
   list(query: ListQuery): Promise<readonly RunHead[]>;
 
