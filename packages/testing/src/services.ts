@@ -9,6 +9,8 @@
  * child processes they spawn all see the same servers through the environment.
  */
 
+import { tmpdir } from 'node:os';
+
 export interface S3Config {
   readonly endpoint: string;
   readonly accessKeyId: string;
@@ -20,7 +22,8 @@ export interface S3Config {
 
 export type ServiceName = 'postgres' | 'redis' | 's3';
 
-const envFile = (): string => `${process.env.TMPDIR || '/tmp'}/durable-x-services/env`;
+// os.tmpdir() is $TMPDIR or /tmp, as in scripts/start-services.sh.
+const envFile = (): string => `${tmpdir()}/durable-x-services/env`;
 
 function missingServiceError(what: string, envVars: string): Error {
   return new Error(
