@@ -6,15 +6,33 @@ import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisClient, redisStorage } from '../src/index.ts';
 import { type PrivateRedis, startPrivateRedis } from './private-redis.ts';
+import { type CuttableProxy, startProxy } from './proxy.ts';
 import { connect, counting, rawReader } from './support.ts';
 
 const prefix = 'dx-outage:';
 const clients: Redis[] = [];
-let server: PrivateRedis | undefined;
+const servers: PrivateRedis[] = [];
+const proxies: CuttableProxy[] = [];
 afterAll(async () => {
   for (const c of clients) c.disconnect();
-  await server?.kill();
+  await Promise.all(proxies.map((p) => p.close()));
+  await Promise.all(servers.map((s) => s.kill()));
 });
+
+const newServer = async () => {
+  const server = await startPrivateRedis(mkdtempSync(join(tmpdir(), 'dx-redis-outage-')));
+  servers.push(server);
+  return server;
+};
+
+/** A fail-fast client that reconnects every 20 ms and never queues or resends a command. */
+const open = async (url: string) => {
+  const redis = await connect(url, { retryStrategy: () => 20 });
+  // Connection errors surface as StorageUnavailable on the calls; the event needs a listener.
+  redis.on('error', () => {});
+  clients.push(redis);
+  return redis;
+};
 
 /** What a DurableXError carries, or what was thrown. */
 const typeOf = async (pending: Promise<unknown>): Promise<string> => {
@@ -34,16 +52,8 @@ const timed = async <T>(pending: Promise<T>): Promise<{ value: T; ms: number }> 
 
 describe('the Redis server dies mid-run', () => {
   it('fails fast with StorageUnavailable, corrupts nothing, and the run resumes once the server is back', async () => {
-    server = await startPrivateRedis(mkdtempSync(join(tmpdir(), 'dx-redis-outage-')));
-    const open = async () => {
-      // Reconnect every 50 ms while the server is away; never queue or retry a command.
-      const redis = await connect(server!.url, { retryStrategy: () => 50 });
-      // Connection errors surface as StorageUnavailable on the calls; the event needs a listener.
-      redis.on('error', () => {});
-      clients.push(redis);
-      return redis;
-    };
-    const client = await open();
+    const server = await newServer();
+    const client = await open(server.url);
     const counted = counting(ioredisClient(client));
     const storage = redisStorage({ client: counted.commands, prefix });
     const clock = manualClock(Date.UTC(2026, 0, 1));
@@ -63,7 +73,7 @@ describe('the Redis server dies mid-run', () => {
     await step('risky')({})(work('risky'));
 
     // A write in flight when the server dies: block the server, send the step's write, kill it.
-    const blocker = await open();
+    const blocker = await open(server.url);
     void blocker.call('DEBUG', 'SLEEP', '5').catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 50));
     const inFlight = timed(typeOf(step('during')({})(work('during'))));
@@ -82,14 +92,14 @@ describe('the Redis server dies mid-run', () => {
     // Back from its append-only file, with an empty script cache.
     await server.restart();
     await waitFor(async () => client.status === 'ready');
-    const raw = await rawReader(await open(), prefix).readRun(runId);
+    const raw = await rawReader(await open(server.url), prefix).readRun(runId);
     expect(raw).toMatchObject({ status: 'running', cleanupNames: ['undo'] });
     expect(raw?.owner).toMatch(/^first:/);
     expect(raw?.stepKeys.map((k) => k.split('#')[0]).sort()).toEqual(['before', 'risky']);
 
     // The host retries the job in a new process once the dead attempt's lease has run out.
     clock.advance(60_000);
-    const retryClient = counting(ioredisClient(await open()));
+    const retryClient = counting(ioredisClient(await open(server.url)));
     const retryStorage = redisStorage({ client: retryClient.commands, prefix });
     const resumed = await load(retryStorage, { clock })(registry)(runId);
     expect(resumed.attempt).toBe(2);
@@ -112,6 +122,54 @@ describe('the Redis server dies mid-run', () => {
     expect(final?.run).toMatchObject({ status: 'completed', owner: null, attempt: 2 });
     expect(final?.steps.map((s) => s.name).sort()).toEqual(['before', 'during', 'risky']);
     expect(final?.cleanups).toEqual([]);
+  });
+});
+
+describe('the connection to Redis dies mid-run (the server stays up)', () => {
+  it('a lost request or a lost reply is a StorageUnavailable; the same process then carries on', async () => {
+    const server = await newServer();
+    const proxy = await startProxy({ host: '127.0.0.1', port: server.port });
+    proxies.push(proxy);
+    const client = await open(proxy.url);
+    const storage = redisStorage({ client: ioredisClient(client), prefix });
+    const clock = manualClock(Date.UTC(2026, 0, 1));
+    const runId = 'connection:{run}';
+    const calls: string[] = [];
+    const work = (name: string) => () => {
+      calls.push(name);
+      return `${name}#${calls.filter((c) => c === name).length}`;
+    };
+    const cp = await load(storage, { clock })({})(runId);
+    const step = durable(storage)(cp);
+    expect(await step('one')({})(work('one'))).toBe('one#1');
+
+    // The request never reaches the server, then the connection breaks.
+    proxy.mode = 'drop-requests';
+    const lostRequest = typeOf(step('two')({})(work('two')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    proxy.cut();
+    expect(await lostRequest).toBe('StorageUnavailable');
+    proxy.mode = 'pass';
+    await waitFor(async () => client.status === 'ready');
+    expect(await step('two')({})(work('two'))).toBe('two#2');
+
+    // The write is applied but its reply is lost: the retry runs the body again (at least once),
+    // and the first stored output wins.
+    proxy.mode = 'drop-replies';
+    const lostReply = typeOf(step('three')({})(work('three')));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    proxy.cut();
+    expect(await lostReply).toBe('StorageUnavailable');
+    proxy.mode = 'pass';
+    await waitFor(async () => client.status === 'ready');
+    expect(await step('three')({})(work('three'))).toBe('three#1');
+
+    await complete(storage)(cp);
+    const stored = await redisStorage({ client: ioredisClient(await open(server.url)), prefix }).read(runId);
+    expect(stored?.run).toMatchObject({ status: 'completed', owner: null, attempt: 1 });
+    const outputs = Object.fromEntries((stored?.steps ?? []).map((s) => [s.name, s.output]));
+    expect(outputs).toEqual({ one: '"one#1"', two: '"two#2"', three: '"three#1"' });
+    expect(calls).toEqual(['one', 'two', 'two', 'three', 'three']);
   });
 });
 

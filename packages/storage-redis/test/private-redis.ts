@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
  */
 export interface PrivateRedis {
   readonly url: string;
+  readonly port: number;
   kill(): Promise<void>;
   restart(): Promise<void>;
 }
@@ -23,6 +24,7 @@ export const startPrivateRedis = async (dir: string): Promise<PrivateRedis> => {
   };
   return {
     url: `redis://127.0.0.1:${port}/0`,
+    port,
     kill,
     async restart() {
       server = await launch(port, dir);

@@ -1,0 +1,53 @@
+import { createServer, type Socket, connect as tcpConnect } from 'node:net';
+
+/**
+ * A TCP proxy in front of a Redis server, so a test can break the connection (not the server):
+ * drop what the client sends (a partition before the server), drop what the server answers (a
+ * write applied whose reply is lost), or cut every connection.
+ */
+export interface CuttableProxy {
+  readonly url: string;
+  mode: 'pass' | 'drop-requests' | 'drop-replies';
+  cut(): void;
+  close(): Promise<void>;
+}
+
+export const startProxy = async (target: { host: string; port: number }): Promise<CuttableProxy> => {
+  const sockets = new Set<Socket>();
+  const proxy = {
+    mode: 'pass' as CuttableProxy['mode'],
+    cut() {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
+  };
+  const server = createServer((client) => {
+    const upstream = tcpConnect(target.port, target.host);
+    sockets.add(client);
+    sockets.add(upstream);
+    client.on('data', (data) => {
+      if (proxy.mode !== 'drop-requests') upstream.write(data);
+    });
+    upstream.on('data', (data) => {
+      if (proxy.mode !== 'drop-replies') client.write(data);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const socket of [client, upstream]) socket.on('close', end).on('error', end);
+  });
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
+  return Object.assign(proxy, {
+    url: `redis://127.0.0.1:${port}/0`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxy.cut();
+        server.close(() => resolve());
+      }),
+  });
+};
