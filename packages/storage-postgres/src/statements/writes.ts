@@ -31,7 +31,11 @@ import { RETRY, type Retry, type Statement } from './statement.ts';
 const fence = (t: TableNames, set = 'version = version + 1'): string =>
   `fence AS (UPDATE ${t.runs} SET ${set} WHERE run_id = $1::text AND owner = $2::text RETURNING run_id)`;
 
-const fenced = (rows: readonly Row[]): Fenced => (rows[0]?.fenced === true ? 'ok' : 'lease-lost');
+// pg gives a boolean; a bridge that stringifies values may give 't' / 'true'.
+const fenced = (rows: readonly Row[]): Fenced => {
+  const value = rows[0]?.fenced;
+  return value === true || value === 't' || value === 'true' ? 'ok' : 'lease-lost';
+};
 const FENCED = `SELECT EXISTS (SELECT FROM fence) AS fenced`;
 
 /**
