@@ -42,6 +42,11 @@ export interface RunDocument {
   readonly error: string | null;
   readonly steps: readonly StoredStep[];
   readonly cleanups: readonly StoredCleanup[];
+  /**
+   * Random per write. A PUT whose answer was lost (a timeout, then the SDK's retry answered 412
+   * because the first attempt had landed) is recognised as ours on the next read, not re-applied.
+   */
+  readonly revision?: string;
 }
 
 export const encodeDocument = (doc: RunDocument): string => JSON.stringify(doc);

@@ -85,14 +85,19 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
     return { doc: checked(decodeDocument(found.text, key), runId, key), etag: found.etag };
   };
 
+  /** Only running runs stay cached: nothing else is written again, and memory stays bounded. */
+  const remember = (cell: Cell, known: Known) => {
+    cell.known = known.doc?.status === 'running' ? known : undefined;
+  };
+
   const commit = async (runId: string, cell: Cell, batch: readonly Job[]): Promise<Committed<unknown>[]> => {
+    let base = cell.known;
+    let fresh = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      let fresh = false;
-      if (!cell.known) {
-        cell.known = await fetch(runId, cell.key);
+      if (!base) {
+        base = await fetch(runId, cell.key);
         fresh = true;
       }
-      const base = cell.known;
       let doc = base.doc;
       let wrote = false;
       const decided = batch.map((job) => {
@@ -103,26 +108,34 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
         }
         return decision;
       });
-      const results = (committedDoc: RunDocument | undefined) =>
+      const results = (committed: RunDocument | undefined) =>
         decided.map((d) => ({
           outcome: d.outcome,
-          doc: committedDoc,
+          doc: committed,
           garbage: d.next ? (d.garbage ?? []) : [],
         }));
       if (!wrote) {
-        if (fresh) return results(doc);
-        cell.known = undefined; // decided on a cached copy: confirm on a fresh read
+        if (fresh) {
+          remember(cell, base);
+          return results(doc);
+        }
+        base = undefined; // decided on a cached copy: confirm on a fresh read
         continue;
       }
-      const next = doc as RunDocument;
+      const next: RunDocument = { ...(doc as RunDocument), revision: crypto.randomUUID() };
       const etag = await objects.put(cell.key, encodeDocument(next), base.etag ?? 'absent');
-      if (etag === 'precondition-failed') {
-        cell.known = undefined;
-        continue;
+      if (etag !== 'precondition-failed') {
+        remember(cell, { doc: next, etag });
+        return results(next);
       }
-      cell.known = { doc: next, etag };
-      return results(next);
+      base = await fetch(runId, cell.key);
+      fresh = true;
+      if (base.doc?.revision === next.revision) {
+        remember(cell, base);
+        return results(base.doc);
+      }
     }
+    cell.known = undefined;
     throw new Error(`durable-x s3: gave up writing ${cell.key} after ${MAX_ROUNDS} rounds of contention`);
   };
 
@@ -161,7 +174,7 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
       const cell = cellOf(runId, runKey);
       if (!cell.known || fresh) {
         const known = await fetch(runId, cell.key);
-        if (!cell.draining) cell.known = known;
+        if (!cell.draining) remember(cell, known);
         return known.doc;
       }
       return cell.known.doc;

@@ -5,3 +5,4 @@
  */
 export { escapeRunId, MAX_PREFIX_BYTES, runKeyOf } from './keys.ts';
 export { S3_MAX_VALUE_BYTES, type S3StorageOptions, s3Storage } from './storage.ts';
+export { verifyConditionalWrites } from './verify.ts';
