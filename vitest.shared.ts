@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
  * no build is needed first; child processes get the same with `node --conditions=@td7x/source
  * --import tsx`.
  */
-export const sourceConditions = ['@td7x/source', 'node', 'import', 'default'];
+// Only these: vitest also passes them to workers as `node --conditions`, where an `import` entry
+// would make `require('pg-pool')` inside pg load pg-pool's ESM build and crash. Vite adds
+// import/require by itself.
+export const sourceConditions = ['@td7x/source', 'node'];
 
 export default defineConfig({
   resolve: { conditions: sourceConditions },

@@ -99,7 +99,12 @@ return 'ok'
  */
 export const FINISH: Script = script(`${INDEX_OF}
 local head, member, status, at = KEYS[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('HGET', head, 'owner') ~= ARGV[1] then return 'lease-lost' end
+local owner = redis.call('HGET', head, 'owner')
+if owner ~= ARGV[1] then
+  -- a resent finish (its first reply lost) must not report a finished run as lost
+  if owner == false and redis.call('HGET', head, 'status') == status then return 'ok' end
+  return 'lease-lost'
+end
 redis.call('ZREM', KEYS[INDEX[redis.call('HGET', head, 'status')]], member)
 redis.call('HSET', head, 'status', status, 'lease', 0, 'updatedAt', at)
 redis.call('HDEL', head, 'owner')

@@ -71,7 +71,10 @@ export const finish = (
   s: Statements,
   { runId, owner, status, at, error, dropCleanups }: FinishRequest,
 ): Fenced => {
-  if (s.finish.run({ runId, owner, status, at, error }).changes !== 1) return 'lease-lost';
+  if (s.finish.run({ runId, owner, status, at, error }).changes !== 1) {
+    // A resent finish (its first reply lost) must not report a finished run as lost.
+    return s.isFinished.get(runId, status) === undefined ? 'lease-lost' : 'ok';
+  }
   if (dropCleanups) s.deleteCleanups.run(runId);
   return 'ok';
 };

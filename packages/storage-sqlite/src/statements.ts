@@ -67,6 +67,9 @@ export const prepareStatements = (db: Database, t: TableNames) => {
       `UPDATE "${t.runs}" SET status = @status, owner = NULL, lease_expires_at = 0, updated_at = @at, error = @error
        WHERE run_id = @runId AND owner = @owner`,
     ),
+    isFinished: prepare<[string, RunStatus]>(
+      `SELECT 1 AS finished FROM "${t.runs}" WHERE run_id = ? AND owner IS NULL AND status = ?`,
+    ),
     deleteRun: prepare<[string]>(`DELETE FROM "${t.runs}" WHERE run_id = ?`),
     deleteSteps: prepare<[string]>(`DELETE FROM "${t.steps}" WHERE run_id = ?`),
     deleteCleanups: prepare<[string]>(`DELETE FROM "${t.cleanups}" WHERE run_id = ?`),

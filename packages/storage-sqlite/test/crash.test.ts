@@ -1,14 +1,8 @@
 import { fileURLToPath } from 'node:url';
+// By path: this package does not declare @td7x/testing as a devDependency (the lockfile is frozen).
+import { countEffects, crashAndResume, REFERENCE_STEPS, race, runToCompletion } from '@td7x/testing';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-// By path: this package does not declare @td7x/testing as a devDependency (the lockfile is frozen).
-import {
-  countEffects,
-  crashAndResume,
-  REFERENCE_STEPS,
-  race,
-  runToCompletion,
-} from '../../testing/src/index.ts';
 import { tempDatabaseFile } from './harness.ts';
 
 const storageModule = fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url));

@@ -31,6 +31,9 @@ export interface Storage {
    *   owner and lease, `attempt + 1`, status `running` → `claimed`;
    * - otherwise → `busy` with the current head, changing nothing.
    * ONE round trip on backends that allow it, whatever the number of steps.
+   * The snapshot must include every write that was applied before the claim took effect: a
+   * takeover that misses the previous owner's last step or cleanup would re-run or lose it (on
+   * SQL under READ COMMITTED, a statement's snapshot can predate a write it waited for).
    */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
 
@@ -65,6 +68,9 @@ export interface Storage {
   /**
    * Fenced: set a final status, clear the owner and the lease, store `error` (or null), set
    * `updatedAt = at`, and when `dropCleanups` delete every pending cleanup.
+   * Idempotent: when the owner is already cleared and the status already is `status`, resolve
+   * `'ok'` and change nothing, so that a request resent after a lost reply (drivers do that)
+   * does not report a completed run as lost.
    */
   finish(request: FinishRequest): Promise<Fenced>;
 

@@ -108,6 +108,8 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
     },
 
     async finish({ runId, owner, status, at, error, dropCleanups }) {
+      const head = runs.get(runId)?.head;
+      if (head && head.owner === null && head.status === status) return 'ok';
       return fenced(runId, owner, (run) => {
         run.head = { ...run.head, status, owner: null, leaseExpiresAt: 0, updatedAt: at, error };
         if (dropCleanups) run.cleanups.clear();

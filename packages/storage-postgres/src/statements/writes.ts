@@ -159,6 +159,8 @@ export const setLeaseStatement =
 
 /**
  * finish: final status, owner and lease cleared, error stored, cleanups dropped on request.
+ * A resent finish (its first reply lost) finds the owner cleared and the status already set:
+ * that is `ok`, not `lease-lost`.
  * Params: $1 run id, $2 owner, $3 status, $4 at, $5 error, $6 drop cleanups.
  */
 export const finishSql = (t: TableNames): string => `
@@ -170,7 +172,9 @@ WITH ${fence(
 dropped AS (
   DELETE FROM ${t.cleanups} c USING fence f WHERE c.run_id = f.run_id AND $6::boolean
 )
-${FENCED}`;
+SELECT EXISTS (SELECT FROM fence)
+    OR EXISTS (SELECT FROM ${t.runs} WHERE run_id = $1::text AND owner IS NULL AND status = $3::text)
+  AS fenced`;
 
 export const finishStatement =
   (sql: string) =>

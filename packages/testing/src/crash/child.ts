@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { type DurableEvent, DurableXError } from '../../../core/src/index.ts';
+import { type DurableEvent, DurableXError } from '@td7x/durable-x';
 import { appendEffect } from './ledger.ts';
 import { type ChildOutcome, ENV, type EventSummary, OUTCOME_PREFIX, READY_LINE } from './protocol.ts';
 import type { StorageModule } from './storage-module.ts';

@@ -1,5 +1,5 @@
 // Imported by path: @td7x/testing does not declare @td7x/durable-x as a dependency (see package.json).
-import type { Storage } from '../../../core/src/index.ts';
+import type { Storage } from '@td7x/durable-x';
 
 /**
  * A storage module is a `.ts` file whose default export is a `StorageModule`. The crash harness

@@ -9,7 +9,7 @@ import {
   type EventListener,
   load,
   type Storage,
-} from '../../../core/src/index.ts';
+} from '@td7x/durable-x';
 
 /** Step names of the reference workflow, in order. `thumbnail` and `metadata` run concurrently. */
 export const REFERENCE_STEPS = ['fetch', 'parse', 'thumbnail', 'metadata', 'upload', 'publish'] as const;

@@ -76,6 +76,20 @@ export const fencingSuite = ({ harness }: SuiteContext) => {
     expect(await storage.read(absent)).toBeUndefined();
   });
 
+  it('finish is idempotent for a resent request, and only for that', async () => {
+    const { storage } = harness();
+    const runId = uniqueRunId('finish-twice');
+    await processOn(storage, newClock()).load(NO_CLEANUPS, runId);
+    const owner = (await storage.read(runId))?.run.owner as string;
+    const request = { runId, owner, status: 'completed' as const, at: 5, error: null, dropCleanups: true };
+    expect(await storage.finish(request)).toBe('ok');
+    const finished = normalized(await storage.read(runId));
+    expect(await storage.finish(request)).toBe('ok');
+    expect(normalized(await storage.read(runId))).toEqual(finished);
+    expect(await storage.finish({ ...request, status: 'failed', error: '"x"' })).toBe('lease-lost');
+    expect(normalized(await storage.read(runId))).toEqual(finished);
+  });
+
   it('renews the lease while a long step runs, so the run is not stolen from a live process', async () => {
     const { storage } = harness();
     const clock = newClock();
