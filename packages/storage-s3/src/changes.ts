@@ -98,8 +98,9 @@ export const rollback = (owner: string, cleanupId: number, afterSeq: number): Ch
 export const setLease = (owner: string, leaseExpiresAt: number, now: number): Change<Fenced> =>
   fenced(owner, (doc) => ({ ...doc, leaseExpiresAt, updatedAt: now }));
 
-export const finish = ({ owner, status, at, error, dropCleanups }: FinishRequest): Change<Fenced> =>
-  fenced(owner, (doc) => ({
+/** Idempotent: a finish resent after a lost answer finds the run already in that state: 'ok', no write. */
+export const finish = ({ owner, status, at, error, dropCleanups }: FinishRequest): Change<Fenced> => {
+  const apply = fenced(owner, (doc) => ({
     ...doc,
     status: status as RunStatus,
     owner: null,
@@ -108,6 +109,8 @@ export const finish = ({ owner, status, at, error, dropCleanups }: FinishRequest
     error,
     cleanups: dropCleanups ? [] : doc.cleanups,
   }));
+  return (doc) => (doc && doc.owner === null && doc.status === status ? { outcome: 'ok' } : apply(doc));
+};
 
 const droppedBlobs = (before: RunDocument, after: RunDocument): string[] => {
   const kept = new Set(blobsOf(after.steps, after.cleanups));

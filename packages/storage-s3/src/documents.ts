@@ -125,7 +125,8 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
       const next: RunDocument = { ...(doc as RunDocument), revision: crypto.randomUUID() };
       const etag = await objects.put(cell.key, encodeDocument(next), base.etag ?? 'absent');
       if (etag !== 'precondition-failed') {
-        remember(cell, { doc: next, etag });
+        if (etag) remember(cell, { doc: next, etag });
+        else cell.known = undefined;
         return results(next);
       }
       base = await fetch(runId, cell.key);
@@ -167,6 +168,11 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
       });
       if (!cell.draining) void drain(runId, cell);
       return done;
+    },
+
+    /** The cached document, without I/O (may be stale: only for sizing decisions). */
+    cached(runId: string): RunDocument | undefined {
+      return cells.get(runId)?.known?.doc;
     },
 
     /** The cached document if any, else a fresh read (which is then cached). */

@@ -15,7 +15,10 @@ import {
  */
 export interface Objects {
   get(key: string): Promise<{ readonly text: string; readonly etag: string } | undefined>;
-  /** `ifMatch` an ETag, or `'absent'` for If-None-Match: *. */
+  /**
+   * `condition`: an ETag (If-Match), or `'absent'` (If-None-Match: *). Resolves the new ETag
+   * ('' when the server sent none: then it must not be used as a condition).
+   */
   put(key: string, body: string, condition: string | 'absent'): Promise<string | 'precondition-failed'>;
   /** Unconditional PUT (out-of-line values: fresh random keys). */
   putNew(key: string, body: string): Promise<void>;
@@ -52,6 +55,8 @@ export const s3Objects = (client: S3Client, bucket: string): Objects => ({
     try {
       const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const text = (await response.Body?.transformToString('utf-8')) ?? '';
+      if (!response.ETag)
+        throw new Error(`durable-x s3: the server sent no ETag for ${key}: no conditional writes`);
       return { text, etag: unquote(response.ETag) };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -60,6 +65,8 @@ export const s3Objects = (client: S3Client, bucket: string): Objects => ({
   },
 
   async put(key, body, condition) {
+    // An empty If-Match would be dropped by the SDK and the PUT would silently become unconditional.
+    if (condition === '') throw new Error(`durable-x s3: refusing an unconditional write of ${key}`);
     try {
       const response = await client.send(
         new PutObjectCommand({

@@ -9,7 +9,7 @@ import type {
   Storage,
 } from '@td7x/durable-x';
 import * as change from './changes.ts';
-import { headOf, inlineBytes, type RunDocument, type StoredValue } from './document.ts';
+import { decodeDocument, headOf, inlineBytes, type RunDocument, type StoredValue } from './document.ts';
 import { runDocuments } from './documents.ts';
 import { layoutOf, runKeyOf, utf8Bytes } from './keys.ts';
 import { s3Objects } from './objects.ts';
@@ -106,9 +106,11 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     text: string,
   ): Promise<{ value: StoredValue; incarnation?: string } | 'lease-lost'> => {
     const bytes = utf8Bytes(text);
+    if (bytes <= inlineLimit) {
+      const cached = documents.cached(runId);
+      if (!cached || inlineBytes(cached) + text.length <= budget) return { value: { text } };
+    }
     let doc = await documents.current(runId, runKey);
-    if (bytes <= inlineLimit && (!doc || inlineBytes(doc) + text.length <= budget))
-      return { value: { text } };
     if (!doc || doc.owner !== owner) doc = await documents.current(runId, runKey, true);
     if (!doc || doc.owner !== owner) return 'lease-lost';
     const blob = crypto.randomUUID();
@@ -129,8 +131,7 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     const read = await parallel(listed, concurrency, async ({ key }) => {
       const found = await objects.get(key);
       if (!found) return undefined; // purged meanwhile
-      const doc = JSON.parse(found.text) as RunDocument;
-      return { key, doc, etag: found.etag };
+      return { key, doc: decodeDocument(found.text, key), etag: found.etag };
     });
     return read.filter((r) => r !== undefined);
   };

@@ -179,10 +179,12 @@ describe('s3 adapter: requests per operation', () => {
     expect(register.by).toEqual({ PutObjectCommand: 1 });
     await step('after')({})(() => 1);
 
-    clock.advance(LEASE * 2);
+    // The next processes have their own clock, past the lease: advancing the first one's would
+    // fire its lease keeper, whose renewal could land between their GET and PUT.
+    const later = manualClock(Date.UTC(2026, 0, 1) + LEASE * 2);
     const b2 = adapter(prefix);
     const resume = await measure(b2.requests, async () => {
-      cp = await load(b2.storage, { clock, leaseMs: LEASE })(registry)(runId);
+      cp = await load(b2.storage, { clock: later, leaseMs: LEASE })(registry)(runId);
     });
     // GET + claim PUT, then the cleanup's rollback: one PUT (no large values to delete).
     expect(resume.by).toEqual({ GetObjectCommand: 1, PutObjectCommand: 2 });
@@ -192,13 +194,13 @@ describe('s3 adapter: requests per operation', () => {
 
     const c = adapter(prefix);
     const replay = await measure(c.requests, () =>
-      load(c.storage, { clock, leaseMs: LEASE })(registry)(runId),
+      load(c.storage, { clock: later, leaseMs: LEASE })(registry)(runId),
     );
     expect(replay.by).toEqual({ GetObjectCommand: 1 });
     const busyRun = 'cost/busy';
-    await load(a.storage, { clock, leaseMs: LEASE })({})(busyRun);
+    await load(a.storage, { clock: later, leaseMs: LEASE })({})(busyRun);
     const busy = await measure(c.requests, async () => {
-      await R.load(c.storage, { clock, leaseMs: LEASE })({})(busyRun);
+      await R.load(c.storage, { clock: later, leaseMs: LEASE })({})(busyRun);
     });
     expect(busy.by).toEqual({ GetObjectCommand: 1 });
   });
@@ -210,9 +212,13 @@ describe('s3 adapter: requests per operation', () => {
     const cp = await load(a.storage, { clock, leaseMs: LEASE })({})('r');
     const large = await measure(a.requests, () => durable(a.storage)(cp)('big')({})(() => 'x'.repeat(200)));
     expect(large.by).toEqual({ PutObjectCommand: 2 });
-    clock.advance(LEASE * 2);
+    // The next processes have their own clock, past the lease: advancing the first one's would
+    // fire its lease keeper, whose renewal could land between their GET and PUT.
+    const later = manualClock(Date.UTC(2026, 0, 1) + LEASE * 2);
     const b2 = adapter(prefix);
-    const resume = await measure(b2.requests, () => load(b2.storage, { clock, leaseMs: LEASE })({})('r'));
+    const resume = await measure(b2.requests, () =>
+      load(b2.storage, { clock: later, leaseMs: LEASE })({})('r'),
+    );
     expect(resume.by).toEqual({ GetObjectCommand: 2, PutObjectCommand: 1 });
   });
 });
