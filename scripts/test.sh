@@ -15,5 +15,5 @@ bash scripts/start-services.sh
 . "$SERVICES_DIR/env"
 
 # Two cores: two tasks at a time keeps the crash and race tests (many child processes) honest.
-"${PNPM[@]}" turbo run typecheck lint build check test --concurrency=2 "$@"
+"${PNPM[@]}" turbo run typecheck lint build check test --concurrency=2 --continue "$@"
 echo "durable-x: typecheck, lint, build, check and test passed"
