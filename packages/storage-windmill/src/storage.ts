@@ -1,0 +1,79 @@
+import type { Storage } from '@td7x/durable-x';
+import { postgresStorage, type TableOptions, tableNames } from '@td7x/durable-x-postgres';
+import { type DatatableSql, DEFAULT_DATATABLE, importDatatable } from './datatable.ts';
+import { datatableExecute } from './execute.ts';
+import { creatingTables } from './tables.ts';
+
+export interface WindmillStorageOptions extends TableOptions {
+  /**
+   * Name of the Windmill data table (Workspace settings → Data Tables). Default `main`. Put the
+   * tables in a schema of their own with `schema`, not with the client's `name:schema` form,
+   * which would add a `SET search_path` statement to every request.
+   */
+  readonly datatable?: string;
+  /** A data table role to connect as (`wmill.datatable(name, { role })`). */
+  readonly role?: string;
+  /**
+   * The data table function to use instead of importing windmill-client: `wmill.datatable('main')`,
+   * or any object with `query(sql, ...params).fetch()`. `datatable` and `role` are then ignored.
+   */
+  readonly sql?: DatatableSql;
+  /** Create the tables on first use when they are missing. Default true. */
+  readonly createTables?: boolean;
+  /** Largest encoded value in UTF-8 bytes; every value crosses Windmill's API in a request body. Default 2 MiB. */
+  readonly maxValueBytes?: number;
+  /** Re-runs of a statement that lost a snapshot race (see the Postgres package). Default 20. */
+  readonly maxRetries?: number;
+}
+
+/**
+ * Default cap on one value. A checkpoint value travels as a JSON argument in the body of a request
+ * to Windmill's API, whose size limit the instance sets (REQUEST_SIZE_LIMIT); large payloads
+ * belong in object storage (`@td7x/durable-x-s3`, or `wmill.writeS3File` and a step returning the key).
+ */
+export const DEFAULT_MAX_VALUE_BYTES = 2 * 1024 * 1024;
+
+const checkDatatableName = (name: string): string => {
+  if (name.includes(':')) {
+    throw new TypeError(
+      `windmill storage: datatable ${JSON.stringify(name)}: use the schema option instead of "name:schema"`,
+    );
+  }
+  return name;
+};
+
+/**
+ * durable-x storage in a Windmill data table (Postgres): the Postgres package's statements, each
+ * sent as ONE request through windmill-client's `datatable().query()`, so every operation is one
+ * HTTP call running one SQL statement (Windmill holds no transaction across calls, and none is
+ * needed). No I/O and no import of windmill-client until the first operation.
+ */
+export const datatableStorage = (options: WindmillStorageOptions = {}): Storage => {
+  tableNames(options); // validate schema and prefix now, not at the first call
+  const name = checkDatatableName(options.datatable ?? DEFAULT_DATATABLE);
+  let client: Promise<DatatableSql> | undefined;
+  const sql = (): Promise<DatatableSql> => {
+    if (options.sql !== undefined) return Promise.resolve(options.sql);
+    client ??= importDatatable(name, options.role).catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return client;
+  };
+  const plain = datatableExecute(sql);
+  const execute = options.createTables === false ? plain : creatingTables(plain, options);
+  const storage = postgresStorage({
+    execute,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+  });
+  return { ...storage, name: 'windmill', maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES };
+};
+
+/**
+ * The ready storage of the brief's quick start: data table `main`, tables `public.durable_x_*`
+ * created on first use, windmill-client configured from the job's environment (BASE_INTERNAL_URL,
+ * WM_TOKEN, WM_WORKSPACE). Importing it does nothing; its first operation imports the client.
+ */
+export const windmillStorage: Storage = datatableStorage();
