@@ -158,6 +158,28 @@ describe('s3 adapter: 5 MB values', () => {
   }, 60_000);
 });
 
+describe('s3 adapter: document budget', () => {
+  it('moves values out of line once the inline values of a run reach the budget', async () => {
+    const prefix = 'budget/';
+    const client = newClient();
+    clients.push(client);
+    const storage = s3Storage({ client, bucket: b.bucket, prefix, documentBudget: 1_000 });
+    const cp = await load(storage, { clock: manualClock(Date.UTC(2026, 0, 1)) })({})('budget');
+    for (let i = 0; i < 4; i++) await durable(storage)(cp)(`s${i}`)({})(() => 'v'.repeat(400));
+    const doc = JSON.parse((await b.getText(`${prefix}runs/${await runKeyOf('budget')}`)) ?? '{}');
+    expect(doc.steps.map((s: { output: object }) => ('text' in s.output ? 'inline' : 'blob'))).toEqual([
+      'inline',
+      'inline',
+      'blob',
+      'blob',
+    ]);
+    const fresh = newClient();
+    clients.push(fresh);
+    const stored = await s3Storage({ client: fresh, bucket: b.bucket, prefix }).read('budget');
+    expect(stored?.steps.map((s) => s.output)).toEqual(Array(4).fill(JSON.stringify('v'.repeat(400))));
+  });
+});
+
 describe('s3 adapter: requests per operation', () => {
   it('a step is one PUT; a load from a new process is GET + PUT; a replay of a completed run is one GET', async () => {
     const prefix = 'cost/';
