@@ -203,7 +203,14 @@ describe('windmill storage: outages are typed StorageUnavailable, and nothing is
 
   it('without createTables, missing tables are StorageUnavailable (no silent creation)', async () => {
     const storage = datatableStorage({ sql: datatable('main'), schema: 'dx_absent', createTables: false });
-    expect(await typeOf(open(storage)('absent/1'))).toBe('StorageUnavailable');
+    const error = await open(storage)('absent/1').catch((e: unknown) => e);
+    expect((error as DurableXError).error.type).toBe('StorageUnavailable');
+    // The stand-in answers 500 with the database's message; the client rewrites it as its own error.
+    const cause = (error as DurableXError).error as { cause?: { message?: string; query?: string } };
+    expect(cause.cause?.message).toMatch(
+      /^datatable db error: ERROR: relation "dx_absent\.durable_x_runs" does not exist/,
+    );
+    expect(cause.cause?.query).toContain('INSERT INTO "dx_absent"."durable_x_runs"');
     const schemas = await db.admin.query("SELECT 1 FROM pg_namespace WHERE nspname = 'dx_absent'");
     expect(schemas.rows).toHaveLength(0);
   });
