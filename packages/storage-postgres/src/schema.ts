@@ -68,7 +68,14 @@ export const schemaSql = (options: TableOptions = {}): string =>
 export const migrate = async (execute: Execute, options: TableOptions = {}): Promise<void> => {
   const t = tableNames(options);
   // The lock key is text we built from validated identifiers; quote it as a dollar-quoted literal anyway.
-  const body = [`PERFORM pg_advisory_xact_lock(hashtext($key$${t.lockKey}$key$))`, ...schemaStatements(t)]
+  const [createSchema, ...tables] = schemaStatements(t);
+  const body = [
+    `PERFORM pg_advisory_xact_lock(hashtext($key$${t.lockKey}$key$))`,
+    // CREATE SCHEMA IF NOT EXISTS checks the CREATE privilege on the database even when the
+    // schema exists (`public` always does): a role without it could never migrate.
+    `IF to_regnamespace($schema$${t.schema}$schema$) IS NULL THEN ${createSchema}; END IF`,
+    ...tables,
+  ]
     .map((s) => `  ${s};`)
     .join('\n');
   await execute(`DO $migrate$\nBEGIN\n${body}\nEND\n$migrate$`, []);

@@ -8,7 +8,7 @@ import {
   schemaSql,
   tableNames,
 } from '../src/index.ts';
-import { freshSchema, newPool } from './support/db.ts';
+import { freshSchema, newPool, postgresUrl } from './support/db.ts';
 
 describe('schema and names', () => {
   it('schema.sql is the DDL that migrate runs for the default names (regenerate: pnpm run schema:sql)', () => {
@@ -42,6 +42,30 @@ describe('migrate', () => {
   const drops: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const drop of drops) await drop();
+  });
+
+  it('works for a role without CREATE on the database when the schema exists (Windmill data tables)', async () => {
+    const { schema, admin } = await freshSchema('limited');
+    const role = `${schema}_role`;
+    await admin.query(`CREATE ROLE "${role}" LOGIN`);
+    await admin.query(`GRANT USAGE, CREATE ON SCHEMA "${schema}" TO "${role}"`);
+    const url = new URL(postgresUrl());
+    url.username = role;
+    const limited = newPool(url.toString(), { max: 1 });
+    try {
+      await expect(limited.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)).rejects.toThrow(/permission denied/);
+      await migrate(pgExecute(limited), { schema, tablePrefix: 'other_' });
+      const tables = await admin.query(
+        `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'other_%'`,
+        [schema],
+      );
+      expect(tables.rows[0].n).toBe(3);
+    } finally {
+      await limited.end();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.query(`DROP ROLE "${role}"`);
+      await admin.end();
+    }
   });
 
   it('is idempotent and safe from many processes at once (8 concurrent migrations of one new schema)', async () => {
