@@ -2,6 +2,7 @@ import type { Storage } from '@td7x/durable-x';
 import { postgresStorage, type TableOptions, tableNames } from '@td7x/durable-x-postgres';
 import { type DatatableSql, DEFAULT_DATATABLE, importDatatable } from './datatable.ts';
 import { datatableExecute } from './execute.ts';
+import { windmillLoadOptions } from './run-id.ts';
 import { creatingTables } from './tables.ts';
 
 export interface WindmillStorageOptions extends TableOptions {
@@ -68,7 +69,15 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
     ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
-  return { ...storage, name: 'windmill', maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES };
+  return {
+    ...storage,
+    name: 'windmill',
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    // Read at each load, so `load(windmillStorage)` names the job in the owner token.
+    get ownerPrefix() {
+      return windmillLoadOptions().ownerPrefix;
+    },
+  };
 };
 
 /**

@@ -243,6 +243,22 @@ describe('windmill helpers', () => {
     expect((await rawReader(db).readRun('owner/1'))?.owner).toMatch(/^wm:job-7:[0-9a-f-]{36}$/);
   });
 
+  it('the storage itself names the job in the owner token, read at each load (the brief calls load(windmillStorage))', async () => {
+    const storage = datatableStorage({ sql: datatable('main') });
+    const before = process.env.WM_JOB_ID;
+    try {
+      process.env.WM_JOB_ID = 'job-8';
+      await load(storage, { clock: clock() })(registry)('owner/2');
+      expect((await rawReader(db).readRun('owner/2'))?.owner).toMatch(/^wm:job-8:[0-9a-f-]{36}$/);
+      delete process.env.WM_JOB_ID;
+      await load(storage, { clock: clock() })(registry)('owner/3');
+      expect((await rawReader(db).readRun('owner/3'))?.owner).toMatch(/^dx:[0-9a-f-]{36}$/);
+    } finally {
+      if (before === undefined) delete process.env.WM_JOB_ID;
+      else process.env.WM_JOB_ID = before;
+    }
+  });
+
   it('ships the migration: src/migration/up.sql is the DDL the storage runs on first use', () => {
     const up = readFileSync(new URL('../src/migration/up.sql', import.meta.url), 'utf8');
     expect(up.replace(/^(--.*\n)+\n/, '')).toBe(schemaSql());

@@ -18,7 +18,10 @@ export interface LoadOptions {
   readonly clock?: Clock;
   /** Encoding of outputs, params and errors. Every process of a run must use the same one. */
   readonly codec?: Codec;
-  /** A readable prefix for the owner token (a job id, a host name); a random part is always added. */
+  /**
+   * A readable prefix for the owner token (a job id, a host name); a random part is always added.
+   * Default: the storage's `ownerPrefix`, else `dx`.
+   */
   readonly ownerPrefix?: string;
   readonly onEvent?: EventListener;
 }
@@ -39,7 +42,7 @@ export const load =
   (runId: string): ResultAsync<Checkpoint, LoadError> => {
     const clock = options.clock ?? systemClock;
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    const owner = `${options.ownerPrefix ?? 'dx'}:${crypto.randomUUID()}`;
+    const owner = `${options.ownerPrefix ?? storage.ownerPrefix ?? 'dx'}:${crypto.randomUUID()}`;
     return checkRunId(runId)
       .asyncAndThen((id) => callStorage(storage, 'claim', { runId: id, owner, now: clock.now(), leaseMs }))
       .andThen((outcome) =>

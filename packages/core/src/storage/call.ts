@@ -2,7 +2,7 @@ import { ResultAsync } from 'neverthrow';
 import type { StorageUnavailable } from '../errors.ts';
 import type { Storage } from './contract.ts';
 
-type Operation = Exclude<keyof Storage, 'name' | 'maxValueBytes'>;
+type Operation = Exclude<keyof Storage, 'name' | 'maxValueBytes' | 'ownerPrefix'>;
 type Request<K extends Operation> = Parameters<Storage[K]>[0];
 type Outcome<K extends Operation> = Awaited<ReturnType<Storage[K]>>;
 

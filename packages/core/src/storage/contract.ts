@@ -93,6 +93,12 @@ export interface Storage {
 
   /** Largest encoded value (bytes of UTF-8) the backend stores in one record; the core checks it. */
   readonly maxValueBytes?: number;
+
+  /**
+   * A readable prefix for the owner tokens of runs loaded through this storage (a job id), read
+   * at each load; `load`'s own `ownerPrefix` option wins. The core always adds a random part.
+   */
+  readonly ownerPrefix?: string | undefined;
 }
 
 export type RunStatus = 'running' | 'completed' | 'failed' | 'compensated';
