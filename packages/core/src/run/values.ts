@@ -1,7 +1,7 @@
-import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
 import { canonicalText } from '../codec/canonical.ts';
 import type { Codec } from '../codec/codec.ts';
-import { sha256Hex } from '../codec/hash.ts';
+import { sha256HexSync } from '../codec/sha256.ts';
 import { EncodeError } from '../codec/tagged.ts';
 import type { NotDecodable, NotEncodable, PayloadTooLarge } from '../errors.ts';
 
@@ -60,7 +60,8 @@ export const stepKey = (name: string, input: unknown): ResultAsync<string, NotEn
   } catch (cause) {
     return errAsync(notEncodable('input', cause));
   }
-  return ResultAsync.fromSafePromise(sha256Hex(canonical)).map((hash) => `${name}#${hash}`);
+  // Synchronous on purpose: Web Crypto's digest costs a thread-pool round trip per step.
+  return okAsync(`${name}#${sha256HexSync(canonical)}`);
 };
 
 /** An error as a storable value: `Error`s become `{ name, message }`, others go through the codec. */
