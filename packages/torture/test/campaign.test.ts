@@ -1,0 +1,36 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from '../src/backends/open.ts';
+import { bundleChild } from '../src/bundle.ts';
+import { type CampaignOptions, runBackend } from '../src/run-backend.ts';
+
+/**
+ * The short, fixed-seed campaign CI runs on every backend: every part of `npm run torture`, with
+ * small counts. A failure prints the seed and plans of the failing trial; replay it with
+ * `npm run torture -- --backends <name> --seed <seed>`.
+ */
+const SHORT: Omit<CampaignOptions, 'child'> = {
+  seed: 20261126,
+  kills: 20,
+  outages: 1,
+  races: 2,
+  raceProcesses: 16,
+  fuzzCases: 150,
+  parallel: 2,
+  leaseMs: 400,
+};
+
+let child: string;
+beforeAll(async () => {
+  child = await bundleChild();
+});
+
+describe.each(BACKENDS)('%s', (backend) => {
+  it('survives the short campaign with no invariant violated', { timeout: 300_000 }, async () => {
+    const figures = await runBackend(backend, { ...SHORT, child });
+    expect(figures.violations).toEqual([]);
+    expect(figures.kills).toBeGreaterThanOrEqual(SHORT.kills);
+    expect(figures.races).toBe(SHORT.races);
+    expect(figures.fuzzCases).toBe(SHORT.fuzzCases);
+    if (backend !== 'sqlite') expect(figures.outages).toBe(SHORT.outages);
+  });
+});
