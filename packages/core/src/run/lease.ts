@@ -71,13 +71,11 @@ export const renew = (session: Session): ResultAsync<void, LeaseLost | StorageUn
 };
 
 /**
- * Before side effects: if the lease was released (after a failed step) or has gone stale while
- * the run was idle, renew it first. On a busy run the keeper has kept it fresh: no round trip.
+ * Before side effects: renew first if the lease was released (after a failed step) or has gone
+ * stale while the run was idle. On a busy run the keeper has kept it fresh: no round trip.
  */
-export const ensureLease = (session: Session): ResultAsync<void, LeaseLost | StorageUnavailable> => {
-  const staleAt = session.leaseExpiresAt - session.leaseMs / 3;
-  return session.clock.now() < staleAt ? okAsync(undefined) : renew(session);
-};
+export const leaseIsStale = (session: Session): boolean =>
+  session.clock.now() >= session.leaseExpiresAt - session.leaseMs / 3;
 
 /** Releases the lease but keeps the owner: a retry elsewhere may claim the run at once. */
 export const release = (session: Session): ResultAsync<void, never> => {

@@ -1,4 +1,4 @@
-import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import type {
   InvalidName,
   LeaseLost,
@@ -11,7 +11,7 @@ import type {
 } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import type { StepRecord, Storage } from '../storage/contract.ts';
-import { ensureLease, lostError, markLost, release } from './lease.ts';
+import { leaseIsStale, markLost, release, renew } from './lease.ts';
 import { checkName } from './names.ts';
 import { type Checkpoint, type Session, sessionOf } from './session.ts';
 import { runUserCode } from './user-code.ts';
@@ -44,109 +44,130 @@ export const durable =
   (input?: unknown) =>
   <R>(fn: () => R): ResultAsync<StepValue<R>, StepError> => {
     const session = sessionOf(cp);
-    return checkName('step', name)
-      .asyncAndThen(() => stepKey(name, input))
-      .andThen((key) => memoizedOr(session, name, key, () => execute(session, storage, name, key, fn)))
-      .map((value) => value as StepValue<R>);
+    return new ResultAsync(stepTask(session, storage, name, input, fn)) as ResultAsync<
+      StepValue<R>,
+      StepError
+    >;
   };
+
+/*
+ * The step path is plain async code around Results, wrapped in ONE ResultAsync at the API
+ * boundary: every extra ResultAsync hop costs promises and a generator in neverthrow's build,
+ * which was measured as most of the core's time per step (on top of the one storage write).
+ */
+
+type Outcome = Result<unknown, StepError>;
+
+const stepTask = async (
+  session: Session,
+  storage: Storage,
+  name: string,
+  input: unknown,
+  fn: () => unknown,
+): Promise<Outcome> => {
+  const checked = checkName('step', name);
+  if (checked.isErr()) return err(checked.error);
+  const key = stepKey(name, input);
+  if (key.isErr()) return err(key.error);
+  // The step body never runs inside the caller's synchronous call (as before this path was
+  // synchronous up to here): one microtask, no ResultAsync.
+  await undefined;
+  return memoizedOr(session, name, key.value, () => execute(session, storage, name, key.value, fn));
+};
 
 const memoizedOr = (
   session: Session,
   name: string,
   key: string,
-  run: () => ResultAsync<unknown, StepError>,
-): ResultAsync<unknown, StepError> => {
+  run: () => Promise<Outcome>,
+): Promise<Outcome> | Outcome => {
   const stored = session.memo.get(key);
   if (stored) {
     session.emit({ type: 'step.skipped', runId: session.runId, name });
-    return resultOf(decodeOutput(session, stored));
+    return decodeOutput(session, stored);
   }
-  if (session.completed) return errAsync({ type: 'RunCompleted', runId: session.runId, step: name });
-  if (session.lost) return lostError(session, 'step');
+  if (session.completed) return err({ type: 'RunCompleted', runId: session.runId, step: name });
+  if (session.lost) return err({ type: 'LeaseLost', runId: session.runId, op: 'step' });
   // Concurrent calls of one key in this process share one execution.
-  const running = session.inflight.get(key) as Promise<Result<unknown, StepError>> | undefined;
-  if (running) return new ResultAsync(running);
-  const task = run();
-  const settled: Promise<Result<unknown, StepError>> = Promise.resolve(task).finally(() =>
-    session.inflight.delete(key),
-  );
+  const running = session.inflight.get(key) as Promise<Outcome> | undefined;
+  if (running) return running;
+  const settled = run().finally(() => session.inflight.delete(key));
   session.inflight.set(key, settled);
-  return new ResultAsync(settled);
+  return settled;
 };
 
-const execute = (
+const execute = async (
   session: Session,
   storage: Storage,
   name: string,
   key: string,
   fn: () => unknown,
-): ResultAsync<unknown, StepError> => {
+): Promise<Outcome> => {
   const end = session.keeper.begin();
   const started = session.clock.now();
-  return ensureLease(session)
-    .andThen(() => runStepBody(session, name, fn))
-    .orElse(
-      (error): ResultAsync<never, StepError> =>
-        error.type === 'StepFailed' ? failStep(session, error, end) : errAsync(error),
-    )
-    .andThen((value) =>
-      resultOf(encodeValue(session.codec, storage.maxValueBytes, 'output', value)).andThen((output) =>
-        record(session, storage, { key, name, seq: ++session.seq, output, at: session.clock.now() }, value),
-      ),
-    )
-    .map((value) => {
+  try {
+    if (leaseIsStale(session)) {
+      const renewed = await renew(session);
+      if (renewed.isErr()) return err(renewed.error);
+    }
+    const body = await runUserCode(fn);
+    if (body.isErr()) {
+      const failed: StepFailed = { type: 'StepFailed', runId: session.runId, step: name, cause: body.error };
+      return await failStep(session, failed, end);
+    }
+    const output = encodeValue(session.codec, storage.maxValueBytes, 'output', body.value);
+    if (output.isErr()) return err(output.error);
+    const step = { key, name, seq: ++session.seq, output: output.value, at: session.clock.now() };
+    const recorded = await record(session, storage, step, body.value);
+    if (recorded.isOk()) {
       session.emit({ type: 'step.ran', runId: session.runId, name, ms: session.clock.now() - started });
-      return value;
-    })
-    .andTee(() => end())
-    .orTee(() => end());
+    }
+    return recorded;
+  } finally {
+    end();
+  }
 };
-
-const runStepBody = (session: Session, name: string, fn: () => unknown): ResultAsync<unknown, StepFailed> =>
-  new ResultAsync(runUserCode(fn)).mapErr(
-    (cause): StepFailed => ({ type: 'StepFailed', runId: session.runId, step: name, cause }),
-  );
 
 /**
  * A failed step records nothing and releases the lease, so that the host's retry can claim the
  * run at once instead of waiting out the lease. Its end is reported as a failure first, so the
  * lease keeper does not renew what was just released.
  */
-const failStep = (
+const failStep = async (
   session: Session,
   failed: StepFailed,
   end: (failed: boolean) => void,
-): ResultAsync<never, StepFailed> => {
+): Promise<Result<never, StepFailed>> => {
   session.emit({ type: 'step.failed', runId: session.runId, name: failed.step, cause: failed.cause });
   end(true);
-  return release(session).andThen(() => err(failed));
+  await release(session);
+  return err(failed);
 };
 
 /** One fenced write; on a lost race the stored record (the first writer's) is what we return. */
-const record = (
+const record = async (
   session: Session,
   storage: Storage,
   step: StepRecord,
   value: unknown,
-): ResultAsync<unknown, StepError> =>
-  callStorage(storage, 'putStep', {
+): Promise<Outcome> => {
+  const outcome = await callStorage(storage, 'putStep', {
     runId: session.runId,
     owner: session.owner,
     record: step,
-  }).andThen((outcome): ResultAsync<unknown, StepError> => {
-    switch (outcome.kind) {
-      case 'written':
-        session.memo.set(step.key, step);
-        return okAsync(value);
-      case 'exists':
-        session.memo.set(step.key, outcome.record);
-        return resultOf(decodeOutput(session, outcome.record));
-      case 'lease-lost':
-        return markLost(session, 'putStep');
-    }
   });
+  if (outcome.isErr()) return err(outcome.error);
+  switch (outcome.value.kind) {
+    case 'written':
+      session.memo.set(step.key, step);
+      return ok(value);
+    case 'exists':
+      session.memo.set(step.key, outcome.value.record);
+      return decodeOutput(session, outcome.value.record);
+    case 'lease-lost':
+      return markLost(session, 'putStep');
+  }
+};
 
 const decodeOutput = (session: Session, step: StepRecord): Result<unknown, NotDecodable> =>
   decodeValue(session.codec, session.runId, `output of step ${step.name}`, step.output);
-
-const resultOf = <T, E>(result: Result<T, E>): ResultAsync<T, E> => new ResultAsync(Promise.resolve(result));

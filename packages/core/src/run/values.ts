@@ -1,4 +1,4 @@
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
+import { err, ok, type Result } from 'neverthrow';
 import { canonicalText } from '../codec/canonical.ts';
 import type { Codec } from '../codec/codec.ts';
 import { sha256HexSync } from '../codec/sha256.ts';
@@ -53,15 +53,15 @@ export const decodeValue = (
 };
 
 /** `name#sha256(canonical(input))`: the memo key of a step. */
-export const stepKey = (name: string, input: unknown): ResultAsync<string, NotEncodable> => {
+export const stepKey = (name: string, input: unknown): Result<string, NotEncodable> => {
   let canonical: string;
   try {
     canonical = canonicalText(input);
   } catch (cause) {
-    return errAsync(notEncodable('input', cause));
+    return err(notEncodable('input', cause));
   }
   // Synchronous on purpose: Web Crypto's digest costs a thread-pool round trip per step.
-  return okAsync(`${name}#${sha256HexSync(canonical)}`);
+  return ok(`${name}#${sha256HexSync(canonical)}`);
 };
 
 /** An error as a storable value: `Error`s become `{ name, message }`, others go through the codec. */
