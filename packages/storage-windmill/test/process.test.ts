@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { countEffects, crashAndResume, REFERENCE_STEPS, race } from '@td7x/testing';
+import { postgresStorage } from '@td7x/durable-x-postgres';
+import { describeProcessSuite } from '@td7x/testing/process-suite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
-import { rawReader } from './support/harness.ts';
 import { type StandIn, startStandIn } from './support/windmill-stand-in.ts';
 
 const storageModule = fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url));
@@ -35,37 +35,11 @@ describe('windmill: real processes, real SIGKILL, through the stand-in', () => {
     // read on a fresh data table: it fails (no tables), creates them, reads again.
     expect(standIn.requests() - before).toBe(3);
   }, 60_000);
-
-  it('a run killed inside the risky upload resumes: skips finished steps, cleans up once, redoes the upload', async () => {
-    const runId = 'crash/file-42';
-    const { first, second, ledger } = await crashAndResume({
-      storageModule,
-      env: standIn.jobEnv('crash-job'),
-      runId,
-      killWhen: { inStep: 'upload' },
-    });
-    expect(first.kind).toBe('killed');
-    if (second.kind !== 'completed') throw new Error(`resume did not complete: ${JSON.stringify(second)}`);
-    const by = (child: string) => ledger.filter((e) => e.child === child).map((e) => `${e.kind}:${e.name}`);
-    expect(by('attempt-2')).toEqual(['cleanup:rollback_upload', 'step:upload', 'step:publish']);
-    expect(second.cleanupsRun).toEqual(['rollback_upload']);
-    expect(await rawReader(db).readRun(runId)).toMatchObject({
-      status: 'completed',
-      owner: null,
-      cleanupNames: [],
-    });
-  }, 60_000);
-
-  it('16 job processes race on one run id: exactly one executes each step', async () => {
-    const { outcomes, ledger } = await race({
-      storageModule,
-      env: standIn.jobEnv('race-job'),
-      runId: 'race/1',
-      processes: 16,
-    });
-    expect(outcomes.filter((o) => o.kind === 'error')).toEqual([]);
-    expect(outcomes.filter((o) => o.kind === 'completed')).toHaveLength(1);
-    expect(countEffects(ledger, 'step')).toEqual(Object.fromEntries(REFERENCE_STEPS.map((s) => [s, 1])));
-    expect(new Set(ledger.map((e) => e.pid)).size).toBe(1);
-  }, 120_000);
 });
+
+// The same process scenarios every adapter runs, here as Windmill jobs talking to the stand-in.
+describeProcessSuite('windmill', () => ({
+  storageModule,
+  namespace: () => standIn.jobEnv('job'),
+  read: (_env, runId) => postgresStorage({ pool: db.admin }).read(runId),
+}));
