@@ -53,7 +53,9 @@ describe('migrate', () => {
     url.username = role;
     const limited = newPool(url.toString(), { max: 1 });
     try {
-      await expect(limited.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)).rejects.toThrow(/permission denied/);
+      await expect(limited.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)).rejects.toThrow(
+        /permission denied/,
+      );
       await migrate(pgExecute(limited), { schema, tablePrefix: 'other_' });
       const tables = await admin.query(
         `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename LIKE 'other_%'`,
