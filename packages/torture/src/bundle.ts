@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -9,16 +9,17 @@ import { fileURLToPath } from 'node:url';
  * Drivers stay external and load from this package's node_modules, as a user's would.
  */
 const PACKAGE = fileURLToPath(new URL('../', import.meta.url));
-export const BUNDLED_CHILD = `${PACKAGE}.cache/child.mjs`;
 
+/** One file per bundling process: a campaign and a test run side by side never share one. */
 export const bundleChild = async (): Promise<string> => {
+  const outfile = `${PACKAGE}.cache/child-${process.pid}.mjs`;
   const requireFromTsx = createRequire(createRequire(import.meta.url).resolve('tsx'));
   // Not a dependency of ours: typed here by the one call we make.
   const esbuild = requireFromTsx('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
   mkdirSync(`${PACKAGE}.cache`, { recursive: true });
   await esbuild.build({
     entryPoints: [fileURLToPath(new URL('./child.ts', import.meta.url))],
-    outfile: BUNDLED_CHILD,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -27,5 +28,6 @@ export const bundleChild = async (): Promise<string> => {
     external: ['better-sqlite3', 'pg', 'ioredis', '@aws-sdk/*', 'pg-native'],
     logLevel: 'error',
   });
-  return BUNDLED_CHILD;
+  process.once('exit', () => rmSync(outfile, { force: true }));
+  return outfile;
 };

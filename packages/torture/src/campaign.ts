@@ -3,15 +3,18 @@
  * docs/reliability.md. Options (all optional):
  *   --backends sqlite,postgres,redis,s3  --kills 500  --outages 5  --races 5  --race-processes 16
  *   --fuzz 1000  --seed 20261126  --parallel 2  --lease-ms 400  --out docs/reliability.md
- * Exits 1 when any invariant was violated.
+ * Each backend's figures are saved when it ends (packages/torture/.cache/runs/<backend>.json) and the
+ * document is written from every saved backend, so one backend can be rerun alone.
+ * `--backends none` rewrites the document from what is saved. Exits 1 when any invariant was violated.
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BACKENDS, type BackendName } from './backends/open.ts';
 import { bundleChild } from './bundle.ts';
-import { type CampaignReport, reliabilityMarkdown } from './report.ts';
-import { type BackendFigures, type CampaignOptions, runBackend } from './run-backend.ts';
+import { reliabilityMarkdown } from './report.ts';
+import { type CampaignOptions, runBackend } from './run-backend.ts';
+import { savedRuns, saveRun } from './saved-runs.ts';
 import { collectVersions } from './versions.ts';
 
 const { values } = parseArgs({
@@ -29,8 +32,10 @@ const { values } = parseArgs({
   },
 });
 
-const backends = values.backends.split(',').filter(Boolean) as BackendName[];
-for (const b of backends) if (!BACKENDS.includes(b)) throw new Error(`torture: unknown backend ${b}`);
+const backends = values.backends.split(',').filter((b) => b !== '' && b !== 'none') as BackendName[];
+for (const b of backends)
+  if (b !== ('none' as BackendName) && !BACKENDS.includes(b))
+    throw new Error(`torture: unknown backend ${b}`);
 const options: Omit<CampaignOptions, 'log' | 'child'> = {
   seed: Number(values.seed),
   kills: Number(values.kills),
@@ -43,26 +48,16 @@ const options: Omit<CampaignOptions, 'log' | 'child'> = {
 };
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const started = Date.now();
 const child = await bundleChild();
-const figures: BackendFigures[] = [];
 for (const backend of backends) {
   log(`${backend}: start`);
-  figures.push(await runBackend(backend, { ...options, child, log }));
+  const startedAt = new Date().toISOString();
+  const figures = await runBackend(backend, { ...options, child, log });
+  saveRun({ figures, options, startedAt });
+  log(`${backend}: ${figures.violations.length} violation(s); saved`);
 }
-const report: CampaignReport = {
-  options,
-  startedAt: new Date(started).toISOString(),
-  seconds: Math.round((Date.now() - started) / 1000),
-  versions: await collectVersions(),
-  backends: figures,
-};
-writeFileSync(values.out, reliabilityMarkdown(report));
-// Everything, failing trials' ledgers included, for replaying a finding (not committed).
-writeFileSync(
-  fileURLToPath(new URL('../.cache/last-campaign.json', import.meta.url)),
-  `${JSON.stringify(report, null, 2)}\n`,
-);
-const violations = figures.reduce((n, f) => n + f.violations.length, 0);
-log(`wrote ${values.out}: ${violations} violation(s)`);
+const runs = savedRuns();
+writeFileSync(values.out, reliabilityMarkdown(runs, await collectVersions()));
+const violations = runs.reduce((n, r) => n + r.figures.violations.length, 0);
+log(`wrote ${values.out} (${runs.map((r) => r.figures.backend).join(', ')}): ${violations} violation(s)`);
 process.exit(violations === 0 ? 0 : 1);

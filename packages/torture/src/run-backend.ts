@@ -1,5 +1,5 @@
 import { createNamespace, type Namespace } from './backends/namespace.ts';
-import { type BackendName, openBackend } from './backends/open.ts';
+import { type BackendName, openBackend, TORTURE_ENV } from './backends/open.ts';
 import { between, rng, trialSeed } from './kill/prng.ts';
 import { runFuzz } from './parts/fuzz.ts';
 import { type KillTrial, killTrial, STEPS } from './parts/kills.ts';
@@ -56,7 +56,7 @@ export const runBackend = async (backend: BackendName, options: CampaignOptions)
   let next = 0;
   const worker = async (w: number) => {
     const ns = await createNamespace(backend, `kills${w}`);
-    const { storage, close } = await openBackend(ns.env);
+    const { storage, close } = await openBackend({ ...ns.env, [TORTURE_ENV.windmillDirect]: '1' });
     try {
       while (kills < options.kills) {
         const index = next++;

@@ -92,6 +92,37 @@ export const createNamespace = async (
         },
       };
     }
+    case 'windmill': {
+      // A data table is a database of its own, served by a loopback stand-in of Windmill's API
+      // (the Windmill package's test support) that runs each request's SQL on the real Postgres.
+      const postgres = server?.url ?? service('TEST_POSTGRES_URL');
+      const name = uniqueSchemaName(`dx_torture_wm_${label}`);
+      const url = new URL(postgres);
+      url.pathname = `/${name}`;
+      const admin = new pg.Client({ connectionString: postgres });
+      admin.on('error', () => {});
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const db = new pg.Pool({ connectionString: url.toString(), max: 1 });
+      db.on('error', () => {});
+      await migratePostgres(pgExecute(db));
+      await db.end();
+      const { startStandIn } = await import('../../../storage-windmill/test/support/windmill-stand-in.ts');
+      const standIn = await startStandIn({ datatables: { main: url.toString() } });
+      return {
+        backend,
+        env: {
+          ...base,
+          ...standIn.jobEnv(`torture-${label}`),
+          [TORTURE_ENV.windmillDatabase]: url.toString(),
+        },
+        drop: async () => {
+          await standIn.close();
+          await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+          await admin.end();
+        },
+      };
+    }
     case 's3': {
       const endpoint = server?.url ?? service('TEST_S3_ENDPOINT');
       const bucket = uniqueBucketName(`torture-${label}`);

@@ -7,7 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@td7x/durable-x';
 import type { Redis } from 'ioredis';
 
-export const BACKENDS = ['sqlite', 'postgres', 'redis', 's3'] as const;
+export const BACKENDS = ['sqlite', 'postgres', 'redis', 's3', 'windmill'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** The environment variables that name a backend and its namespace. */
@@ -21,7 +21,14 @@ export const TORTURE_ENV = {
   s3Endpoint: 'DX_TORTURE_S3_ENDPOINT',
   s3Bucket: 'DX_TORTURE_S3_BUCKET',
   s3Prefix: 'DX_TORTURE_S3_PREFIX',
+  /** Windmill: the database behind the stand-in's data table `main`. */
+  windmillDatabase: 'DX_TORTURE_WM_DB_URL',
+  /** Windmill, "1": read the data table's database with the Postgres adapter (see below). */
+  windmillDirect: 'DX_TORTURE_WM_DIRECT',
 } as const;
+
+/** What a Windmill job's environment holds; windmill-client reads it when first imported. */
+export const WINDMILL_JOB_ENV = ['BASE_INTERNAL_URL', 'WM_TOKEN', 'WM_WORKSPACE', 'WM_JOB_ID'] as const;
 
 export interface Opened {
   readonly storage: Storage;
@@ -93,6 +100,30 @@ export const openBackend = async (env: Env = process.env): Promise<Opened> => {
       const bucket = need(env, TORTURE_ENV.s3Bucket);
       const prefix = env[TORTURE_ENV.s3Prefix] ?? '';
       return { storage: s3Storage({ client, bucket, prefix }), close: async () => client.destroy() };
+    }
+    case 'windmill': {
+      if (env[TORTURE_ENV.windmillDirect] === '1') {
+        // windmill-client is one client per process: the campaign's checks, which may look at two
+        // namespaces at once, read the data table's database with the same SQL statements instead.
+        const { postgresStorage } = await import('@td7x/durable-x-postgres');
+        const { default: pg } = await import('pg');
+        const pool = new pg.Pool({ connectionString: need(env, TORTURE_ENV.windmillDatabase), max: 2 });
+        pool.on('error', () => {});
+        return { storage: postgresStorage({ pool }), close: () => pool.end() };
+      }
+      // As a Windmill worker would: the job's environment, and the process's one client pointed at it
+      // (windmill-client reads its base URL and token once, at import).
+      for (const name of WINDMILL_JOB_ENV) process.env[name] = need(env, name);
+      // TODO(deps): '@td7x/durable-x-windmill' and windmill-client once they are dependencies here.
+      const { useStandIn } = await import('../../../storage-windmill/test/support/client.ts');
+      const standIn = {
+        inlineUrl: need(env, 'BASE_INTERNAL_URL'),
+        token: need(env, 'WM_TOKEN'),
+        workspace: need(env, 'WM_WORKSPACE'),
+      };
+      useStandIn(standIn as Parameters<typeof useStandIn>[0], 'inline');
+      const { datatableStorage } = await import('../../../storage-windmill/src/index.ts');
+      return { storage: datatableStorage(), close: async () => {} };
     }
     default:
       throw new Error(`torture: unknown backend ${String(backend)}`);
