@@ -1,0 +1,126 @@
+/**
+ * `pnpm bench`: per-step overhead against each backend's floor, resume cost, crash recovery,
+ * throughput and peak memory, side by side with DBOS Transact on the same durable Postgres.
+ * Prints a table per backend and regenerates docs/benchmarks.md and docs/benchmarks.svg.
+ *
+ * Environment: TEST_POSTGRES_URL (durable settings!), TEST_REDIS_URL, TEST_S3_* (see
+ * scripts/bench.sh); BENCH_BACKENDS="sqlite postgres" to run a subset, BENCH_SKIP="crash memory",
+ * BENCH_NO_WRITE=1 to print without touching docs/.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BACKENDS, type BackendName, openBackend, recreateDatabase } from './backends.ts';
+import { configureDbos, DBOS } from './dbos.ts';
+import { benchmarksMarkdown } from './report/markdown.ts';
+import { backendSection, crashTable, memoryTable, targetsTable } from './report/sections.ts';
+import { chartSvg } from './report/svg.ts';
+import type { BackendResults, Results } from './results.ts';
+import { type CrashRow, measureCrash } from './sections/crash.ts';
+import { type MemoryRow, measureMemory } from './sections/memory.ts';
+import { measureResume } from './sections/resume.ts';
+import { measureStepOverhead } from './sections/step-overhead.ts';
+import { measureThroughput } from './sections/throughput.ts';
+import { DBOS_DATABASE, DX_DATABASE, postgresUrl, withDatabase } from './services.ts';
+
+const list = (name: string): string[] | undefined => process.env[name]?.split(/[\s,]+/).filter(Boolean);
+const chosen = (list('BENCH_BACKENDS') ?? [...BACKENDS]) as BackendName[];
+const skip = new Set(list('BENCH_SKIP') ?? []);
+const log = (text: string) => process.stdout.write(`${text}\n`);
+
+/** Rounds per backend: S3 requests cost ~10 ms each, so it gets fewer. */
+const ROUNDS: Record<BackendName, number> = { memory: 5, sqlite: 5, postgres: 5, redis: 5, s3: 2 };
+
+const benchBackend = async (name: BackendName, withDbos: boolean): Promise<BackendResults> => {
+  const backend = await openBackend(name);
+  try {
+    const rounds = ROUNDS[name];
+    log(`\n[${name}] per-step overhead…`);
+    const steps = await measureStepOverhead(backend, { steps: 100, rounds, withDbos });
+    log(`[${name}] resume…`);
+    const resume = skip.has('resume') ? [] : await measureResume(backend, { sizes: [10, 100, 1000], rounds });
+    log(`[${name}] throughput…`);
+    const throughput = skip.has('throughput')
+      ? []
+      : await measureThroughput(backend, {
+          steps: 10,
+          concurrencies: [1, 16],
+          perWorker: (c) => (name === 's3' ? (c === 1 ? 5 : 1) : c === 1 ? 20 : 4),
+          rounds: name === 's3' ? 2 : 3,
+          withDbos,
+        });
+    const result = { backend: name, settings: backend.settings, steps, resume, throughput };
+    log(`\n${backendSection(result, '##')}`);
+    return result;
+  } finally {
+    await backend.close();
+  }
+};
+
+const main = async () => {
+  const started = performance.now();
+  const usesPostgres = chosen.includes('postgres');
+  if (usesPostgres) {
+    await recreateDatabase(postgresUrl(), DX_DATABASE);
+    await recreateDatabase(postgresUrl(), DBOS_DATABASE);
+    configureDbos(withDatabase(postgresUrl(), DBOS_DATABASE));
+    await DBOS.launch();
+  }
+  const backends: BackendResults[] = [];
+  try {
+    for (const name of chosen) backends.push(await benchBackend(name, name === 'postgres'));
+  } finally {
+    if (usesPostgres) await DBOS.shutdown();
+  }
+  let crash: CrashRow[] = [];
+  if (usesPostgres && !skip.has('crash')) {
+    log('\n[crash] killed at step 50 of 100, then a new process…');
+    crash = await measureCrash(3);
+  }
+  let memory: MemoryRow[] = [];
+  if (!skip.has('memory')) {
+    // In parallel: each child measures only its own process, and this saves minutes.
+    log('\n[memory] 10 000 steps, each variant in its own fresh process…');
+    const jobs = chosen
+      .filter((n) => n !== 's3')
+      .map((name) => measureMemory(`durable-x on ${name}`, name, 10_000));
+    if (usesPostgres) jobs.push(measureMemory('DBOS Transact 5.3 on postgres', 'dbos', 10_000));
+    memory = await Promise.all(jobs);
+  }
+  const results: Results = {
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      command: 'pnpm bench',
+      seconds: (performance.now() - started) / 1000,
+    },
+    backends,
+    crash,
+    memory,
+  };
+  if (crash.length > 0) log(`\n## Crash recovery (Postgres)\n\n${crashTable(results)}`);
+  if (memory.length > 0) log(`\n## Peak memory\n\n${memoryTable(results)}`);
+  log(`\n## Targets\n\n${targetsTable(results)}\n`);
+  if (process.env.BENCH_NO_WRITE !== '1') {
+    const docs = (file: string) => fileURLToPath(new URL(`../../../docs/${file}`, import.meta.url));
+    writeFileSync(docs('benchmarks.md'), benchmarksMarkdown(results, NOTES));
+    writeFileSync(docs('benchmarks.svg'), chartSvg(results));
+    writeFileSync(docs('benchmarks.json'), `${JSON.stringify(results, null, 2)}\n`);
+    log('wrote docs/benchmarks.md, docs/benchmarks.svg, docs/benchmarks.json');
+  }
+};
+
+const NOTES: readonly string[] = [
+  'Per-step time is measured around each awaited step call inside the workflow, for every variant (the floor: around each raw write). The floor of record is the first floor row of each backend.',
+  '"requests / workflow" counts backend requests at the driver seam (SQL statements through the pg execute function, Redis scripts through the command interface, HTTP requests through an S3Client middleware; SQLite and memory: storage calls, each one transaction) for load + 100 steps + complete.',
+  'Resume seeds the run once, releases it (a failed attempt), then loads it again each round: a takeover, as a retry after a crash does. Its requests include the replay of every memoized step (none expected).',
+  'Crash recovery, "retry waits out the lease": the new process calls `load`, gets `RunBusy` while the killed owner\'s 1 s lease is live, and retries at its expiry: a lease is the only way a durable-x process can know its predecessor is gone. "supervisor releases the dead lease": the process that saw its predecessor die releases that owner\'s lease (`read` + `setLease` with expiry 0, the contract\'s release) before `load`, as DBOS assumes an executor ID restarted is dead.',
+  "Throughput on Postgres also shows durable-x through the adapter's public `execute` seam with pg named (prepared) statements: the server then parses and plans each of the adapter's fixed statements once per connection instead of on every call, which is what limits throughput at concurrency 16 on 2 cores. It is not the adapter's default (PgBouncer in transaction mode before 1.21 cannot carry prepared statements).",
+  'Per-step figures on Postgres are bounded below by one WAL flush per commit (fsync=on, synchronous_commit=on); when the disk is slow (here it was shared with a concurrent campaign) every variant converges on that flush, and ratios to DBOS shrink towards its number of commits per step.',
+  'DBOS Transact runs in the bench process (launched once, its own database) for per-step and throughput figures, and in child processes (same executor ID "local") for crash recovery and memory.',
+];
+
+await main();
+process.exit(0);
