@@ -88,7 +88,7 @@ describe('the quick start as a Windmill script', () => {
     expect(firstRequests).toBe(6);
     // Retry: claim, rollback after the cleanup ran, beforeRisky, upload, afterSafe, complete.
     expect(retryRequests).toBe(6);
-  }, 60_000);
+  }, 180_000); // several job processes that compile TypeScript at start, on a small machine
 
   it('a zombie restart with the same job id takes over from its frozen ghost, which is then fenced off', async () => {
     const fileId = 'file-zombie';
@@ -122,5 +122,5 @@ describe('the quick start as a Windmill script', () => {
     } finally {
       ghost.process.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 180_000); // several job processes that compile TypeScript at start, on a small machine
 });
