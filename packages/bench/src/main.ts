@@ -28,8 +28,8 @@ const chosen = (list('BENCH_BACKENDS') ?? [...BACKENDS]) as BackendName[];
 const skip = new Set(list('BENCH_SKIP') ?? []);
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
-/** Rounds per backend: S3 requests cost ~10 ms each, so it gets fewer. */
-const ROUNDS: Record<BackendName, number> = { memory: 5, sqlite: 5, postgres: 5, redis: 5, s3: 2 };
+/** Rounds per backend (step overhead, resume): S3 requests cost ~10 ms each, so it gets fewer. */
+const ROUNDS: Record<BackendName, number> = { memory: 5, sqlite: 8, postgres: 8, redis: 8, s3: 2 };
 
 const benchBackend = async (name: BackendName, withDbos: boolean): Promise<BackendResults> => {
   const backend = await openBackend(name);

@@ -60,6 +60,18 @@ export const measureStepOverhead = async (
         return undefined;
       },
     },
+    ...backend.alternatives.map(
+      (alternative): Variant => ({
+        label: alternative.label,
+        run: async (turns, onStep) => {
+          await dxWorkflow(alternative.storage, freshRunId('alt'), options.steps, {
+            onStep,
+            turn: turns.turn,
+          });
+          return undefined;
+        },
+      }),
+    ),
     {
       label: 'adapter putStep alone (no core)',
       run: async (turns, onStep) => {
@@ -112,7 +124,9 @@ export const measureStepOverhead = async (
   }
   const samples = new Map<string, number[]>(variants.map((v) => [v.label, []]));
   const trips = new Map<string, number | undefined>();
-  // Requests are counted on a workflow run alone (the variants of a round share the storage).
+  // Requests are counted on a workflow run alone (the variants of a round share the storage),
+  // after a first one: on a fresh server each Redis script's first call costs a NOSCRIPT + EVAL.
+  await dxWorkflow(storage, freshRunId('warm'), options.steps);
   const before = backend.roundTrips();
   await dxWorkflow(storage, freshRunId('count'), options.steps);
   const dxTrips = backend.roundTrips() - before;
