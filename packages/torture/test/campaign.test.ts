@@ -5,16 +5,16 @@ import { type CampaignOptions, runBackend } from '../src/run-backend.ts';
 
 /**
  * The short, fixed-seed campaign CI runs on every backend: every part of `npm run torture`, with
- * small counts. A failure prints the seed and plans of the failing trial; replay it with
+ * small counts (sized for `npm test` on 2 cores; the full campaign is `npm run torture`). A failure prints the seed and plans of the failing trial; replay it with
  * `npm run torture -- --backends <name> --seed <seed>`.
  */
 const SHORT: Omit<CampaignOptions, 'child'> = {
   seed: 20261126,
   kills: 20,
   outages: 1,
-  races: 2,
+  races: 1,
   raceProcesses: 16,
-  fuzzCases: 150,
+  fuzzCases: 100,
   parallel: 2,
   leaseMs: 400,
 };

@@ -172,6 +172,9 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
     if (!pool) throw new Error(`Data table ${database} not found in workspace ${workspace}`);
     const { resultCollection, declared, body } = header(content);
     const client = await pool.connect();
+    // A server that dies mid-query makes the client emit 'error': without a listener it would
+    // crash the stand-in itself instead of failing this one request with a 500.
+    client.on('error', () => {});
     try {
       const results: Record<string, unknown>[][] = [];
       for (const statement of statementsOf(body)) {
