@@ -22,9 +22,11 @@ interface Order {
   email: string;
 }
 let gate: Promise<void> = Promise.resolve();
+let charging: () => void = () => {};
 const charges: Order[] = [];
 const psp = {
   charge: async (amount: number, card: string) => {
+    charging();
     await gate;
     charges.push({ amount, card, email: '' });
     return { id: `ch_${charges.length}` };
@@ -68,8 +70,11 @@ describe('README quick start: an idempotent API endpoint', () => {
       open = resolve;
     });
 
+    const inCharge = new Promise<void>((resolve) => {
+      charging = resolve;
+    });
     const first = handlePayment('key-1', order);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the first request holds the run
+    await inCharge; // the first request holds the run and is inside the charge
     const concurrent = await handlePayment('key-1', order);
     expect(concurrent.status).toBe(409);
     expect(concurrent.body).toMatchObject({ retryAfterMs: expect.any(Number) });
