@@ -155,6 +155,9 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
     Object.entries(options.datatables).map(([name, url]) => {
       const pool = new pg.Pool({ connectionString: url, max: 10, types });
       pool.on('error', () => {});
+      // A server that dies mid-query makes the checked-out client emit 'error': without a listener
+      // it would crash the stand-in itself instead of failing that one request with a 500.
+      pool.on('connect', (client) => client.on('error', () => {}));
       return [name, pool] as const;
     }),
   );
@@ -172,9 +175,6 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
     if (!pool) throw new Error(`Data table ${database} not found in workspace ${workspace}`);
     const { resultCollection, declared, body } = header(content);
     const client = await pool.connect();
-    // A server that dies mid-query makes the client emit 'error': without a listener it would
-    // crash the stand-in itself instead of failing this one request with a 500.
-    client.on('error', () => {});
     try {
       const results: Record<string, unknown>[][] = [];
       for (const statement of statementsOf(body)) {
