@@ -63,6 +63,4 @@ export const reliabilityMarkdown = (
 
 const NO_OUTAGE: Record<string, string> = {
   sqlite: 'none (an embedded file, no server to lose)',
-  windmill:
-    "not run yet: stopping the Postgres behind the loopback stand-in crashes the stand-in's own process (test support, not the adapter)",
 };

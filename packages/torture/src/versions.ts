@@ -25,7 +25,14 @@ const quietly = async (f: () => Promise<string>): Promise<string> => {
 /** The versions the figures were measured with: packages, drivers, servers, Node. */
 export const collectVersions = async (): Promise<Record<string, string>> => {
   const versions: Record<string, string> = { node: process.version };
-  for (const dir of ['core', 'storage-sqlite', 'storage-postgres', 'storage-redis', 'storage-s3']) {
+  for (const dir of [
+    'core',
+    'storage-sqlite',
+    'storage-postgres',
+    'storage-redis',
+    'storage-s3',
+    'storage-windmill',
+  ]) {
     const name = (JSON.parse(readFileSync(`${PACKAGES}${dir}/package.json`, 'utf8')) as { name: string })
       .name;
     versions[name] = versionAt(`${PACKAGES}${dir}/package.json`);
@@ -33,6 +40,10 @@ export const collectVersions = async (): Promise<Record<string, string>> => {
   for (const driver of ['better-sqlite3', 'pg', 'ioredis', '@aws-sdk/client-s3', 'fast-check']) {
     versions[`${driver} (driver)`] = versionAt(`${HERE}node_modules/${driver}/package.json`);
   }
+  // The Windmill client the adapter is built and tested with (a peer dependency of the adapter).
+  versions['windmill-client (driver)'] = versionAt(
+    `${PACKAGES}storage-windmill/node_modules/windmill-client/package.json`,
+  );
   versions['SQLite (server)'] = await quietly(async () => {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(':memory:');

@@ -31,8 +31,8 @@ describe.each(BACKENDS)('%s', (backend) => {
     expect(figures.kills).toBeGreaterThanOrEqual(SHORT.kills);
     expect(figures.races).toBe(SHORT.races);
     expect(figures.fuzzCases).toBe(SHORT.fuzzCases);
-    // No outage on SQLite (no server) nor, for now, on Windmill (see src/parts/servers.ts).
-    const outages = backend === 'sqlite' || backend === 'windmill' ? 0 : SHORT.outages;
+    // No outage on SQLite (no server to lose).
+    const outages = backend === 'sqlite' ? 0 : SHORT.outages;
     expect(figures.outages).toBe(outages);
   });
 });

@@ -99,10 +99,18 @@ export const createNamespace = async (
       const name = uniqueSchemaName(`dx_torture_wm_${label}`);
       const url = new URL(postgres);
       url.pathname = `/${name}`;
-      const admin = new pg.Client({ connectionString: postgres });
-      admin.on('error', () => {});
-      await admin.connect();
-      await admin.query(`CREATE DATABASE "${name}"`);
+      // One admin connection per use: an outage (see parts/servers.ts) may cut any connection kept.
+      const asAdmin = async (sql: string) => {
+        const admin = new pg.Client({ connectionString: postgres });
+        admin.on('error', () => {});
+        await admin.connect();
+        try {
+          await admin.query(sql);
+        } finally {
+          await admin.end();
+        }
+      };
+      await asAdmin(`CREATE DATABASE "${name}"`);
       const db = new pg.Pool({ connectionString: url.toString(), max: 1 });
       db.on('error', () => {});
       await migratePostgres(pgExecute(db));
@@ -118,8 +126,7 @@ export const createNamespace = async (
         },
         drop: async () => {
           await standIn.close();
-          await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
-          await admin.end();
+          await asAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
         },
       };
     }

@@ -3,7 +3,8 @@
  * PRIVATE servers (own port and data dir, durable settings), started with the helpers the adapter
  * tests already use, so killing them disturbs nobody. S3 has no private server (a second Ceph RGW
  * is too heavy for this machine): its outage is every connection to the shared RGW refused by a
- * TCP proxy in front of it, the helper the S3 adapter's outage tests use.
+ * TCP proxy in front of it, the helper the S3 adapter's outage tests use. Windmill's outage is the
+ * Postgres database behind the Windmill API stand-in (a private server too) going down.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,11 +62,22 @@ export const startBreakableServer = async (backend: BackendName): Promise<Breaka
         close: proxy.close,
       };
     }
-    // SQLite has no server. Windmill: stopping the Postgres behind the stand-in crashes the stand-in's
-    // own process (a checked-out pg client has no 'error' listener in windmill-stand-in.ts), so
-    // its outage is not run until that test support is fixed.
+    case 'windmill': {
+      // The data table's database lives on a PRIVATE Postgres; createNamespace puts the loopback
+      // stand-in of Windmill's API in front of it (server.url), so the client, the stand-in and
+      // the adapter are the ones the kill trials use: only the database goes away.
+      const pg = await startPrivatePostgres();
+      return {
+        url: pg.url,
+        outage:
+          "private postgres behind the Windmill API stand-in crash-stopped (pg_ctl stop -m immediate), then restarted; the client sees the stand-in's HTTP 500s",
+        breakNow: async () => void (await pg.stopImmediately()),
+        repair: async () => void (await pg.restart()),
+        close: pg.close,
+      };
+    }
+    // SQLite has no server.
     case 'sqlite':
-    case 'windmill':
       return undefined;
   }
 };
