@@ -10,4 +10,5 @@ export { MAX_NAME_CHARS } from './run/names.ts';
 export type { CleanupParams, CleanupRegistry, CleanupRunner } from './run/registry.ts';
 export type { Checkpoint } from './run/session.ts';
 export type * from './storage/contract.ts';
+export { FOREVER } from './storage/contract.ts';
 export { createMemoryData, type MemoryData, memoryStorage } from './storage/memory.ts';

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { ConformanceHarness, ConformanceOptions } from './harness.ts';
+import { cancelSuite } from './suites/cancel.ts';
 import { claimSuite } from './suites/claim.ts';
 import { cleanupSuite } from './suites/cleanups.ts';
 import { costSuite } from './suites/cost.ts';
@@ -11,7 +12,9 @@ import { fencingSuite } from './suites/fencing.ts';
 import { housekeepingSuite } from './suites/housekeeping.ts';
 import { idSuite } from './suites/ids.ts';
 import { persistenceSuite } from './suites/persistence.ts';
+import { signalSuite } from './suites/signals.ts';
 import { stepSuite } from './suites/steps.ts';
+import { suspendSuite } from './suites/suspend.ts';
 
 export { type CountingStorage, countingStorage } from './counting.ts';
 export type { ConformanceHarness, ConformanceOptions, RawReader, RawRun } from './harness.ts';
@@ -27,6 +30,9 @@ export const suites = {
   ids: idSuite,
   persistence: persistenceSuite,
   cost: costSuite,
+  suspend: suspendSuite,
+  signals: signalSuite,
+  cancel: cancelSuite,
 } as const;
 
 /**

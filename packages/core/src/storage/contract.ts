@@ -28,7 +28,9 @@ export interface Storage {
    * - absent → create it (`running`, attempt 1, owner, lease until `now + leaseMs`) → `claimed`;
    * - `completed` → change nothing → `completed` with the snapshot;
    * - owner is null, or `leaseExpiresAt <= now`, or owner === `owner` → take it over: set the
-   *   owner and lease, `attempt + 1`, status `running` → `claimed`;
+   *   owner and lease, `attempt + 1`, status `running` — except a `cancelled` run, which stays
+   *   `cancelled` (its new owner only runs its cleanups) → `claimed`, with the status the run had
+   *   before (`previousStatus`; null when it was created);
    * - otherwise → `busy` with the current head, changing nothing.
    * ONE round trip on backends that allow it, whatever the number of steps.
    * The snapshot must include every write that was applied before the claim took effect: a
@@ -54,8 +56,9 @@ export interface Storage {
   removeCleanup(request: RemoveCleanupRequest): Promise<Fenced>;
 
   /**
-   * Fenced and atomic: delete the cleanup `cleanupId` AND every step whose `seq` is greater
-   * than `afterSeq`. Called after that cleanup ran: it may have undone what those steps did.
+   * Fenced and atomic: delete the cleanup `cleanupId` (absent is fine: the core passes 0 to
+   * forget steps only) AND every step whose `seq` is greater than `afterSeq`. Called after that
+   * cleanup ran: it may have undone what those steps did.
    */
   rollback(request: RollbackRequest): Promise<Fenced>;
 
@@ -73,6 +76,33 @@ export interface Storage {
    * does not report a completed run as lost.
    */
   finish(request: FinishRequest): Promise<Fenced>;
+
+  /**
+   * Fenced: park the run until `wakeAt` (durable sleep, waiting for a signal). Set status
+   * `suspended`, clear the owner, set `updatedAt = at` and `leaseExpiresAt` to the wake time:
+   * `wakeAt`, or `at` when `signalKey` is given and a step record with that key already exists
+   * (the signal arrived while the run was deciding to wait). Keep steps and cleanups.
+   * Resolve the wake time stored. Idempotent like `finish`: owner already cleared and status
+   * already `suspended` → resolve the stored wake time and change nothing.
+   */
+  suspend(request: SuspendRequest): Promise<SuspendOutcome>;
+
+  /**
+   * NOT fenced (any process may signal a run): insert-if-absent of a signal record, a step
+   * record with `seq` 0, so that no rollback ever removes it. First record of a key wins, as for
+   * `putStep`. When the record is written and the run is `suspended`, wake the run: set its
+   * `leaseExpiresAt` to `min(leaseExpiresAt, now)` (owner and status unchanged). Resolve with the
+   * run's status after the write; `not-found` when the run does not exist (nothing written).
+   */
+  putSignal(request: PutSignalRequest): Promise<PutSignalOutcome>;
+
+  /**
+   * NOT fenced: cancel the run. `running`, `suspended`, `failed` or `compensated` → status
+   * `cancelled`, owner cleared, lease 0, `updatedAt = at`, steps and cleanups kept (the current
+   * owner's next fenced write is refused; whoever claims it next runs its cleanups). `cancelled`
+   * or `completed` → change nothing. Resolve with the head after the change; `not-found` when absent.
+   */
+  cancel(request: CancelRequest): Promise<CancelOutcome>;
 
   /** Everything stored for a run, or undefined. Changes nothing. */
   read(runId: string): Promise<RunSnapshot | undefined>;
@@ -101,7 +131,11 @@ export interface Storage {
   readonly ownerPrefix?: string | undefined;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed' | 'compensated';
+/**
+ * `suspended`: parked by a durable sleep or a wait for a signal, no owner, due at `leaseExpiresAt`.
+ * `cancelled`: final; a load only runs its pending cleanups.
+ */
+export type RunStatus = 'running' | 'completed' | 'failed' | 'compensated' | 'suspended' | 'cancelled';
 
 /** The run's row/object/hash: status and lease. */
 export interface RunHead {
@@ -109,7 +143,10 @@ export interface RunHead {
   readonly status: RunStatus;
   /** Token of the process that holds (or last held) the run; null once finished. */
   readonly owner: string | null;
-  /** Epoch ms; the lease is live while `now < leaseExpiresAt`. 0 when released. */
+  /**
+   * Epoch ms; the lease is live while `now < leaseExpiresAt`. 0 when released. For a `suspended`
+   * run: its wake time (list `leaseExpiredAt: now` with status `suspended` finds the runs due).
+   */
   readonly leaseExpiresAt: number;
   /** How many times the run was claimed (1 on creation). */
   readonly attempt: number;
@@ -119,7 +156,11 @@ export interface RunHead {
   readonly error: string | null;
 }
 
-/** A memoized step. `key` is `name#sha256(canonical(input))`; `seq` orders records of a run. */
+/**
+ * A memoized step. `key` is `name#sha256(canonical(input))`; `seq` orders records of a run.
+ * The core also keeps its own records here under keys no step can have (they do not end in a
+ * hash): signals (`seq` 0), sleep and wait deadlines, failed attempts, the run version.
+ */
 export interface StepRecord {
   readonly key: string;
   readonly name: string;
@@ -155,7 +196,12 @@ export interface ClaimRequest {
 }
 
 export type ClaimOutcome =
-  | { readonly kind: 'claimed'; readonly snapshot: RunSnapshot }
+  | {
+      readonly kind: 'claimed';
+      readonly snapshot: RunSnapshot;
+      /** The status before this claim; null when the claim created the run. */
+      readonly previousStatus: RunStatus | null;
+    }
   | { readonly kind: 'completed'; readonly snapshot: RunSnapshot }
   | { readonly kind: 'busy'; readonly run: RunHead };
 
@@ -192,13 +238,49 @@ export interface SetLeaseRequest extends FencedRequest {
 }
 
 export interface FinishRequest extends FencedRequest {
-  readonly status: Exclude<RunStatus, 'running'>;
+  readonly status: Exclude<RunStatus, 'running' | 'suspended'>;
   readonly at: number;
   readonly error: string | null;
   readonly dropCleanups: boolean;
 }
 
 export type Fenced = 'ok' | 'lease-lost';
+
+export interface SuspendRequest extends FencedRequest {
+  readonly at: number;
+  /** Epoch ms at which the run is due again; `FOREVER` when only a signal can wake it. */
+  readonly wakeAt: number;
+  /** The key of the signal record the run waits for, if any. */
+  readonly signalKey?: string;
+}
+
+export type SuspendOutcome =
+  | { readonly kind: 'suspended'; readonly wakeAt: number }
+  | { readonly kind: 'lease-lost' };
+
+/** A wake time that never comes: the largest epoch ms a `Date` can hold. */
+export const FOREVER = 8_640_000_000_000_000;
+
+export interface PutSignalRequest {
+  readonly runId: string;
+  /** `seq` is 0. */
+  readonly record: StepRecord;
+  readonly now: number;
+}
+
+export type PutSignalOutcome =
+  | { readonly kind: 'written'; readonly status: RunStatus }
+  | { readonly kind: 'exists'; readonly record: StepRecord; readonly status: RunStatus }
+  | { readonly kind: 'not-found' };
+
+export interface CancelRequest {
+  readonly runId: string;
+  readonly at: number;
+}
+
+export type CancelOutcome =
+  | { readonly kind: 'cancelled' | 'completed'; readonly run: RunHead }
+  | { readonly kind: 'not-found' };
 
 export interface ListQuery {
   readonly statuses?: readonly RunStatus[];
@@ -218,10 +300,5 @@ export interface PurgeQuery {
 
 /*
  * Room left for what comes next, without changing the operations above:
- * - per-step retries: attempts and the last error become optional fields of StepRecord;
- * - durable sleep and signals: a sleeping run is a RunStatus with a wake time in the head, a signal
- *   is one more kind of record beside steps and cleanups (insert-if-absent, first one wins);
- * - cancellation: a flag in the head that `setLease` and `putStep` report back as an outcome;
- * - run versions: a field of ClaimRequest and RunHead compared by the core at load;
  * - batching concurrent step writes: an optional `putSteps` that adapters may add, feature-tested.
  */

@@ -60,7 +60,7 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
         };
         const created = { head, steps: new Map(), cleanups: new Map() };
         runs.set(runId, created);
-        return { kind: 'claimed', snapshot: snapshot(created) };
+        return { kind: 'claimed', snapshot: snapshot(created), previousStatus: null };
       }
       const { head } = run;
       if (head.status === 'completed') return { kind: 'completed', snapshot: snapshot(run) };
@@ -68,13 +68,13 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       if (!free) return { kind: 'busy', run: { ...head } };
       run.head = {
         ...head,
-        status: 'running',
+        status: head.status === 'cancelled' ? 'cancelled' : 'running',
         owner,
         leaseExpiresAt: now + leaseMs,
         attempt: head.attempt + 1,
         updatedAt: now,
       };
-      return { kind: 'claimed', snapshot: snapshot(run) };
+      return { kind: 'claimed', snapshot: snapshot(run), previousStatus: head.status };
     },
 
     async putStep({ runId, owner, record }) {
@@ -114,6 +114,39 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
         run.head = { ...run.head, status, owner: null, leaseExpiresAt: 0, updatedAt: at, error };
         if (dropCleanups) run.cleanups.clear();
       });
+    },
+
+    async suspend({ runId, owner, at, wakeAt, signalKey }) {
+      const run = runs.get(runId);
+      if (run && run.head.owner === null && run.head.status === 'suspended') {
+        return { kind: 'suspended', wakeAt: run.head.leaseExpiresAt };
+      }
+      if (!run || run.head.owner !== owner) return { kind: 'lease-lost' };
+      const due = signalKey !== undefined && run.steps.has(signalKey) ? at : wakeAt;
+      run.head = { ...run.head, status: 'suspended', owner: null, leaseExpiresAt: due, updatedAt: at };
+      return { kind: 'suspended', wakeAt: due };
+    },
+
+    async putSignal({ runId, record, now }) {
+      const run = runs.get(runId);
+      if (!run) return { kind: 'not-found' };
+      const existing = run.steps.get(record.key);
+      if (existing) return { kind: 'exists', record: { ...existing }, status: run.head.status };
+      run.steps.set(record.key, { ...record });
+      if (run.head.status === 'suspended') {
+        run.head = { ...run.head, leaseExpiresAt: Math.min(run.head.leaseExpiresAt, now) };
+      }
+      return { kind: 'written', status: run.head.status };
+    },
+
+    async cancel({ runId, at }) {
+      const run = runs.get(runId);
+      if (!run) return { kind: 'not-found' };
+      if (run.head.status === 'completed') return { kind: 'completed', run: { ...run.head } };
+      if (run.head.status !== 'cancelled') {
+        run.head = { ...run.head, status: 'cancelled', owner: null, leaseExpiresAt: 0, updatedAt: at };
+      }
+      return { kind: 'cancelled', run: { ...run.head } };
     },
 
     async read(runId) {
