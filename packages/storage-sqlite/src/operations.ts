@@ -1,14 +1,20 @@
 import type {
+  CancelOutcome,
+  CancelRequest,
   ClaimOutcome,
   ClaimRequest,
   Fenced,
   FinishRequest,
   ListQuery,
   PurgeQuery,
+  PutSignalOutcome,
+  PutSignalRequest,
   PutStepOutcome,
   PutStepRequest,
   RunHead,
   RunSnapshot,
+  SuspendOutcome,
+  SuspendRequest,
 } from '@td7x/durable-x';
 import type { QueryShape, Statements, shapedQuery } from './statements.ts';
 
@@ -35,7 +41,7 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs }: ClaimReques
       updatedAt: now,
       error: null,
     };
-    return { kind: 'claimed', snapshot: { run, steps: [], cleanups: [] } };
+    return { kind: 'claimed', snapshot: { run, steps: [], cleanups: [] }, previousStatus: null };
   }
   if (head.status === 'completed') return { kind: 'completed', snapshot: snapshotOf(s, head) };
   const free = head.owner === null || head.leaseExpiresAt <= now || head.owner === owner;
@@ -43,13 +49,13 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs }: ClaimReques
   s.takeOver.run({ runId, owner, leaseExpiresAt, now });
   const run: RunHead = {
     ...head,
-    status: 'running',
+    status: head.status === 'cancelled' ? 'cancelled' : 'running',
     owner,
     leaseExpiresAt,
     attempt: head.attempt + 1,
     updatedAt: now,
   };
-  return { kind: 'claimed', snapshot: snapshotOf(s, run) };
+  return { kind: 'claimed', snapshot: snapshotOf(s, run), previousStatus: head.status };
 };
 
 /** Runs `change` only while `owner` holds the run (inside the caller's transaction). */
@@ -77,6 +83,34 @@ export const finish = (
   }
   if (dropCleanups) s.deleteCleanups.run(runId);
   return 'ok';
+};
+
+export const suspend = (
+  s: Statements,
+  { runId, owner, at, wakeAt, signalKey }: SuspendRequest,
+): SuspendOutcome => {
+  const parked = s.suspend.get({ runId, owner, at, wakeAt, signalKey: signalKey ?? null });
+  if (parked) return { kind: 'suspended', wakeAt: parked.wakeAt };
+  // A resent suspend (its first reply lost) finds the run parked already: same answer, no change.
+  const stored = s.suspendedWake.get(runId);
+  return stored ? { kind: 'suspended', wakeAt: stored.wakeAt } : { kind: 'lease-lost' };
+};
+
+/** putStep's first-writer-wins without the fence: any process may signal a run. */
+export const putSignal = (s: Statements, { runId, record, now }: PutSignalRequest): PutSignalOutcome => {
+  const head = s.status.get(runId);
+  if (!head) return { kind: 'not-found' };
+  const { changes } = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
+  if (changes !== 1) return { kind: 'exists', record: s.step.get(runId, record.key)!, status: head.status };
+  s.wake.run({ runId, now });
+  return { kind: 'written', status: head.status };
+};
+
+export const cancel = (s: Statements, { runId, at }: CancelRequest): CancelOutcome => {
+  s.cancel.run({ runId, at });
+  const run = s.head.get(runId);
+  if (!run) return { kind: 'not-found' };
+  return { kind: run.status === 'completed' ? 'completed' : 'cancelled', run };
 };
 
 export type Shaped = ReturnType<typeof shapedQuery>;

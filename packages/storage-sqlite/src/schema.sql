@@ -3,7 +3,7 @@
 
 CREATE TABLE IF NOT EXISTS "dx_runs" (
   run_id           TEXT    NOT NULL PRIMARY KEY,
-  status           TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'compensated')),
+  status           TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'compensated', 'suspended', 'cancelled')),
   owner            TEXT,
   lease_expires_at INTEGER NOT NULL,
   attempt          INTEGER NOT NULL,

@@ -1,3 +1,4 @@
+import type { RunStatus } from '@td7x/durable-x';
 import { checkTablePrefix, DEFAULT_TABLE_PREFIX } from './options.ts';
 
 /**
@@ -19,23 +20,55 @@ export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames =>
   return { runs: `${p}runs`, steps: `${p}steps`, cleanups: `${p}cleanups` };
 };
 
-/** The DDL, one statement per entry; every statement is idempotent (`IF NOT EXISTS`). */
-export const schemaStatements = (prefix: string = DEFAULT_TABLE_PREFIX): readonly string[] => {
-  const t = tableNames(prefix);
-  return [
-    `CREATE TABLE IF NOT EXISTS "${t.runs}" (
+// A Record, so that the compiler refuses this list as soon as the contract gains a status.
+const EVERY_STATUS: Record<RunStatus, true> = {
+  running: true,
+  completed: true,
+  failed: true,
+  compensated: true,
+  suspended: true,
+  cancelled: true,
+};
+
+/** Every status the contract knows, in the order the CHECK constraint lists them. */
+export const RUN_STATUSES = Object.keys(EVERY_STATUS) as readonly RunStatus[];
+
+/** The runs table's columns, in the order of its definition (the rebuild copies them by name). */
+export const RUNS_COLUMNS = [
+  'run_id',
+  'status',
+  'owner',
+  'lease_expires_at',
+  'attempt',
+  'created_at',
+  'updated_at',
+  'error',
+] as const;
+
+/**
+ * The runs table under `name`: `CREATE TABLE IF NOT EXISTS` for the schema, a plain
+ * `CREATE TABLE` for the rebuild of an older table (see rebuild-runs.ts).
+ */
+export const runsTableSql = (name: string, ifNotExists = true): string =>
+  `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}"${name}" (
   run_id           TEXT    NOT NULL PRIMARY KEY,
-  status           TEXT    NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'compensated')),
+  status           TEXT    NOT NULL CHECK (status IN (${RUN_STATUSES.map((s) => `'${s}'`).join(', ')})),
   owner            TEXT,
   lease_expires_at INTEGER NOT NULL,
   attempt          INTEGER NOT NULL,
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
   error            TEXT
-) STRICT`,
+) STRICT`;
+
+/** The DDL, one statement per entry; every statement is idempotent (`IF NOT EXISTS`). */
+export const schemaStatements = (prefix: string = DEFAULT_TABLE_PREFIX): readonly string[] => {
+  const t = tableNames(prefix);
+  return [
+    runsTableSql(t.runs),
     // list and purge: by status, oldest first, paged on (updated_at, run_id)
     `CREATE INDEX IF NOT EXISTS "${prefix}runs_by_status_age" ON "${t.runs}" (status, updated_at, run_id)`,
-    // findAbandoned: running runs whose lease has expired
+    // findAbandoned (running runs whose lease has expired) and due suspended runs (wake time passed)
     `CREATE INDEX IF NOT EXISTS "${prefix}runs_by_lease" ON "${t.runs}" (status, lease_expires_at)`,
     `CREATE TABLE IF NOT EXISTS "${t.steps}" (
   run_id      TEXT    NOT NULL,

@@ -22,6 +22,15 @@ interface Claim {
   readonly now: number;
 }
 
+interface Suspend {
+  readonly runId: string;
+  readonly owner: string;
+  readonly at: number;
+  readonly wakeAt: number;
+  /** null when the run waits for no signal (a NULL key matches no step). */
+  readonly signalKey: string | null;
+}
+
 /** Every fixed statement of the adapter, prepared once per storage instance. */
 export const prepareStatements = (db: Database, t: TableNames) => {
   // safeIntegers(false): numbers come back as numbers even if the user's connection defaults to BigInt.
@@ -39,9 +48,11 @@ export const prepareStatements = (db: Database, t: TableNames) => {
       `INSERT INTO "${t.runs}" (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error)
        VALUES (@runId, 'running', @owner, @leaseExpiresAt, 1, @now, @now, NULL)`,
     ),
+    // A cancelled run stays cancelled: its new owner only runs its cleanups.
     takeOver: prepare<[Claim]>(
-      `UPDATE "${t.runs}" SET status = 'running', owner = @owner, lease_expires_at = @leaseExpiresAt,
-       attempt = attempt + 1, updated_at = @now WHERE run_id = @runId`,
+      `UPDATE "${t.runs}" SET status = CASE status WHEN 'cancelled' THEN 'cancelled' ELSE 'running' END,
+       owner = @owner, lease_expires_at = @leaseExpiresAt, attempt = attempt + 1, updated_at = @now
+       WHERE run_id = @runId`,
     ),
     insertStep: prepare<[runId: string, key: string, name: string, seq: number, output: string, at: number]>(
       `INSERT INTO "${t.steps}" (run_id, step_key, name, seq, output, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -69,6 +80,30 @@ export const prepareStatements = (db: Database, t: TableNames) => {
     ),
     isFinished: prepare<[string, RunStatus]>(
       `SELECT 1 AS finished FROM "${t.runs}" WHERE run_id = ? AND owner IS NULL AND status = ?`,
+    ),
+    // Fenced by its WHERE clause too. The wake time is the signal's arrival when the awaited
+    // signal is already stored, decided in the same statement as the park.
+    suspend: prepare<[Suspend], { wakeAt: number }>(
+      `UPDATE "${t.runs}" SET status = 'suspended', owner = NULL, updated_at = @at,
+       lease_expires_at = CASE WHEN EXISTS (
+         SELECT 1 FROM "${t.steps}" WHERE run_id = @runId AND step_key = @signalKey
+       ) THEN @at ELSE @wakeAt END
+       WHERE run_id = @runId AND owner = @owner
+       RETURNING lease_expires_at AS wakeAt`,
+    ),
+    suspendedWake: prepare<[string], { wakeAt: number }>(
+      `SELECT lease_expires_at AS wakeAt FROM "${t.runs}"
+       WHERE run_id = ? AND owner IS NULL AND status = 'suspended'`,
+    ),
+    status: prepare<[string], { status: RunStatus }>(`SELECT status FROM "${t.runs}" WHERE run_id = ?`),
+    // A signal only ever brings a wake time forward.
+    wake: prepare<[{ runId: string; now: number }]>(
+      `UPDATE "${t.runs}" SET lease_expires_at = MIN(lease_expires_at, @now)
+       WHERE run_id = @runId AND status = 'suspended'`,
+    ),
+    cancel: prepare<[{ runId: string; at: number }]>(
+      `UPDATE "${t.runs}" SET status = 'cancelled', owner = NULL, lease_expires_at = 0, updated_at = @at
+       WHERE run_id = @runId AND status IN ('running', 'suspended', 'failed', 'compensated')`,
     ),
     deleteRun: prepare<[string]>(`DELETE FROM "${t.runs}" WHERE run_id = ?`),
     deleteSteps: prepare<[string]>(`DELETE FROM "${t.steps}" WHERE run_id = ?`),

@@ -1,10 +1,12 @@
 import type {
+  CancelRequest,
   ClaimRequest,
   Fenced,
   FinishRequest,
   ListQuery,
   PurgeQuery,
   PutCleanupRequest,
+  PutSignalRequest,
   PutStepRequest,
   RemoveCleanupRequest,
   RollbackRequest,
@@ -12,10 +14,22 @@ import type {
   RunSnapshot,
   SetLeaseRequest,
   Storage,
+  SuspendRequest,
 } from '@td7x/durable-x';
 import type { Database } from 'better-sqlite3';
 import { migrate } from './migrate.ts';
-import { claim, fenced, finish, list, purge, putStep, snapshotOf } from './operations.ts';
+import {
+  cancel,
+  claim,
+  fenced,
+  finish,
+  list,
+  purge,
+  putSignal,
+  putStep,
+  snapshotOf,
+  suspend,
+} from './operations.ts';
 import {
   checkBusyTimeout,
   checkTablePrefix,
@@ -64,6 +78,9 @@ export const sqliteStorage = (db: Database, options: SqliteStorageOptions = {}):
     rollback: async (request) => tx().rollback.immediate(request),
     setLease: async (request) => tx().setLease.immediate(request),
     finish: async (request) => tx().finish.immediate(request),
+    suspend: async (request) => tx().suspend.immediate(request),
+    putSignal: async (request) => tx().putSignal.immediate(request),
+    cancel: async (request) => tx().cancel.immediate(request),
     // Reads are DEFERRED: in WAL mode they see one consistent snapshot and never block writers.
     read: async (runId) => tx().read.deferred(runId),
     list: async (query) => tx().list.deferred(query),
@@ -107,6 +124,9 @@ const openTransactions = (db: Database, setup: Setup) => {
         s.setLease.run({ runId, owner, leaseExpiresAt, now }).changes === 1 ? 'ok' : 'lease-lost',
     ),
     finish: db.transaction((request: FinishRequest) => finish(s, request)),
+    suspend: db.transaction((request: SuspendRequest) => suspend(s, request)),
+    putSignal: db.transaction((request: PutSignalRequest) => putSignal(s, request)),
+    cancel: db.transaction((request: CancelRequest) => cancel(s, request)),
     read: db.transaction((runId: string): RunSnapshot | undefined => {
       const head = s.head.get(runId);
       return head ? snapshotOf(s, head) : undefined;
