@@ -1,5 +1,37 @@
 import type { Execute } from './execute.ts';
 import { type TableNames, type TableOptions, tableNames } from './names.ts';
+import { RUN_STATUSES } from './statuses.ts';
+
+const STATUS_LIST = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * Tables created by an earlier version check `status` against fewer statuses, and a CHECK cannot be
+ * altered: drop each CHECK on `status` that refuses a status of this version, and add the wide one
+ * if none is left. Done only when needed, so a migrate of up-to-date tables takes no table lock
+ * (adding the constraint locks the runs table ACCESS EXCLUSIVE and scans it, once). A DO block,
+ * so that schema.sql can run it too; `migrate` runs it inside its own block.
+ */
+const widenStatusCheck = (t: TableNames): string => `DO $widen$
+DECLARE
+  con record;
+  has_wide boolean := false;
+BEGIN
+  FOR con IN
+    SELECT k.conname, pg_get_constraintdef(k.oid) LIKE ALL (ARRAY[${RUN_STATUSES.map((s) => `'%''${s}''%'`).join(', ')}]) AS wide
+    FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+    WHERE k.conrelid = '${t.runs}'::regclass AND k.contype = 'c' AND a.attname = 'status'
+  LOOP
+    IF con.wide THEN
+      has_wide := true;
+    ELSE
+      EXECUTE format('ALTER TABLE ${t.runs} DROP CONSTRAINT %I', con.conname);
+    END IF;
+  END LOOP;
+  IF NOT has_wide THEN
+    ALTER TABLE ${t.runs} ADD CONSTRAINT ${t.statusCheck} CHECK (status IN (${STATUS_LIST}));
+  END IF;
+END
+$widen$`;
 
 /**
  * The tables, as idempotent DDL. `schema.sql` in this package is this text for the default names
@@ -12,12 +44,13 @@ import { type TableNames, type TableOptions, tableNames } from './names.ts';
  *   statement snapshot and only takes it over if the version is still the same when it holds the
  *   row lock; see statements/claim.ts for why.
  * - Steps and cleanups cascade from the run, so `purge` is one DELETE of heads.
+ * - Signals are step records with `seq` 0: no rollback (`seq > afterSeq >= 0`) removes them.
  */
 export const schemaStatements = (t: TableNames): readonly string[] => [
   `CREATE SCHEMA IF NOT EXISTS ${t.schema}`,
   `CREATE TABLE IF NOT EXISTS ${t.runs} (
   run_id           TEXT COLLATE "C" PRIMARY KEY,
-  status           TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'compensated')),
+  status           TEXT NOT NULL CHECK (status IN (${STATUS_LIST})),
   owner            TEXT COLLATE "C",
   lease_expires_at BIGINT NOT NULL,
   attempt          INTEGER NOT NULL,
@@ -26,6 +59,7 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   error            TEXT,
   version          BIGINT NOT NULL DEFAULT 0
 )`,
+  widenStatusCheck(t),
   `CREATE TABLE IF NOT EXISTS ${t.steps} (
   run_id   TEXT COLLATE "C" NOT NULL REFERENCES ${t.runs} (run_id) ON DELETE CASCADE,
   step_key TEXT COLLATE "C" NOT NULL,
@@ -51,6 +85,9 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   // Abandoned runs (running, lease expired) are few among a million finished ones: a small
   // partial index finds them without scanning finished runs.
   `CREATE INDEX IF NOT EXISTS ${t.index('runs_running_by_age')} ON ${t.runs} (updated_at, run_id) INCLUDE (lease_expires_at) WHERE status = 'running'`,
+  // The same for suspended runs that are due (their lease is their wake time): sleeping runs may
+  // be many, the index keeps them apart from the finished ones.
+  `CREATE INDEX IF NOT EXISTS ${t.index('runs_parked_by_age')} ON ${t.runs} (updated_at, run_id) INCLUDE (lease_expires_at) WHERE status = 'suspended'`,
 ];
 
 /** The DDL as a script (statements separated by `;`), e.g. for `schema.sql`. */

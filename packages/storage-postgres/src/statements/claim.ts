@@ -1,7 +1,15 @@
 import type { ClaimOutcome, ClaimRequest } from '@td7x/durable-x';
 import type { Row } from '../execute.ts';
 import type { TableNames } from '../names.ts';
-import { cleanupColumns, headColumns, selectList, stepColumns, toHead, toSnapshot } from './rows.ts';
+import {
+  cleanupColumns,
+  headColumns,
+  nullableStatus,
+  selectList,
+  stepColumns,
+  toHead,
+  toSnapshot,
+} from './rows.ts';
 import { RETRY, type Retry, type Statement } from './statement.ts';
 
 /**
@@ -25,6 +33,9 @@ import { RETRY, type Retry, type Statement } from './statement.ts';
  *   snapshot does not have, the version test fails (NULL), and the retry sees the row: `busy`.
  * - `busy` and `completed` are decided on the snapshot, where no write happened: a consistent
  *   answer as of the statement's start.
+ * - `previous_status` is the snapshot's status: when the takeover happens the versions are equal,
+ *   so it is the status the run had right before the claim (NULL when the claim created it).
+ * - A `cancelled` run stays `cancelled` when taken over: its new owner only runs its cleanups.
  *
  * Params: $1 run id, $2 owner, $3 now, $4 lease ms.
  */
@@ -36,7 +47,7 @@ claimed AS (
   INSERT INTO ${t.runs} AS r (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error, version)
   VALUES ($1::text, 'running', $2::text, $3::bigint + $4::bigint, 1, $3::bigint, $3::bigint, NULL, 0)
   ON CONFLICT (run_id) DO UPDATE SET
-    status = 'running', owner = excluded.owner, lease_expires_at = excluded.lease_expires_at,
+    status = CASE WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'running' END, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at,
     attempt = r.attempt + 1, updated_at = excluded.updated_at, version = r.version + 1
   WHERE r.status <> 'completed'
     AND (r.owner IS NULL OR r.lease_expires_at <= $3::bigint OR r.owner = $2::text)
@@ -57,7 +68,7 @@ head AS (
   UNION ALL
   SELECT * FROM seen WHERE NOT EXISTS (SELECT FROM claimed)
 )
-SELECT ${selectList({ rec: `'run'`, outcome: 'o.kind', ...headColumns('h') })}
+SELECT ${selectList({ rec: `'run'`, outcome: 'o.kind', previous_status: '(SELECT status FROM seen)', ...headColumns('h') })}
 FROM outcome o LEFT JOIN head h ON o.kind <> 'retry'
 UNION ALL
 SELECT ${selectList(stepColumns('s'))}
@@ -75,7 +86,8 @@ const parseClaim = (rows: readonly Row[]): ClaimOutcome | Retry => {
   if (head === undefined || snapshot === undefined)
     throw new Error(`postgres storage: claim returned no run`);
   if (kind === 'busy') return { kind: 'busy', run: toHead(head) };
-  if (kind === 'claimed' || kind === 'completed') return { kind, snapshot };
+  if (kind === 'claimed') return { kind, snapshot, previousStatus: nullableStatus(head, 'previous_status') };
+  if (kind === 'completed') return { kind, snapshot };
   throw new Error(`postgres storage: claim returned outcome ${String(kind)}`);
 };
 

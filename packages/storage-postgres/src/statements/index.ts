@@ -1,6 +1,9 @@
 import type { TableNames } from '../names.ts';
+import { cancelSql, cancelStatement } from './cancel.ts';
 import { claimSql, claimStatement } from './claim.ts';
 import { listStatement, purgeStatement, readSql, readStatement } from './queries.ts';
+import { putSignalSql, putSignalStatement } from './signal.ts';
+import { suspendSql, suspendStatement } from './suspend.ts';
 import {
   finishSql,
   finishStatement,
@@ -31,6 +34,9 @@ export const statements = (t: TableNames) => ({
   rollback: rollbackStatement(rollbackSql(t)),
   setLease: setLeaseStatement(setLeaseSql(t)),
   finish: finishStatement(finishSql(t)),
+  suspend: suspendStatement(suspendSql(t)),
+  putSignal: putSignalStatement(putSignalSql(t)),
+  cancel: cancelStatement(cancelSql(t)),
   read: readStatement(readSql(t)),
   list: listStatement(t),
   purge: purgeStatement(t),

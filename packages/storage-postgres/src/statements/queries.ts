@@ -1,6 +1,7 @@
 import type { ListQuery, PurgeQuery, RunHead, RunSnapshot, RunStatus } from '@td7x/durable-x';
 import type { Row } from '../execute.ts';
 import type { TableNames } from '../names.ts';
+import { isRunStatus } from '../statuses.ts';
 import {
   cleanupColumns,
   HEAD_SELECT,
@@ -28,14 +29,12 @@ export const readStatement =
     parse: (rows) => toSnapshot(rows).snapshot,
   });
 
-const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'compensated'];
-
 /**
  * `r.status IN ($k, …)` (runs aliased `r`) with one bound parameter per status. Statuses are checked against the closed
  * set too: an unknown one is a programming error, and the user's SQL text never varies with data.
  */
 const statusFilter = (statuses: readonly RunStatus[], params: unknown[]): string => {
-  for (const s of statuses) if (!STATUSES.includes(s)) throw new TypeError(`unknown run status ${String(s)}`);
+  for (const s of statuses) if (!isRunStatus(s)) throw new TypeError(`unknown run status ${String(s)}`);
   if (statuses.length === 0) return 'false';
   const placeholders = statuses.map((s) => {
     params.push(s);

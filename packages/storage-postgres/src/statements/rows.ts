@@ -1,5 +1,6 @@
 import type { CleanupRecord, RunHead, RunSnapshot, RunStatus, StepRecord } from '@td7x/durable-x';
 import type { Row } from '../execute.ts';
+import { isRunStatus } from '../statuses.ts';
 
 /**
  * One row layout for every statement that returns a run with its records (claim, read): a head
@@ -11,6 +12,7 @@ import type { Row } from '../execute.ts';
 const COLUMNS = {
   rec: 'text',
   outcome: 'text',
+  previous_status: 'text',
   run_id: 'text',
   status: 'text',
   owner: 'text',
@@ -83,7 +85,7 @@ const text = (row: Row, column: string): string => {
 const nullableText = (row: Row, column: string): string | null =>
   row[column] === null || row[column] === undefined ? null : text(row, column);
 
-const num = (row: Row, column: string): number => {
+export const num = (row: Row, column: string): number => {
   const v = row[column];
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
   if (!Number.isFinite(n))
@@ -91,13 +93,17 @@ const num = (row: Row, column: string): number => {
   return n;
 };
 
-const STATUSES: readonly string[] = ['running', 'completed', 'failed', 'compensated'];
-
-const status = (row: Row): RunStatus => {
-  const s = text(row, 'status');
-  if (!STATUSES.includes(s)) throw new TypeError(`postgres storage: unknown run status ${s}`);
-  return s as RunStatus;
+const statusIn = (row: Row, column: string): RunStatus => {
+  const s = text(row, column);
+  if (!isRunStatus(s)) throw new TypeError(`postgres storage: unknown run status ${s}`);
+  return s;
 };
+
+const status = (row: Row): RunStatus => statusIn(row, 'status');
+
+/** A status column that may be NULL (claim's `previous_status` when it created the run). */
+export const nullableStatus = (row: Row, column: string): RunStatus | null =>
+  row[column] === null || row[column] === undefined ? null : statusIn(row, column);
 
 export const toHead = (row: Row): RunHead => ({
   runId: text(row, 'run_id'),
