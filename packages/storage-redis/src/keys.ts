@@ -14,10 +14,20 @@ import type { RunStatus } from '@td7x/durable-x';
  *   <prefix>{<bucket>}:r:<…>:cleanups                        hash   cleanup id → record
  *   <prefix>{<bucket>}:i:<status>                            zset   encoded id scored by updatedAt
  *
+ * One index per status, `suspended` and `cancelled` included. An index is created by its first
+ * member, so a keyspace written before those statuses existed needs no migration.
+ *
  * base64url has no `{`, `}` or `:`, and the prefix may not contain braces, so neither can move the
  * hash tag nor make two runs share a key (`a/b` and `a%2Fb` encode differently).
  */
-export const STATUSES: readonly RunStatus[] = ['running', 'completed', 'failed', 'compensated'];
+export const STATUSES: readonly RunStatus[] = [
+  'running',
+  'completed',
+  'failed',
+  'compensated',
+  'suspended',
+  'cancelled',
+];
 
 export interface RunKeys {
   /** The index member of the run: its encoded id. */

@@ -1,17 +1,30 @@
-import type { ClaimOutcome, Fenced, PutStepOutcome, RunSnapshot, Storage } from '@td7x/durable-x';
+import type {
+  CancelOutcome,
+  ClaimOutcome,
+  Fenced,
+  PutSignalOutcome,
+  PutStepOutcome,
+  RunSnapshot,
+  RunStatus,
+  Storage,
+  SuspendOutcome,
+} from '@td7x/durable-x';
 import { type RedisCommands, runScript, type Script } from './commands.ts';
 import { layout, STATUSES } from './keys.ts';
 import {
+  CANCEL,
   CLAIM,
   FINISH,
   LIST,
   PURGE,
   PUT_CLEANUP,
+  PUT_SIGNAL,
   PUT_STEP,
   READ,
   REMOVE_CLEANUP,
   ROLLBACK,
   SET_LEASE,
+  SUSPEND,
 } from './lua.ts';
 import {
   byAge,
@@ -74,10 +87,12 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
         CLAIM,
         [...k.run, ...k.indexes],
         [runId, k.member, owner, now, now + leaseMs],
-      )) as ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?];
-      const [kind, head, steps = [], cleanups = []] = reply;
+      )) as ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?, string?];
+      const [kind, head, steps = [], cleanups = [], previous = ''] = reply;
       if (kind === 'busy') return { kind, run: decodeHead(head) };
-      return { kind, snapshot: snapshotOf(head, steps, cleanups) };
+      const snapshot = snapshotOf(head, steps, cleanups);
+      if (kind === 'completed') return { kind, snapshot };
+      return { kind, snapshot, previousStatus: previous === '' ? null : (previous as RunStatus) };
     },
 
     async putStep({ runId, owner, record }): Promise<PutStepOutcome> {
@@ -128,6 +143,37 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
         ttl,
       ];
       return (await run(FINISH, [...k.run, ...k.indexes], args)) as Fenced;
+    },
+
+    async suspend({ runId, owner, at, wakeAt, signalKey }): Promise<SuspendOutcome> {
+      const k = keys.runKeys(runId);
+      const args = [owner, k.member, at, wakeAt, signalKey ?? '', signalKey === undefined ? 0 : 1];
+      const reply = (await run(SUSPEND, [...k.run, ...k.indexes], args)) as [
+        'suspended' | 'lease-lost',
+        string?,
+      ];
+      if (reply[0] === 'lease-lost') return { kind: 'lease-lost' };
+      return { kind: 'suspended', wakeAt: Number(reply[1]) };
+    },
+
+    async putSignal({ runId, record, now }): Promise<PutSignalOutcome> {
+      const [head, steps, seqs] = keys.runKeys(runId).run;
+      const reply = (await run(PUT_SIGNAL, [head, steps, seqs], [record.key, encodeStep(record), now])) as
+        | ['not-found']
+        | ['written', RunStatus]
+        | ['exists', string, RunStatus];
+      if (reply[0] === 'not-found') return { kind: 'not-found' };
+      if (reply[0] === 'written') return { kind: 'written', status: reply[1] };
+      return { kind: 'exists', record: decodeStep(record.key, reply[1]), status: reply[2] };
+    },
+
+    async cancel({ runId, at }): Promise<CancelOutcome> {
+      const k = keys.runKeys(runId);
+      const reply = (await run(CANCEL, [...k.run, ...k.indexes], [k.member, at])) as
+        | ['not-found']
+        | ['cancelled' | 'completed', string[]];
+      if (reply[0] === 'not-found') return { kind: 'not-found' };
+      return { kind: reply[0], run: decodeHead(reply[1]) };
     },
 
     async read(runId) {
