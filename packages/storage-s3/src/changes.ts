@@ -1,5 +1,21 @@
-import type { ClaimRequest, Fenced, FinishRequest, RunStatus } from '@td7x/durable-x';
-import { blobsOf, FORMAT, type RunDocument, type StoredCleanup, type StoredStep } from './document.ts';
+import type {
+  CancelRequest,
+  ClaimRequest,
+  Fenced,
+  FinishRequest,
+  RunHead,
+  RunStatus,
+  SuspendOutcome,
+  SuspendRequest,
+} from '@td7x/durable-x';
+import {
+  blobsOf,
+  FORMAT,
+  headOf,
+  type RunDocument,
+  type StoredCleanup,
+  type StoredStep,
+} from './document.ts';
 import type { Change } from './documents.ts';
 
 /**
@@ -7,14 +23,17 @@ import type { Change } from './documents.ts';
  * core's memory storage, decided on the document whose ETag the resulting PUT is conditional on.
  */
 
-export type ClaimDecision = 'claimed' | 'completed' | 'busy';
+export type ClaimDecision =
+  | { readonly kind: 'claimed'; readonly previousStatus: RunStatus | null }
+  | { readonly kind: 'completed' }
+  | { readonly kind: 'busy' };
 
 export const claim =
   ({ runId, owner, now, leaseMs }: ClaimRequest, incarnation: string): Change<ClaimDecision> =>
   (doc) => {
     if (!doc) {
       return {
-        outcome: 'claimed',
+        outcome: { kind: 'claimed', previousStatus: null },
         next: {
           format: FORMAT,
           runId,
@@ -31,14 +50,15 @@ export const claim =
         },
       };
     }
-    if (doc.status === 'completed') return { outcome: 'completed' };
+    if (doc.status === 'completed') return { outcome: { kind: 'completed' } };
     const free = doc.owner === null || doc.leaseExpiresAt <= now || doc.owner === owner;
-    if (!free) return { outcome: 'busy' };
+    if (!free) return { outcome: { kind: 'busy' } };
     return {
-      outcome: 'claimed',
+      outcome: { kind: 'claimed', previousStatus: doc.status },
       next: {
         ...doc,
-        status: 'running',
+        // A cancelled run stays cancelled: its new owner only runs its cleanups.
+        status: doc.status === 'cancelled' ? 'cancelled' : 'running',
         owner,
         leaseExpiresAt: now + leaseMs,
         attempt: doc.attempt + 1,
@@ -111,6 +131,67 @@ export const finish = ({ owner, status, at, error, dropCleanups }: FinishRequest
   }));
   return (doc) => (doc && doc.owner === null && doc.status === status ? { outcome: 'ok' } : apply(doc));
 };
+
+/**
+ * Parks the run until its wake time (`at` when the awaited signal is already in the document).
+ * Idempotent like `finish`: a resend that finds the run parked answers the stored wake time.
+ */
+export const suspend =
+  ({ owner, at, wakeAt, signalKey }: SuspendRequest): Change<SuspendOutcome> =>
+  (doc) => {
+    if (doc && doc.owner === null && doc.status === 'suspended') {
+      return { outcome: { kind: 'suspended', wakeAt: doc.leaseExpiresAt } };
+    }
+    if (!doc || doc.owner !== owner) return { outcome: { kind: 'lease-lost' } };
+    const signalled = signalKey !== undefined && doc.steps.some((s) => s.key === signalKey);
+    const due = signalled ? at : wakeAt;
+    return {
+      outcome: { kind: 'suspended', wakeAt: due },
+      next: { ...doc, status: 'suspended', owner: null, leaseExpiresAt: due, updatedAt: at },
+    };
+  };
+
+export type SignalDecision =
+  | { readonly kind: 'written'; readonly status: RunStatus }
+  | { readonly kind: 'exists'; readonly step: StoredStep; readonly status: RunStatus }
+  | { readonly kind: 'not-found' }
+  /** The run was purged and created again after the out-of-line value was uploaded for it. */
+  | { readonly kind: 'other-incarnation' };
+
+/**
+ * Not fenced: first signal of a key wins whoever sends it. Writing it wakes a parked run (its wake
+ * time becomes `now` unless already earlier); a running run's owner and lease are left alone.
+ */
+export const putSignal =
+  (step: StoredStep, now: number, incarnation?: string): Change<SignalDecision> =>
+  (doc) => {
+    if (!doc) return { outcome: { kind: 'not-found' } };
+    const existing = doc.steps.find((s) => s.key === step.key);
+    if (existing) return { outcome: { kind: 'exists', step: existing, status: doc.status } };
+    if (incarnation !== undefined && doc.incarnation !== incarnation) {
+      return { outcome: { kind: 'other-incarnation' } };
+    }
+    const woken = doc.status === 'suspended' ? Math.min(doc.leaseExpiresAt, now) : doc.leaseExpiresAt;
+    return {
+      outcome: { kind: 'written', status: doc.status },
+      next: { ...doc, leaseExpiresAt: woken, steps: [...doc.steps, step] },
+    };
+  };
+
+export type CancelDecision =
+  | { readonly kind: 'cancelled' | 'completed'; readonly run: RunHead }
+  | { readonly kind: 'not-found' };
+
+/** Not fenced: the owner's next write finds another owner (none) and resolves `lease-lost`. */
+export const cancel =
+  ({ at }: CancelRequest): Change<CancelDecision> =>
+  (doc) => {
+    if (!doc) return { outcome: { kind: 'not-found' } };
+    if (doc.status === 'completed') return { outcome: { kind: 'completed', run: headOf(doc) } };
+    if (doc.status === 'cancelled') return { outcome: { kind: 'cancelled', run: headOf(doc) } };
+    const next: RunDocument = { ...doc, status: 'cancelled', owner: null, leaseExpiresAt: 0, updatedAt: at };
+    return { outcome: { kind: 'cancelled', run: headOf(next) }, next };
+  };
 
 const droppedBlobs = (before: RunDocument, after: RunDocument): string[] => {
   const kept = new Set(blobsOf(after.steps, after.cleanups));

@@ -85,9 +85,13 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
     return { doc: checked(decodeDocument(found.text, key), runId, key), etag: found.etag };
   };
 
-  /** Only running runs stay cached: nothing else is written again, and memory stays bounded. */
+  /**
+   * Only owned runs stay cached (running, or cancelled and claimed to run its cleanups): the owner
+   * writes them again soon. A run without owner is written at most by a claim, a signal or a
+   * cancel from anywhere, and memory stays bounded.
+   */
   const remember = (cell: Cell, known: Known) => {
-    cell.known = known.doc?.status === 'running' ? known : undefined;
+    cell.known = known.doc && known.doc.owner !== null ? known : undefined;
   };
 
   const commit = async (runId: string, cell: Cell, batch: readonly Job[]): Promise<Committed<unknown>[]> => {

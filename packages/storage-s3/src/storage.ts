@@ -36,6 +36,9 @@ export interface S3StorageOptions {
   readonly concurrency?: number;
 }
 
+/** Uploads of a large signal before giving up on a run purged and created again each time. */
+const MAX_SIGNAL_ROUNDS = 8;
+
 /** S3's limit for one PUT; a value above it would need a multipart upload. */
 export const S3_MAX_VALUE_BYTES = 5 * 1024 ** 3;
 
@@ -96,23 +99,26 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
   };
 
   /**
-   * Stores a value inline, or uploads it to its own object first (only for the current owner,
-   * checked on the cached or a fresh document) and returns the reference the document will hold.
+   * Stores a value inline, or uploads it to its own object first and returns the reference the
+   * document will hold. The upload is only made for the current owner (`owner`), or for anyone
+   * while the run exists (`owner` undefined: a signal), checked on the cached or a fresh document.
    */
   const storeValue = async (
     runId: string,
     runKey: string,
-    owner: string,
+    owner: string | undefined,
     text: string,
-  ): Promise<{ value: StoredValue; incarnation?: string } | 'lease-lost'> => {
+  ): Promise<{ value: StoredValue; incarnation?: string } | 'refused'> => {
     const bytes = utf8Bytes(text);
     if (bytes <= inlineLimit) {
       const cached = documents.cached(runId);
       if (!cached || inlineBytes(cached) + text.length <= budget) return { value: { text } };
     }
+    const admits = (doc: RunDocument | undefined): doc is RunDocument =>
+      doc !== undefined && (owner === undefined || doc.owner === owner);
     let doc = await documents.current(runId, runKey);
-    if (!doc || doc.owner !== owner) doc = await documents.current(runId, runKey, true);
-    if (!doc || doc.owner !== owner) return 'lease-lost';
+    if (!admits(doc)) doc = await documents.current(runId, runKey, true);
+    if (!admits(doc)) return 'refused';
     const blob = crypto.randomUUID();
     await objects.putNew(valueKey(runKey, doc, blob), JSON.stringify(text));
     return { value: { blob, bytes }, incarnation: doc.incarnation };
@@ -148,14 +154,16 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
         change.claim(request, crypto.randomUUID().replaceAll('-', '')),
       );
       const current = doc as RunDocument;
-      if (outcome === 'busy') return { kind: 'busy', run: headOf(current) };
-      return { kind: outcome, snapshot: await snapshotOf(runKey, current) };
+      if (outcome.kind === 'busy') return { kind: 'busy', run: headOf(current) };
+      const snapshot = await snapshotOf(runKey, current);
+      if (outcome.kind === 'completed') return { kind: 'completed', snapshot };
+      return { kind: 'claimed', snapshot, previousStatus: outcome.previousStatus };
     },
 
     async putStep({ runId, owner, record }) {
       const runKey = await runKeyOf(runId);
       const stored = await storeValue(runId, runKey, owner, record.output);
-      if (stored === 'lease-lost') return { kind: 'lease-lost' };
+      if (stored === 'refused') return { kind: 'lease-lost' };
       const step = {
         key: record.key,
         name: record.name,
@@ -180,7 +188,7 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     async putCleanup({ runId, owner, record }) {
       const runKey = await runKeyOf(runId);
       const stored = await storeValue(runId, runKey, owner, record.params);
-      if (stored === 'lease-lost') return 'lease-lost';
+      if (stored === 'refused') return 'lease-lost';
       const cleanup = {
         id: record.id,
         name: record.name,
@@ -230,6 +238,44 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
       const { outcome, doc, garbage } = await documents.mutate(request.runId, runKey, change.finish(request));
       await collect(runKey, doc, garbage);
       return outcome;
+    },
+
+    async suspend(request) {
+      const runKey = await runKeyOf(request.runId);
+      return (await documents.mutate(request.runId, runKey, change.suspend(request))).outcome;
+    },
+
+    async putSignal({ runId, record, now }) {
+      const runKey = await runKeyOf(runId);
+      // Another round only if the run was purged and created again during an out-of-line upload.
+      for (let round = 0; round < MAX_SIGNAL_ROUNDS; round++) {
+        const stored = await storeValue(runId, runKey, undefined, record.output);
+        if (stored === 'refused') return { kind: 'not-found' };
+        const signal = {
+          key: record.key,
+          name: record.name,
+          seq: record.seq,
+          at: record.at,
+          output: stored.value,
+        };
+        const { outcome, doc } = await documents.mutate(
+          runId,
+          runKey,
+          change.putSignal(signal, now, stored.incarnation),
+        );
+        if (outcome.kind !== 'written') await discard(runKey, stored);
+        if (outcome.kind === 'other-incarnation') continue;
+        if (outcome.kind !== 'exists') return outcome;
+        const { key, name, seq, at, output } = outcome.step;
+        const text = await loadValue(runKey, doc as RunDocument, output);
+        return { kind: 'exists', record: { key, name, seq, at, output: text }, status: outcome.status };
+      }
+      throw new Error(`durable-x s3: run ${JSON.stringify(runId)} was re-created under every signal upload`);
+    },
+
+    async cancel(request) {
+      const runKey = await runKeyOf(request.runId);
+      return (await documents.mutate(request.runId, runKey, change.cancel(request))).outcome;
     },
 
     async read(runId) {
