@@ -7,6 +7,11 @@ export interface Clock {
   now(): number;
   /** Call `fn` every `ms` until the returned function is called. Must not keep a process alive. */
   every(ms: number, fn: () => void): () => void;
+  /**
+   * Resolve after `ms` (a retry's backoff). Unlike `every`, it keeps the process alive: a step
+   * is waiting. Optional for custom clocks: `setTimeout` is used when absent.
+   */
+  wait?(ms: number): Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -17,7 +22,12 @@ export const systemClock: Clock = {
     timer.unref?.();
     return () => clearInterval(timer as unknown as ReturnType<typeof setInterval>);
   },
+  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/** The clock's `wait`, or a plain timer for a clock without one. */
+export const waitOn = (clock: Clock, ms: number): Promise<void> =>
+  clock.wait ? clock.wait(ms) : (systemClock.wait as (ms: number) => Promise<void>)(ms);
 
 export interface ManualClock extends Clock {
   /** Move time forward, firing due intervals in order. */
@@ -46,6 +56,19 @@ export const manualClock = (start = Date.UTC(2026, 0, 1)): ManualClock => {
       timers.add(timer);
       return () => timers.delete(timer);
     },
+    // A one-shot timer: an interval that removes itself when it first fires.
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        const timer = {
+          ms,
+          next: current + ms,
+          fn: () => {
+            timers.delete(timer);
+            resolve();
+          },
+        };
+        timers.add(timer);
+      }),
     advance: (ms) => fireDue(current + ms),
     set: (epochMs) => fireDue(epochMs),
   };

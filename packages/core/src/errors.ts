@@ -15,7 +15,10 @@ export type DurableError =
   | LeaseLost
   | StepFailed
   | CleanupFailed
-  | UnknownCleanup;
+  | UnknownCleanup
+  | Suspended
+  | Cancelled
+  | RunNotFound;
 
 export type DurableErrorType = DurableError['type'];
 
@@ -29,7 +32,7 @@ export interface InvalidRunId {
 /** A step or cleanup name is not a string of 1–256 characters without NUL. */
 export interface InvalidName {
   readonly type: 'InvalidName';
-  readonly kind: 'step' | 'cleanup';
+  readonly kind: 'step' | 'cleanup' | 'sleep' | 'signal';
   readonly name: unknown;
   readonly reason: string;
 }
@@ -37,7 +40,7 @@ export interface InvalidName {
 /** A value could not be encoded (a function, a cycle, a class instance…); nothing was written. */
 export interface NotEncodable {
   readonly type: 'NotEncodable';
-  readonly what: 'input' | 'output' | 'params' | 'error';
+  readonly what: 'input' | 'output' | 'params' | 'error' | 'payload';
   /** Where in the value, as a JSON-path-like string (`$.user.callback`). */
   readonly path: string;
   readonly reason: string;
@@ -54,7 +57,7 @@ export interface NotDecodable {
 /** An encoded value is larger than the storage accepts; nothing was written. */
 export interface PayloadTooLarge {
   readonly type: 'PayloadTooLarge';
-  readonly what: 'output' | 'params' | 'error';
+  readonly what: 'output' | 'params' | 'error' | 'payload';
   readonly bytes: number;
   readonly limit: number;
 }
@@ -95,6 +98,11 @@ export interface StepFailed {
   readonly runId: string;
   readonly step: string;
   readonly cause: unknown;
+  /**
+   * With a retry policy: the attempts made, this run included. Retries were exhausted (or the
+   * error was not retryable) and the run is now `failed`, its cleanups run.
+   */
+  readonly attempts?: number;
 }
 
 /** A pending cleanup threw. It stays pending (with every older one) and is retried on the next load. */
@@ -110,6 +118,35 @@ export interface UnknownCleanup {
   readonly type: 'UnknownCleanup';
   readonly runId: string;
   readonly names: readonly string[];
+}
+
+/**
+ * Not a failure: the run is parked (a durable sleep, or a wait for a signal) and released its
+ * lease. Run it again at `resumeAt` (null: when the awaited signal arrives; `signal` reports it).
+ * A load before then is harmless: finished steps skip and the run parks again.
+ */
+export interface Suspended {
+  readonly type: 'Suspended';
+  readonly runId: string;
+  readonly reason: 'sleep' | 'signal';
+  /** The sleep or signal name the run waits on. */
+  readonly name: string;
+  /** Epoch ms, or null when only a signal can wake the run. */
+  readonly resumeAt: number | null;
+}
+
+/** The run was cancelled (`cancel`): its pending cleanups ran (or stay pending) and it never runs again. */
+export interface Cancelled {
+  readonly type: 'Cancelled';
+  readonly runId: string;
+  /** Cleanups this process ran because of the cancellation, newest first. */
+  readonly cleanupsRun: readonly string[];
+}
+
+/** A signal or cancellation named a run that does not exist. Nothing was written. */
+export interface RunNotFound {
+  readonly type: 'RunNotFound';
+  readonly runId: string;
 }
 
 /** What the value-returning API throws: an `Error` that carries the typed error as `.error`. */
@@ -162,10 +199,16 @@ export const describeError = (error: DurableError): string => {
     case 'LeaseLost':
       return `lease on run ${JSON.stringify(error.runId)} was taken over (during ${error.op}); stop working on it`;
     case 'StepFailed':
-      return `step ${JSON.stringify(error.step)} of run ${JSON.stringify(error.runId)} failed: ${messageOf(error.cause)}`;
+      return `step ${JSON.stringify(error.step)} of run ${JSON.stringify(error.runId)} failed${error.attempts === undefined ? '' : ` after ${error.attempts} attempt(s)`}: ${messageOf(error.cause)}`;
     case 'CleanupFailed':
       return `cleanup ${JSON.stringify(error.cleanup)} of run ${JSON.stringify(error.runId)} failed and stays pending: ${messageOf(error.cause)}`;
     case 'UnknownCleanup':
       return `run ${JSON.stringify(error.runId)} has pending cleanups with no runner in the registry: ${error.names.join(', ')}`;
+    case 'Suspended':
+      return `run ${JSON.stringify(error.runId)} is suspended on ${error.reason} ${JSON.stringify(error.name)} until ${error.resumeAt === null ? 'a signal arrives' : new Date(error.resumeAt).toISOString()}`;
+    case 'Cancelled':
+      return `run ${JSON.stringify(error.runId)} was cancelled${error.cleanupsRun.length > 0 ? `; cleanups run: ${error.cleanupsRun.join(', ')}` : ''}`;
+    case 'RunNotFound':
+      return `run ${JSON.stringify(error.runId)} does not exist`;
   }
 };

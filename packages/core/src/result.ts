@@ -3,6 +3,9 @@
  * a member of the closed `DurableError` union. Nothing here throws.
  */
 
+export { type CancelReport, cancel } from './control/cancel.ts';
+export { findDue } from './control/due.ts';
+export { type SignalError, type SignalOptions, type SignalReport, signal } from './control/signal.ts';
 export { inspectRun } from './housekeeping/inspect.ts';
 export { type ListRunsQuery, listRuns, type RunPage } from './housekeeping/list.ts';
 export { type PurgeRunsQuery, purgeRuns } from './housekeeping/purge.ts';
@@ -11,5 +14,7 @@ export { afterSafe, beforeRisky, type CleanupError } from './run/cleanup.ts';
 export type { CompensateError } from './run/compensate.ts';
 export { type CompleteReport, complete, type FailError, type FailReport, fail } from './run/finish.ts';
 export { DEFAULT_LEASE_MS, type LoadError, type LoadOptions, load } from './run/load.ts';
-export { durable, type StepError, type StepValue } from './run/step.ts';
+export { type SleepError, type SleepFor, sleep } from './run/sleep.ts';
+export { durable, type StepError, type StepOptions, type StepValue } from './run/step.ts';
+export { type WaitError, type WaitOptions, waitFor } from './run/wait.ts';
 export * from './shared.ts';

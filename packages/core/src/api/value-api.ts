@@ -3,6 +3,7 @@ import { type DurableError, DurableXError } from '../errors.ts';
 import * as R from '../result.ts';
 import type { CleanupParams, CleanupRegistry } from '../run/registry.ts';
 import type { Checkpoint } from '../run/session.ts';
+import type { Received } from '../run/signal-record.ts';
 import type { RunSnapshot, Storage } from '../storage/contract.ts';
 
 /** Awaits a ResultAsync: the value, or a thrown `DurableXError` carrying the typed error. */
@@ -25,10 +26,46 @@ export const load =
 export const durable =
   (storage: Storage) =>
   (cp: Checkpoint) =>
-  (name: string) =>
+  (name: string, options?: R.StepOptions) =>
   (input?: unknown) =>
   <T>(fn: () => T): Promise<R.StepValue<T>> =>
-    orThrow(R.durable(storage)(cp)(name)(input)(fn));
+    orThrow(R.durable(storage)(cp)(name, options)(input)(fn));
+
+/** A durable sleep; throws a `Suspended` DurableXError until its time (see `suspensionOf`). */
+export const sleep =
+  (storage: Storage) =>
+  (cp: Checkpoint) =>
+  (name: string) =>
+  (duration: R.SleepFor): Promise<void> =>
+    orThrow(R.sleep(storage)(cp)(name)(duration));
+
+/** Waits for a signal: `{ kind: 'signal', payload }` or `{ kind: 'timeout' }`; else throws `Suspended`. */
+export const waitFor =
+  (storage: Storage) =>
+  (cp: Checkpoint) =>
+  (name: string) =>
+  <T = unknown>(options?: R.WaitOptions): Promise<Received<T>> =>
+    orThrow(R.waitFor(storage)(cp)(name)<T>(options));
+
+/** Sends a signal to a run from any process; throws `RunNotFound` for an unknown run. */
+export const signal =
+  (storage: Storage, options?: R.SignalOptions) =>
+  (runId: string) =>
+  (name: string) =>
+  (payload?: unknown): Promise<R.SignalReport> =>
+    orThrow(R.signal(storage, options)(runId)(name)(payload));
+
+/** Cancels a run from any process; throws `RunNotFound` for an unknown run. */
+export const cancel =
+  (storage: Storage, options?: Parameters<typeof R.cancel>[1]) =>
+  (runId: string): Promise<R.CancelReport> =>
+    orThrow(R.cancel(storage, options)(runId));
+
+/** Suspended runs due now, for a host that polls. */
+export const findDue =
+  (storage: Storage, options?: Parameters<typeof R.findDue>[1]) =>
+  (query?: { limit?: number; cursor?: string }): Promise<R.RunPage> =>
+    orThrow(R.findDue(storage, options)(query));
 
 export const beforeRisky =
   (storage: Storage) =>
@@ -81,6 +118,7 @@ export const inspectRun =
     orThrow(R.inspectRun(storage)(runId));
 
 export type {
+  CancelReport,
   CompleteReport,
   FailReport,
   ListRunsQuery,
@@ -88,5 +126,10 @@ export type {
   PurgeRunsQuery,
   RecoverReport,
   RunPage,
+  SignalOptions,
+  SignalReport,
+  SleepFor,
+  StepOptions,
   StepValue,
+  WaitOptions,
 } from '../result.ts';

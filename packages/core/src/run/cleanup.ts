@@ -1,7 +1,6 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import type {
   InvalidName,
-  LeaseLost,
   NotEncodable,
   PayloadTooLarge,
   StorageUnavailable,
@@ -9,19 +8,13 @@ import type {
 } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import type { CleanupRecord, Storage } from '../storage/contract.ts';
-import { lostError, markLost } from './lease.ts';
+import { fencedOff, type Refused, refused } from './cancellation.ts';
 import { checkName } from './names.ts';
 import type { CleanupParams } from './registry.ts';
 import { type Checkpoint, type Session, sessionOf } from './session.ts';
 import { encodeValue } from './values.ts';
 
-export type CleanupError =
-  | InvalidName
-  | UnknownCleanup
-  | NotEncodable
-  | PayloadTooLarge
-  | StorageUnavailable
-  | LeaseLost;
+export type CleanupError = InvalidName | UnknownCleanup | NotEncodable | PayloadTooLarge | Refused;
 
 /**
  * Persists `{ name, params }` BEFORE a risky operation, so that a crash at any instant after it
@@ -41,9 +34,10 @@ export const beforeRisky =
     if (!Object.hasOwn(session.registry, name)) {
       return errAsync({ type: 'UnknownCleanup', runId: session.runId, names: [name] });
     }
-    if (session.lost) return lostError(session, 'beforeRisky');
+    if (session.lost) return refused(session, 'beforeRisky');
     const encoded = encodeValue(session.codec, storage.maxValueBytes, 'params', params);
     if (encoded.isErr()) return errAsync(encoded.error);
+    if (adopt(session, name, encoded.value)) return okAsync(undefined);
     const seq = ++session.seq;
     const record: CleanupRecord = { id: seq, name, seq, params: encoded.value, at: session.clock.now() };
     return write(session, 'putCleanup', () =>
@@ -61,11 +55,11 @@ export const beforeRisky =
 export const afterSafe =
   (storage: Storage) =>
   (cp: Checkpoint) =>
-  (name: string): ResultAsync<void, StorageUnavailable | LeaseLost> => {
+  (name: string): ResultAsync<void, Refused> => {
     const session = sessionOf(cp);
     const target = session.pending.findLast((c) => c.name === name);
     if (session.completed || !target) return okAsync(undefined);
-    if (session.lost) return lostError(session, 'afterSafe');
+    if (session.lost) return refused(session, 'afterSafe');
     return write(session, 'removeCleanup', () =>
       callStorage(storage, 'removeCleanup', {
         runId: session.runId,
@@ -74,18 +68,31 @@ export const afterSafe =
       }),
     ).map(() => {
       session.pending = session.pending.filter((c) => c.id !== target.id);
+      session.inherited = session.inherited.filter((c) => c.id !== target.id);
       session.emit({ type: 'cleanup.cleared', runId: session.runId, name });
     });
   };
+
+/**
+ * On the replay after a suspension, the registration that left this cleanup pending runs again:
+ * it takes over the stored one (same name and params, oldest first) instead of adding a twin.
+ */
+const adopt = (session: Session, name: string, params: string): boolean => {
+  const index = session.inherited.findIndex((c) => c.name === name && c.params === params);
+  if (index < 0) return false;
+  session.inherited.splice(index, 1);
+  session.emit({ type: 'cleanup.registered', runId: session.runId, name });
+  return true;
+};
 
 const write = (
   session: Session,
   op: string,
   call: () => ResultAsync<'ok' | 'lease-lost', StorageUnavailable>,
-): ResultAsync<void, StorageUnavailable | LeaseLost> => {
+): ResultAsync<void, Refused> => {
   const end = session.keeper.begin();
   return call()
-    .andThen((outcome) => (outcome === 'lease-lost' ? markLost(session, op) : okAsync(undefined)))
+    .andThen((outcome) => (outcome === 'lease-lost' ? fencedOff(session, op) : okAsync(undefined)))
     .andTee(() => end())
     .orTee(() => end());
 };

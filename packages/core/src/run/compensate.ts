@@ -93,6 +93,7 @@ const forget = (session: Session, cleanup: CleanupRecord): void => {
     }
   }
   session.pending = session.pending.filter((c) => c.id !== cleanup.id);
+  session.inherited = session.inherited.filter((c) => c.id !== cleanup.id);
   session.cleanupsRun.push(cleanup.name);
   session.emit({ type: 'cleanup.ran', runId: session.runId, name: cleanup.name, forgotSteps: forgot });
 };

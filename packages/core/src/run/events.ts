@@ -1,3 +1,5 @@
+import type { RunStatus } from '../storage/contract.ts';
+
 /**
  * What a run reports as it goes, for logs, metrics and demos. Pass `onEvent` to `load`.
  * A listener that throws is ignored: observability must never change what a run does.
@@ -8,6 +10,9 @@ export type DurableEvent =
       readonly runId: string;
       readonly attempt: number;
       readonly status: 'running' | 'completed';
+      /** The status before this load: `suspended` on a wake-up, null for a new run. */
+      readonly previousStatus: RunStatus | null;
+      /** Records found: memoized steps and the core's own (signals, sleeps, attempts). */
       readonly memoizedSteps: number;
       readonly pendingCleanups: number;
     }
@@ -28,6 +33,36 @@ export type DurableEvent =
   | { readonly type: 'step.ran'; readonly runId: string; readonly name: string; readonly ms: number }
   | { readonly type: 'step.skipped'; readonly runId: string; readonly name: string }
   | { readonly type: 'step.failed'; readonly runId: string; readonly name: string; readonly cause: unknown }
+  | {
+      readonly type: 'step.retrying';
+      readonly runId: string;
+      readonly name: string;
+      /** The attempt that failed, from 1. */
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly cause: unknown;
+    }
+  | {
+      readonly type: 'run.suspended';
+      readonly runId: string;
+      readonly name: string;
+      readonly reason: 'sleep' | 'signal';
+      readonly resumeAt: number | null;
+    }
+  | {
+      readonly type: 'signal.received';
+      readonly runId: string;
+      readonly name: string;
+      readonly timedOut: boolean;
+    }
+  | { readonly type: 'run.cancelled'; readonly runId: string; readonly cleanupsRun: readonly string[] }
+  | {
+      readonly type: 'run.restarted';
+      readonly runId: string;
+      readonly from: string | null;
+      readonly to: string;
+      readonly cleanupsRun: readonly string[];
+    }
   | { readonly type: 'lease.lost'; readonly runId: string; readonly op: string }
   | { readonly type: 'run.completed'; readonly runId: string; readonly droppedCleanups: readonly string[] }
   | { readonly type: 'run.failed'; readonly runId: string; readonly error: unknown };

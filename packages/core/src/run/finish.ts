@@ -1,9 +1,9 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
-import type { LeaseLost, NotEncodable, PayloadTooLarge, StorageUnavailable } from '../errors.ts';
+import type { NotEncodable, PayloadTooLarge } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { Storage } from '../storage/contract.ts';
+import type { FinishRequest, Storage } from '../storage/contract.ts';
+import { fencedOff, type Refused, refused } from './cancellation.ts';
 import { type CompensateError, compensate } from './compensate.ts';
-import { lostError, markLost } from './lease.ts';
 import { type Checkpoint, type Session, sessionOf } from './session.ts';
 import { encodeValue, errorAsValue } from './values.ts';
 
@@ -19,9 +19,10 @@ export interface CompleteReport {
  */
 export const complete =
   (storage: Storage) =>
-  (cp: Checkpoint): ResultAsync<CompleteReport, StorageUnavailable | LeaseLost> => {
+  (cp: Checkpoint): ResultAsync<CompleteReport, Refused> => {
     const session = sessionOf(cp);
     if (session.completed) return okAsync({ runId: session.runId, droppedCleanups: [] });
+    if (session.lost) return refused(session, 'complete');
     const droppedCleanups = session.pending.map((c) => c.name);
     return finish(session, storage, 'completed', null, true).map(() => {
       session.completed = true;
@@ -37,7 +38,7 @@ export interface FailReport {
   readonly cleanupsRun: readonly string[];
 }
 
-export type FailError = CompensateError | NotEncodable | PayloadTooLarge;
+export type FailError = CompensateError | Refused | NotEncodable | PayloadTooLarge;
 
 /**
  * Fails the run now (SPEC 6): runs its pending cleanups (newest first, rolling back the steps
@@ -49,8 +50,11 @@ export const fail =
   (cp: Checkpoint) =>
   (error: unknown): ResultAsync<FailReport, FailError> => {
     const session = sessionOf(cp);
-    if (session.completed) return okAsync({ runId: session.runId, cleanupsRun: [] });
-    if (session.lost) return lostError(session, 'fail');
+    // Already failed by a step that exhausted its retries: the user's own `fail` is then a no-op.
+    if (session.completed || session.finished === 'failed') {
+      return okAsync({ runId: session.runId, cleanupsRun: [] });
+    }
+    if (session.lost) return refused(session, 'fail');
     const encoded = encodeValue(session.codec, storage.maxValueBytes, 'error', errorAsValue(error));
     if (encoded.isErr()) return errAsync(encoded.error);
     const before = session.cleanupsRun.length;
@@ -68,10 +72,10 @@ export const fail =
 export const finish = (
   session: Session,
   storage: Storage,
-  status: 'completed' | 'failed' | 'compensated',
+  status: FinishRequest['status'],
   error: string | null,
   dropCleanups: boolean,
-): ResultAsync<void, StorageUnavailable | LeaseLost> => {
+): ResultAsync<void, Refused> => {
   session.keeper.stop();
   return callStorage(storage, 'finish', {
     runId: session.runId,
@@ -81,8 +85,9 @@ export const finish = (
     error,
     dropCleanups,
   }).andThen((outcome) => {
-    if (outcome === 'lease-lost') return markLost(session, 'finish');
+    if (outcome === 'lease-lost') return fencedOff(session, 'finish');
     session.leaseExpiresAt = 0;
+    session.finished = status;
     // The owner is cleared in storage: any further write of this process is fenced off.
     session.lost = status !== 'completed';
     return okAsync(undefined);

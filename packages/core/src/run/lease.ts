@@ -1,6 +1,7 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
-import type { LeaseLost, StorageUnavailable } from '../errors.ts';
+import type { LeaseLost } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
+import { fencedOff, type Refused } from './cancellation.ts';
 import type { Session } from './session.ts';
 
 /**
@@ -54,8 +55,11 @@ export const leaseKeeper = (session: Session): LeaseKeeper => {
   };
 };
 
-/** Extends the lease to `now + leaseMs`. A storage error is left for the next tick or write. */
-export const renew = (session: Session): ResultAsync<void, LeaseLost | StorageUnavailable> => {
+/**
+ * Extends the lease to `now + leaseMs`. A storage error is left for the next tick or write; a
+ * refusal may be a cancellation, which the next call of the run then reports.
+ */
+export const renew = (session: Session): ResultAsync<void, Refused> => {
   const now = session.clock.now();
   const leaseExpiresAt = now + session.leaseMs;
   return callStorage(session.storage, 'setLease', {
@@ -64,7 +68,7 @@ export const renew = (session: Session): ResultAsync<void, LeaseLost | StorageUn
     leaseExpiresAt,
     now,
   }).andThen((outcome) => {
-    if (outcome === 'lease-lost') return markLost(session, 'setLease');
+    if (outcome === 'lease-lost') return fencedOff(session, 'setLease');
     session.leaseExpiresAt = Math.max(session.leaseExpiresAt, leaseExpiresAt);
     return okAsync(undefined);
   });
@@ -96,7 +100,3 @@ export const markLost = (session: Session, op: string): ResultAsync<never, Lease
   session.keeper.stop();
   return errAsync({ type: 'LeaseLost', runId: session.runId, op });
 };
-
-/** Refuses work on a run whose lease this process already lost, without a storage call. */
-export const lostError = (session: Session, op: string): ResultAsync<never, LeaseLost> =>
-  errAsync({ type: 'LeaseLost', runId: session.runId, op });

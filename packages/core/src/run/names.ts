@@ -24,7 +24,7 @@ export const checkRunId = (runId: unknown): Result<string, InvalidRunId> => {
   return reason === undefined ? ok(runId as string) : err({ type: 'InvalidRunId', runId, reason });
 };
 
-export const checkName = (kind: 'step' | 'cleanup', name: unknown): Result<string, InvalidName> => {
+export const checkName = (kind: InvalidName['kind'], name: unknown): Result<string, InvalidName> => {
   const reason = problemWith(name);
   return reason === undefined ? ok(name as string) : err({ type: 'InvalidName', kind, name, reason });
 };

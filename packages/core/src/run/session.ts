@@ -1,8 +1,12 @@
+import type { Result } from 'neverthrow';
 import type { Clock } from '../clock.ts';
 import type { Codec } from '../codec/codec.ts';
-import type { CleanupRecord, RunSnapshot, StepRecord, Storage } from '../storage/contract.ts';
+import type { CleanupRecord, RunSnapshot, RunStatus, StepRecord, Storage } from '../storage/contract.ts';
+import { type Bodies, noBodies } from './bodies.ts';
+import type { Refused } from './cancellation.ts';
 import type { DurableEvent } from './events.ts';
 import type { LeaseKeeper } from './lease.ts';
+import type { LoadError } from './load.ts';
 import type { CleanupRegistry } from './registry.ts';
 
 /**
@@ -31,12 +35,28 @@ export interface Session {
   readonly registry: CleanupRegistry;
   readonly emit: (event: DurableEvent) => void;
   readonly attempt: number;
+  /** The status the run had before this load claimed it (null: this load created it). */
+  readonly previousStatus: RunStatus | null;
+  /** The status stored now; `cancelled` for a cancelled run whose cleanups this load runs. */
+  readonly storedStatus: RunStatus;
+  /** Loads the run again with the same options: how a cancellation runs the cleanups. */
+  readonly reload: () => Promise<Result<unknown, LoadError>>;
   readonly cleanupsRun: string[];
   readonly memo: Map<string, StepRecord>;
   /** Pending cleanups, oldest first. */
   pending: CleanupRecord[];
+  /**
+   * Cleanups a suspension left pending, oldest first. The run parked on purpose, so they are not
+   * run on resume; the replayed `beforeRisky` calls that registered them adopt them instead.
+   */
+  inherited: CleanupRecord[];
+  /** Set once this process learnt that the run was cancelled: the outcome every call now gets. */
+  cancellation: Promise<Result<never, Refused>> | undefined;
+  /** The final status this process recorded, if any. */
+  finished: 'completed' | 'failed' | 'compensated' | 'cancelled' | undefined;
   /** Steps of this process now running, by key, so concurrent duplicates share one execution. */
   readonly inflight: Map<string, Promise<unknown>>;
+  readonly bodies: Bodies;
   completed: boolean;
   /** Set once a write was fenced off: this process must not continue. */
   lost: boolean;
@@ -84,7 +104,20 @@ const highestSeq = (...lists: readonly (readonly { seq: number }[])[]): number =
 
 type SessionSeed = Omit<
   Session,
-  'memo' | 'pending' | 'inflight' | 'seq' | 'cleanupsRun' | 'lost' | 'attempt' | 'leaseExpiresAt' | 'keeper'
+  | 'memo'
+  | 'pending'
+  | 'inherited'
+  | 'inflight'
+  | 'bodies'
+  | 'seq'
+  | 'cleanupsRun'
+  | 'lost'
+  | 'attempt'
+  | 'leaseExpiresAt'
+  | 'keeper'
+  | 'storedStatus'
+  | 'cancellation'
+  | 'finished'
 >;
 
 /** The session state a snapshot implies; `keeper` is attached by the caller. */
@@ -98,10 +131,15 @@ export const sessionFromSnapshot = (
   const session: Session = {
     ...seed,
     attempt: snapshot.run.attempt,
+    storedStatus: snapshot.run.status,
     cleanupsRun: [],
     memo: new Map(steps.map((s) => [s.key, s])),
     pending,
+    inherited: seed.previousStatus === 'suspended' ? [...pending] : [],
+    cancellation: undefined,
+    finished: undefined,
     inflight: new Map(),
+    bodies: noBodies(),
     lost: false,
     leaseExpiresAt: snapshot.run.leaseExpiresAt,
     seq: highestSeq(steps, pending),

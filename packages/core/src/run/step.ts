@@ -1,37 +1,46 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import type {
-  InvalidName,
-  LeaseLost,
-  NotDecodable,
-  NotEncodable,
-  PayloadTooLarge,
-  RunCompleted,
-  StepFailed,
-  StorageUnavailable,
+import { waitOn } from '../clock.ts';
+import {
+  DurableXError,
+  type InvalidName,
+  type NotDecodable,
+  type NotEncodable,
+  type PayloadTooLarge,
+  type RunCompleted,
+  type StepFailed,
 } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import type { StepRecord, Storage } from '../storage/contract.ts';
-import { leaseIsStale, markLost, release, renew } from './lease.ts';
+import { trackBody } from './bodies.ts';
+import { fencedOff, type Refused, refused } from './cancellation.ts';
+import { fail } from './finish.ts';
+import { attemptKey } from './keys.ts';
+import { leaseIsStale, release, renew } from './lease.ts';
 import { checkName } from './names.ts';
-import { type Checkpoint, type Session, sessionOf } from './session.ts';
+import { backoffMs, type RetryPolicy, retryable } from './retry.ts';
+import { type Checkpoint, checkpointOf, type Session, sessionOf } from './session.ts';
 import { runUserCode } from './user-code.ts';
-import { decodeValue, encodeValue, stepKey } from './values.ts';
+import { decodeValue, encodeValue, errorAsValue, stepKey } from './values.ts';
 
 export type StepError =
   | InvalidName
   | NotEncodable
   | NotDecodable
   | PayloadTooLarge
-  | StorageUnavailable
-  | LeaseLost
   | RunCompleted
-  | StepFailed;
+  | StepFailed
+  | Refused;
+
+export interface StepOptions {
+  /** Retry the step in process before giving up; exhausting it fails the run. Default: no retry. */
+  readonly retry?: RetryPolicy;
+}
 
 /** What a step yields: the awaited value, or the `Ok` value when the function returns a Result. */
 export type StepValue<R> = Awaited<R> extends Result<infer T, unknown> ? T : Awaited<R>;
 
 /**
- * A memoized step (SPEC 4): `durable(storage)(cp)(name)(input)(fn)`.
+ * A memoized step (SPEC 4): `durable(storage)(cp)(name, options?)(input)(fn)`.
  * The memo key is `name` plus a hash of the canonical `input`. A recorded key returns its stored
  * output without running `fn`; otherwise `fn` runs, and its output is recorded with one fenced
  * storage write. The first record stored for a key wins, and every writer returns that one.
@@ -40,11 +49,11 @@ export type StepValue<R> = Awaited<R> extends Result<infer T, unknown> ? T : Awa
 export const durable =
   (storage: Storage) =>
   (cp: Checkpoint) =>
-  (name: string) =>
+  (name: string, options: StepOptions = {}) =>
   (input?: unknown) =>
   <R>(fn: () => R): ResultAsync<StepValue<R>, StepError> => {
     const session = sessionOf(cp);
-    return new ResultAsync(stepTask(session, storage, name, input, fn)) as ResultAsync<
+    return new ResultAsync(stepTask(session, storage, name, input, fn, options.retry)) as ResultAsync<
       StepValue<R>,
       StepError
     >;
@@ -64,6 +73,7 @@ const stepTask = async (
   name: string,
   input: unknown,
   fn: () => unknown,
+  retry: RetryPolicy | undefined,
 ): Promise<Outcome> => {
   const checked = checkName('step', name);
   if (checked.isErr()) return err(checked.error);
@@ -72,7 +82,7 @@ const stepTask = async (
   // The step body never runs inside the caller's synchronous call (as before this path was
   // synchronous up to here): one microtask, no ResultAsync.
   await undefined;
-  return memoizedOr(session, name, key.value, () => execute(session, storage, name, key.value, fn));
+  return memoizedOr(session, name, key.value, () => execute(session, storage, name, key.value, fn, retry));
 };
 
 const memoizedOr = (
@@ -87,7 +97,7 @@ const memoizedOr = (
     return decodeOutput(session, stored);
   }
   if (session.completed) return err({ type: 'RunCompleted', runId: session.runId, step: name });
-  if (session.lost) return err({ type: 'LeaseLost', runId: session.runId, op: 'step' });
+  if (session.lost) return Promise.resolve(refused(session, 'step'));
   // Concurrent calls of one key in this process share one execution.
   const running = session.inflight.get(key) as Promise<Outcome> | undefined;
   if (running) return running;
@@ -102,30 +112,76 @@ const execute = async (
   name: string,
   key: string,
   fn: () => unknown,
+  retry: RetryPolicy | undefined,
 ): Promise<Outcome> => {
   const end = session.keeper.begin();
   const started = session.clock.now();
   try {
-    if (leaseIsStale(session)) {
-      const renewed = await renew(session);
-      if (renewed.isErr()) return err(renewed.error);
+    let attempt = failedAttempts(session, key);
+    for (;;) {
+      if (leaseIsStale(session)) {
+        const renewed = await renew(session);
+        if (renewed.isErr()) return err(renewed.error);
+      }
+      attempt++;
+      const body = await trackBody(session.bodies, runUserCode(fn));
+      if (body.isOk()) return await succeed(session, storage, { key, name, started }, body.value);
+      if (!retry) {
+        const failed: StepFailed = {
+          type: 'StepFailed',
+          runId: session.runId,
+          step: name,
+          cause: body.error,
+        };
+        return await failStep(session, failed, end);
+      }
+      const noted = await noteAttempt(session, storage, { key, name, attempt }, body.error);
+      if (noted.isErr()) return noted;
+      if (!retryable(retry, body.error, attempt)) {
+        return await failRun(session, storage, { name, attempt }, body.error);
+      }
+      const delayMs = backoffMs(retry, attempt);
+      session.emit({
+        type: 'step.retrying',
+        runId: session.runId,
+        name,
+        attempt,
+        delayMs,
+        cause: body.error,
+      });
+      await waitOn(session.clock, delayMs);
+      if (session.lost) return await refused(session, 'step');
     }
-    const body = await runUserCode(fn);
-    if (body.isErr()) {
-      const failed: StepFailed = { type: 'StepFailed', runId: session.runId, step: name, cause: body.error };
-      return await failStep(session, failed, end);
-    }
-    const output = encodeValue(session.codec, storage.maxValueBytes, 'output', body.value);
-    if (output.isErr()) return err(output.error);
-    const step = { key, name, seq: ++session.seq, output: output.value, at: session.clock.now() };
-    const recorded = await record(session, storage, step, body.value);
-    if (recorded.isOk()) {
-      session.emit({ type: 'step.ran', runId: session.runId, name, ms: session.clock.now() - started });
-    }
-    return recorded;
   } finally {
     end();
   }
+};
+
+const succeed = async (
+  session: Session,
+  storage: Storage,
+  step: { key: string; name: string; started: number },
+  value: unknown,
+): Promise<Outcome> => {
+  const output = encodeValue(session.codec, storage.maxValueBytes, 'output', value);
+  if (output.isErr()) return err(output.error);
+  const record = {
+    key: step.key,
+    name: step.name,
+    seq: ++session.seq,
+    output: output.value,
+    at: session.clock.now(),
+  };
+  const recorded = await write(session, storage, record, value);
+  if (recorded.isOk()) {
+    session.emit({
+      type: 'step.ran',
+      runId: session.runId,
+      name: step.name,
+      ms: session.clock.now() - step.started,
+    });
+  }
+  return recorded;
 };
 
 /**
@@ -144,8 +200,58 @@ const failStep = async (
   return err(failed);
 };
 
+/** Failed attempts already recorded for this step (by this run, before a crash or a reload). */
+const failedAttempts = (session: Session, key: string): number => {
+  let n = 0;
+  while (session.memo.has(attemptKey(key, n + 1))) n++;
+  return n;
+};
+
+/** One write per failed attempt: its error, so `inspectRun` shows it and a crash keeps the count. */
+const noteAttempt = async (
+  session: Session,
+  storage: Storage,
+  step: { key: string; name: string; attempt: number },
+  cause: unknown,
+): Promise<Result<unknown, StepError>> => {
+  const output = encodeValue(session.codec, storage.maxValueBytes, 'error', errorAsValue(cause)).orElse(() =>
+    encodeValue(session.codec, storage.maxValueBytes, 'error', { message: String(cause).slice(0, 1000) }),
+  );
+  if (output.isErr()) return err(output.error);
+  const record = {
+    key: attemptKey(step.key, step.attempt),
+    name: step.name,
+    seq: ++session.seq,
+    output: output.value,
+    at: session.clock.now(),
+  };
+  return write(session, storage, record, undefined);
+};
+
+/** Retries exhausted or refused: the step fails the run (its cleanups run, the error is kept). */
+const failRun = async (
+  session: Session,
+  storage: Storage,
+  step: { name: string; attempt: number },
+  cause: unknown,
+): Promise<Outcome> => {
+  const failed: StepFailed = {
+    type: 'StepFailed',
+    runId: session.runId,
+    step: step.name,
+    cause,
+    attempts: step.attempt,
+  };
+  session.emit({ type: 'step.failed', runId: session.runId, name: step.name, cause });
+  const recorded = await fail(storage)(checkpointOf(session))(new DurableXError(failed));
+  if (recorded.isErr() && (recorded.error.type === 'LeaseLost' || recorded.error.type === 'Cancelled')) {
+    return err(recorded.error);
+  }
+  return err(failed);
+};
+
 /** One fenced write; on a lost race the stored record (the first writer's) is what we return. */
-const record = async (
+const write = async (
   session: Session,
   storage: Storage,
   step: StepRecord,
@@ -165,7 +271,7 @@ const record = async (
       session.memo.set(step.key, outcome.value.record);
       return decodeOutput(session, outcome.value.record);
     case 'lease-lost':
-      return markLost(session, 'putStep');
+      return fencedOff(session, 'putStep');
   }
 };
 

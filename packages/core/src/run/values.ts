@@ -21,7 +21,7 @@ const notEncodable = (what: NotEncodable['what'], cause: unknown): NotEncodable 
 export const encodeValue = (
   codec: Codec,
   maxBytes: number | undefined,
-  what: 'output' | 'params' | 'error',
+  what: 'output' | 'params' | 'error' | 'payload',
   value: unknown,
 ): Result<string, NotEncodable | PayloadTooLarge> => {
   let text: string;

@@ -1,0 +1,66 @@
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { type Clock, systemClock } from '../clock.ts';
+import { type Codec, defaultCodec } from '../codec/codec.ts';
+import type {
+  InvalidName,
+  InvalidRunId,
+  NotEncodable,
+  PayloadTooLarge,
+  RunNotFound,
+  StorageUnavailable,
+} from '../errors.ts';
+import { checkName, checkRunId } from '../run/names.ts';
+import { signalRecord } from '../run/signal-record.ts';
+import { callStorage } from '../storage/call.ts';
+import type { RunStatus, Storage } from '../storage/contract.ts';
+
+export interface SignalOptions {
+  /** Must be the codec the run uses. */
+  readonly codec?: Codec;
+  readonly clock?: Clock;
+}
+
+export interface SignalReport {
+  readonly runId: string;
+  readonly name: string;
+  /** False when an earlier signal of this name (or the wait's timeout) was recorded first. */
+  readonly accepted: boolean;
+  /**
+   * The run's status after the signal. `suspended`: the run is parked, due now if it waited for
+   * this signal; run it again (or let the host's `findDue` poll find it).
+   */
+  readonly status: RunStatus;
+}
+
+export type SignalError =
+  | InvalidRunId
+  | InvalidName
+  | NotEncodable
+  | PayloadTooLarge
+  | RunNotFound
+  | StorageUnavailable;
+
+/**
+ * Sends the signal `name` to a run, from any process, before or after the run waits for it:
+ * `signal(storage)(runId)(name)(payload)`. One storage write. The first signal of a name wins
+ * and is what `waitFor` returns on every replay; later ones are reported `accepted: false`.
+ */
+export const signal =
+  (storage: Storage, options: SignalOptions = {}) =>
+  (runId: string) =>
+  (name: string) =>
+  (payload?: unknown): ResultAsync<SignalReport, SignalError> => {
+    const checkedId = checkRunId(runId);
+    if (checkedId.isErr()) return errAsync(checkedId.error);
+    const checkedName = checkName('signal', name);
+    if (checkedName.isErr()) return errAsync(checkedName.error);
+    const now = (options.clock ?? systemClock).now();
+    const codec = options.codec ?? defaultCodec;
+    const record = signalRecord(codec, storage.maxValueBytes, name, { kind: 'signal', payload }, now);
+    if (record.isErr()) return errAsync(record.error);
+    return callStorage(storage, 'putSignal', { runId, record: record.value, now }).andThen((outcome) =>
+      outcome.kind === 'not-found'
+        ? errAsync<never, RunNotFound>({ type: 'RunNotFound', runId })
+        : okAsync({ runId, name, accepted: outcome.kind === 'written', status: outcome.status }),
+    );
+  };

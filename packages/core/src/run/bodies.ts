@@ -1,0 +1,34 @@
+import { waitOn } from '../clock.ts';
+
+/**
+ * The step functions of one session that are running now. A cancellation waits for them before
+ * it runs the cleanups: a cleanup that ran while its effect was still under way would undo
+ * nothing, and the effect would land after it.
+ */
+export interface Bodies {
+  running: number;
+  readonly idle: (() => void)[];
+}
+
+export const noBodies = (): Bodies => ({ running: 0, idle: [] });
+
+export const trackBody = <T>(bodies: Bodies, body: Promise<T>): Promise<T> => {
+  bodies.running++;
+  return body.finally(() => {
+    if (--bodies.running > 0) return;
+    for (const resolve of bodies.idle.splice(0)) resolve();
+  });
+};
+
+/**
+ * Resolves once no step function is running, or after `boundMs`: a step that awaits another
+ * step inside its function would otherwise wait for itself.
+ */
+export const whenIdle = (
+  bodies: Bodies,
+  clock: Parameters<typeof waitOn>[0],
+  boundMs: number,
+): Promise<void> =>
+  bodies.running === 0
+    ? Promise.resolve()
+    : Promise.race([new Promise<void>((resolve) => bodies.idle.push(resolve)), waitOn(clock, boundMs)]);

@@ -1,0 +1,25 @@
+/*
+ * Where the core keeps its own records among a run's steps. A step's key is `name#<64 hex>`;
+ * every key below ends in something that is not 64 hex digits, so no step can ever collide with
+ * one, whatever its name. Storage adapters see ordinary step records.
+ */
+
+/** The first signal (or the timeout) of a wait; `seq` 0, so no rollback removes it. */
+export const signalKey = (name: string): string => `${name}#signal`;
+
+/** When a durable sleep ends, recorded the first time the sleep is reached. */
+export const sleepKey = (name: string): string => `${name}#sleep`;
+
+/** When a wait for a signal times out, recorded the first time the wait is reached. */
+export const waitKey = (name: string): string => `${name}#wait`;
+
+/** The n-th failed attempt of a step with a retry policy (n from 1). */
+export const attemptKey = (stepKey: string, n: number): string => `${stepKey}#attempt${n}`;
+
+/** The version of the code that ran the run's steps (`load`'s `version` option). */
+export const VERSION_KEY = '#version';
+
+const STEP_KEY = /#[0-9a-f]{64}$/;
+
+/** True for a memoized step, false for the core's own records above. */
+export const isStepKey = (key: string): boolean => STEP_KEY.test(key);
