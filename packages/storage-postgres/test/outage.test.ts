@@ -8,15 +8,15 @@ import {
   load,
   manualClock,
 } from '@td7x/durable-x';
+import { type PrivatePostgres, startPrivatePostgres } from '@td7x/testing/private-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, pgExecute, postgresStorage } from '../src/index.ts';
-import { type PrivatePostgres, startPrivatePostgres } from './support/private-server.ts';
 
 /**
  * The storage goes away in the middle of a run: the core must answer a typed StorageUnavailable
  * quickly (no crash, no hang), leave nothing half-written, and the run must resume correctly once
- * the server is back. This file stops and freezes a server of its OWN (see private-server.ts).
+ * the server is back. This file stops and freezes a server of its OWN (see @td7x/testing/private-postgres).
  */
 const T0 = Date.UTC(2026, 0, 1);
 const LEASE_MS = 30_000;

@@ -1,4 +1,4 @@
-import type { Storage } from '@td7x/durable-x';
+import { FOREVER, type Storage } from '@td7x/durable-x';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgExecute, postgresStorage, type Statements, statements } from '../src/index.ts';
@@ -140,5 +140,82 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
     const stored = await storage.read('r5');
     expect(stored?.steps).toEqual([]);
     expect(stored?.run.owner).toBe('B');
+  });
+});
+
+describe('postgres: snapshot races of suspend, signals and cancel', () => {
+  const signal = (key: string, now: number) => ({ key, name: key, seq: 0, output: '"sent"', at: now });
+
+  it('a suspend that queued behind a signal of the key it awaits wakes at once instead of sleeping', async () => {
+    const { storage, execute } = storageCounting();
+    await storage.claim(claimFor('s1', 'A', 0));
+    const w = st.putSignal({ runId: 's1', record: signal('go#signal', 3), now: 3 });
+    const write = await openWrite(w.sql, w.params);
+    expect(w.parse(write.rows)).toEqual({ kind: 'written', status: 'running' });
+
+    const before = execute.count();
+    const suspending = storage.suspend({
+      runId: 's1',
+      owner: 'A',
+      at: 7,
+      wakeAt: FOREVER,
+      signalKey: 'go#signal',
+    });
+    await waitingOnLock('parked AS');
+    await write.commit();
+    expect(await suspending).toEqual({ kind: 'suspended', wakeAt: 7 });
+    // The first statement's snapshot had no signal: it changed nothing, the retry saw it.
+    expect(execute.count() - before).toBe(2);
+    expect((await storage.read('s1'))?.run).toMatchObject({ status: 'suspended', leaseExpiresAt: 7 });
+  });
+
+  it('a signal that queued behind the suspend wakes the run the suspend just parked', async () => {
+    const { storage } = storageCounting();
+    await storage.claim(claimFor('s2', 'A', 0));
+    const p = st.suspend({ runId: 's2', owner: 'A', at: 7, wakeAt: FOREVER, signalKey: 'go#signal' });
+    const parking = await openWrite(p.sql, p.params);
+    expect(p.parse(parking.rows)).toEqual({ kind: 'suspended', wakeAt: FOREVER });
+
+    const signalling = storage.putSignal({ runId: 's2', record: signal('go#signal', 9), now: 9 });
+    await waitingOnLock('woken AS');
+    await parking.commit();
+    expect(await signalling).toEqual({ kind: 'written', status: 'suspended' });
+    expect((await storage.read('s2'))?.run).toMatchObject({ status: 'suspended', leaseExpiresAt: 9 });
+  });
+
+  it('a takeover that queued behind a signal returns that signal', async () => {
+    const { storage } = storageCounting();
+    await storage.claim(claimFor('s3', 'A', 0));
+    const w = st.putSignal({ runId: 's3', record: signal('go#signal', 3), now: 3 });
+    const write = await openWrite(w.sql, w.params);
+
+    const claiming = storage.claim(claimFor('s3', 'B', 5000));
+    await waitingOnLock('WITH seen AS');
+    await write.commit();
+    const outcome = await claiming;
+    expect(outcome).toMatchObject({ kind: 'claimed', previousStatus: 'running' });
+    expect(outcome.kind === 'claimed' && outcome.snapshot.steps).toEqual([signal('go#signal', 3)]);
+  });
+
+  it('a cancel that queued behind the owner completing the run leaves it completed', async () => {
+    const { storage } = storageCounting();
+    await storage.claim(claimFor('s4', 'A', 0));
+    const f = st.finish({
+      runId: 's4',
+      owner: 'A',
+      status: 'completed',
+      at: 5,
+      error: null,
+      dropCleanups: true,
+    });
+    const finishing = await openWrite(f.sql, f.params);
+
+    const cancelling = storage.cancel({ runId: 's4', at: 6 });
+    await waitingOnLock("ELSE 'cancelled' END");
+    await finishing.commit();
+    expect(await cancelling).toMatchObject({
+      kind: 'completed',
+      run: { status: 'completed', updatedAt: 5 },
+    });
   });
 });
