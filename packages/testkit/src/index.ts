@@ -5,16 +5,21 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { ConformanceHarness, ConformanceOptions } from './harness.ts';
 import { cancelSuite } from './suites/cancel.ts';
+import { cancellationSuite } from './suites/cancellation.ts';
 import { claimSuite } from './suites/claim.ts';
 import { cleanupSuite } from './suites/cleanups.ts';
 import { costSuite } from './suites/cost.ts';
+import { durableSleepSuite } from './suites/durable-sleep.ts';
 import { fencingSuite } from './suites/fencing.ts';
 import { housekeepingSuite } from './suites/housekeeping.ts';
 import { idSuite } from './suites/ids.ts';
 import { persistenceSuite } from './suites/persistence.ts';
+import { retrySuite } from './suites/retries.ts';
 import { signalSuite } from './suites/signals.ts';
 import { stepSuite } from './suites/steps.ts';
 import { suspendSuite } from './suites/suspend.ts';
+import { versionSuite } from './suites/versions.ts';
+import { waitSuite } from './suites/waits.ts';
 
 export { type CountingStorage, countingStorage } from './counting.ts';
 export type { ConformanceHarness, ConformanceOptions, RawReader, RawRun } from './harness.ts';
@@ -33,6 +38,11 @@ export const suites = {
   suspend: suspendSuite,
   signals: signalSuite,
   cancel: cancelSuite,
+  sleep: durableSleepSuite,
+  waits: waitSuite,
+  cancellation: cancellationSuite,
+  retries: retrySuite,
+  versions: versionSuite,
 } as const;
 
 /**
