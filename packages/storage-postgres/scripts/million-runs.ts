@@ -1,4 +1,4 @@
-// Plans and timings of list / find-abandoned / purge / read / claim on a million runs (100k with 3 steps).
+// Plans and timings of list / find-abandoned / find-due / purge / read / claim on a million runs (100k with 3 steps).
 // Not part of the test run (~20 s): `source <services env> && node --conditions=@td7x/source --import tsx scripts/million-runs.ts`.
 // Uses and then drops the schema dx_million on TEST_POSTGRES_URL.
 import pg from 'pg';
@@ -10,10 +10,12 @@ await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 await migrate(pgExecute(pool), { schema });
 const t = tableNames({ schema });
 let t0 = Date.now();
-// 1M runs: 97% completed, 2% failed, 1% running (half of them with expired leases); 3 steps each for 100k of them.
+// 1M runs: 96% completed, 2% failed, 1% running (half of them with expired leases), 1% suspended
+// (half of them due); 3 steps each for 100k of them.
 await pool.query(`INSERT INTO ${t.runs} (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error, version)
-  SELECT 'run-' || i, CASE WHEN i % 100 = 0 THEN 'running' WHEN i % 50 = 1 THEN 'failed' ELSE 'completed' END,
-         CASE WHEN i % 100 = 0 THEN 'owner' END, CASE WHEN i % 100 = 0 THEN (CASE WHEN i % 200 = 0 THEN 1000 ELSE 9e15::bigint END) ELSE 0 END,
+  SELECT 'run-' || i, CASE WHEN i % 100 = 0 THEN 'running' WHEN i % 100 = 50 THEN 'suspended' WHEN i % 50 = 1 THEN 'failed' ELSE 'completed' END,
+         CASE WHEN i % 100 = 0 THEN 'owner' END,
+         CASE WHEN i % 100 IN (0, 50) THEN (CASE WHEN i % 200 IN (0, 50) THEN 1000 ELSE 9e15::bigint END) ELSE 0 END,
          1, i, 1000000 + i, NULL, 0 FROM generate_series(1, 1000000) i`);
 console.log('insert runs', Date.now() - t0, 'ms');
 t0 = Date.now();
@@ -45,6 +47,7 @@ await explain(
 );
 await explain('list failed+compensated', st.list({ statuses: ['failed', 'compensated'], limit: 100 }));
 await explain('find abandoned', st.list({ statuses: ['running'], leaseExpiredAt: 5000, limit: 100 }));
+await explain('find due suspended', st.list({ statuses: ['suspended'], leaseExpiredAt: 5000, limit: 100 }));
 await explain('read', st.read('run-4242'));
 await explain('claim existing completed', st.claim({ runId: 'run-4242', owner: 'x', now: 5, leaseMs: 5 }));
 await pool.query('BEGIN');
@@ -68,6 +71,7 @@ for (const [label, f] of [
       }),
   ],
   ['abandoned x100', () => storage.list({ statuses: ['running'], leaseExpiredAt: 5000, limit: 100 })],
+  ['due suspended x100', () => storage.list({ statuses: ['suspended'], leaseExpiredAt: 5000, limit: 100 })],
   [
     'purge 1000 x100',
     () => storage.purge({ statuses: ['completed'], updatedBefore: 2_000_000, limit: 1000 }),
