@@ -1,4 +1,4 @@
-import { waitOn } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 
 /**
  * The step functions of one session that are running now. A cancellation waits for them before
@@ -22,13 +22,17 @@ export const trackBody = <T>(bodies: Bodies, body: Promise<T>): Promise<T> => {
 
 /**
  * Resolves once no step function is running, or after `boundMs`: a step that awaits another
- * step inside its function would otherwise wait for itself.
+ * step inside its function would otherwise wait for itself. The bound is an `every` timer, which
+ * never keeps a process alive and is stopped as soon as the bodies end.
  */
-export const whenIdle = (
-  bodies: Bodies,
-  clock: Parameters<typeof waitOn>[0],
-  boundMs: number,
-): Promise<void> =>
-  bodies.running === 0
-    ? Promise.resolve()
-    : Promise.race([new Promise<void>((resolve) => bodies.idle.push(resolve)), waitOn(clock, boundMs)]);
+export const whenIdle = (bodies: Bodies, clock: Clock, boundMs: number): Promise<void> => {
+  if (bodies.running === 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const stop = clock.every(boundMs, () => done());
+    const done = () => {
+      stop();
+      resolve();
+    };
+    bodies.idle.push(done);
+  });
+};
