@@ -6,6 +6,7 @@
 export { type CancelReport, cancel } from './control/cancel.ts';
 export { findDue } from './control/due.ts';
 export { type SignalError, type SignalOptions, type SignalReport, signal } from './control/signal.ts';
+export { describeRun, type RunDescription, type StepView } from './housekeeping/describe.ts';
 export { inspectRun } from './housekeeping/inspect.ts';
 export { type ListRunsQuery, listRuns, type RunPage } from './housekeeping/list.ts';
 export { type PurgeRunsQuery, purgeRuns } from './housekeeping/purge.ts';

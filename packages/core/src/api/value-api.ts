@@ -117,6 +117,12 @@ export const inspectRun =
   (runId: string): Promise<RunSnapshot | undefined> =>
     orThrow(R.inspectRun(storage)(runId));
 
+/** A run decoded for an operator: steps with attempts and last error, sleeps, waits, signals. */
+export const describeRun =
+  (storage: Storage, options?: Parameters<typeof R.describeRun>[1]) =>
+  (runId: string): Promise<R.RunDescription | undefined> =>
+    orThrow(R.describeRun(storage, options)(runId));
+
 export type {
   CancelReport,
   CompleteReport,
@@ -125,11 +131,13 @@ export type {
   LoadOptions,
   PurgeRunsQuery,
   RecoverReport,
+  RunDescription,
   RunPage,
   SignalOptions,
   SignalReport,
   SleepFor,
   StepOptions,
   StepValue,
+  StepView,
   WaitOptions,
 } from '../result.ts';

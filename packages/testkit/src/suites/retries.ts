@@ -1,4 +1,4 @@
-import { NonRetryableError } from '@td7x/durable-x';
+import { describeRun, NonRetryableError } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { expect, it } from 'vitest';
 import {
@@ -39,6 +39,14 @@ export const retrySuite = ({ harness }: SuiteContext) => {
     expect(JSON.parse(steps.find((s) => s.key.endsWith('#attempt2'))?.output ?? '{}')).toMatchObject({
       message: 'fail 2',
     });
+    expect((await describeRun(storage)(runId))?.steps).toEqual([
+      expect.objectContaining({
+        name: 'flaky',
+        state: 'recorded',
+        attempts: 3,
+        lastError: { name: 'Error', message: 'fail 2' },
+      }),
+    ]);
   });
 
   it('continues the count after a crash, and exhausting it fails the run and runs its cleanups', async () => {
@@ -76,6 +84,11 @@ export const retrySuite = ({ harness }: SuiteContext) => {
     expect(head).toMatchObject({ status: 'failed', owner: null });
     expect(head?.error).toContain('after 3 attempt');
     expect(undone).toEqual(['undo']);
+    // The attempts after the cleanup was registered were rolled back with it (it may have undone
+    // them): only the first stays on the step; the run's error keeps the count.
+    expect((await describeRun(storage)(runId))?.steps).toMatchObject([
+      { name: 'down', state: 'failing', attempts: 1 },
+    ]);
   });
 
   it('stops at once on a NonRetryableError or when shouldRetry says no', async () => {
@@ -102,6 +115,8 @@ export const retrySuite = ({ harness }: SuiteContext) => {
       const failed = await expectErr(R.durable(storage)(cp)('pay', { retry })({})(fn), 'StepFailed');
       expect(failed.attempts).toBe(1);
       expect((await storage.read(runId))?.run.status).toBe('failed');
+      const [view] = (await describeRun(storage)(runId))?.steps ?? [];
+      expect(view).toMatchObject({ name: 'pay', state: 'failing', attempts: 1 });
     }
   });
 };

@@ -1,4 +1,4 @@
-import { complete, durable, findDue, signal, suspensionOf, waitFor } from '@td7x/durable-x';
+import { complete, describeRun, durable, findDue, signal, suspensionOf, waitFor } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { expect, it } from 'vitest';
 import { expectErr, newClock, processOn, type SuiteContext, uniqueRunId } from '../context.ts';
@@ -73,6 +73,11 @@ export const waitSuite = ({ harness }: SuiteContext) => {
     expect(await flow.run({ timeout: 1000 })).toEqual({ kind: 'timeout' });
     expect(await signal(storage, { clock })(runId)('approval')('too late')).toMatchObject({
       accepted: false,
+    });
+    expect(await describeRun(storage)(runId)).toMatchObject({
+      waits: [{ name: 'approval', deadline: start + 1000 }],
+      signals: [{ name: 'approval', kind: 'timeout' }],
+      steps: [{ name: 'ask', state: 'recorded', attempts: 1 }],
     });
   });
 
