@@ -47,7 +47,8 @@ claimed AS (
   INSERT INTO ${t.runs} AS r (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error, version)
   VALUES ($1::text, 'running', $2::text, $3::bigint + $4::bigint, 1, $3::bigint, $3::bigint, NULL, 0)
   ON CONFLICT (run_id) DO UPDATE SET
-    status = CASE WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'running' END, owner = excluded.owner, lease_expires_at = excluded.lease_expires_at,
+    status = CASE WHEN r.status = 'cancelled' THEN 'cancelled' ELSE 'running' END,
+    owner = excluded.owner, lease_expires_at = excluded.lease_expires_at,
     attempt = r.attempt + 1, updated_at = excluded.updated_at, version = r.version + 1
   WHERE r.status <> 'completed'
     AND (r.owner IS NULL OR r.lease_expires_at <= $3::bigint OR r.owner = $2::text)
