@@ -13,25 +13,30 @@ import {
 
 const policy = { attempts: 3, initialDelayMs: 1000, factor: 2, jitter: 0 };
 
+const retrying = (events: readonly string[], name: string, times: number) =>
+  eventually(async () => events.filter((e) => e === `step.retrying:${name}`).length === times);
+
 /** Retries: failed attempts are records of the run, so a crash does not reset the count. */
 export const retrySuite = ({ harness }: SuiteContext) => {
   it('retries with backoff, records each failed attempt, and memoizes the success once', async () => {
     const { storage } = harness();
     const clock = newClock();
     const runId = uniqueRunId('retry');
-    const cp = await processOn(storage, clock).load({}, runId);
+    const worker = processOn(storage, clock);
+    const cp = await worker.load({}, runId);
     let calls = 0;
     const step = R.durable(storage)(cp)('flaky', { retry: policy })({})(() => {
       if (++calls < 3) throw new Error(`fail ${calls}`);
       return 'ok';
     });
-    await eventually(async () => calls === 1);
-    await eventually(async () => ((await storage.read(runId))?.steps.length ?? 0) === 1);
+    // Advance only once the core announced the retry: its timer starts then, after the attempt's
+    // record came back from storage (visible on the server a little earlier).
+    await retrying(worker.events, 'flaky', 1);
     clock.advance(999);
     expect(calls).toBe(1);
     clock.advance(1);
-    await eventually(async () => calls === 2);
-    await eventually(async () => ((await storage.read(runId))?.steps.length ?? 0) === 2);
+    await retrying(worker.events, 'flaky', 2);
+    expect(calls).toBe(2);
     clock.advance(2000);
     expect((await step)._unsafeUnwrap()).toBe('ok');
     const steps = (await storage.read(runId))?.steps ?? [];
@@ -66,16 +71,15 @@ export const retrySuite = ({ harness }: SuiteContext) => {
     await eventually(async () => ((await storage.read(runId))?.steps.length ?? 0) === 1);
     clock.advance(LEASE_EXPIRY);
     const fresh = await reopen();
-    const second = await processOn(fresh, clock).load(registry, runId);
+    const secondProcess = processOn(fresh, clock);
+    const second = await secondProcess.load(registry, runId);
     expect(second.cleanupsRun).toEqual([]);
     await R.beforeRisky(fresh)(second)('undo')({});
     const outcome = R.durable(fresh)(second)('down', { retry: policy })({})(() => {
       calls++;
       throw new Error('still down');
     });
-    await eventually(async () =>
-      ((await fresh.read(runId))?.steps ?? []).some((s) => s.key.endsWith('#attempt2')),
-    );
+    await retrying(secondProcess.events, 'down', 1);
     clock.advance(2000);
     const failed = await expectErr(outcome, 'StepFailed');
     expect(failed).toMatchObject({ step: 'down', attempts: 3 });
