@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeRisky, complete, DurableXError, durable, load, manualClock } from '@td7x/durable-x';
+import { type PrivateRedis, startPrivateRedis } from '@td7x/testing/private-redis';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisClient, redisStorage } from '../src/index.ts';
-import { type PrivateRedis, startPrivateRedis } from './private-redis.ts';
 import { type CuttableProxy, startProxy } from './proxy.ts';
 import { connect, counting, rawReader } from './support.ts';
 

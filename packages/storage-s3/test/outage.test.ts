@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeRisky, complete, durable, load, manualClock } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
+import { type BreakableProxy, startProxy } from '@td7x/testing/s3-proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
-import { type BreakableProxy, startProxy } from './proxy.ts';
 import { rawReader } from './raw.ts';
 import { type FreshBucket, freshBucket, newClient } from './support.ts';
 

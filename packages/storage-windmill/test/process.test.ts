@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { postgresStorage } from '@td7x/durable-x-postgres';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
+import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
-import { type StandIn, startStandIn } from './support/windmill-stand-in.ts';
 
 const storageModule = fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url));
 const lateEnv = fileURLToPath(new URL('./crash/late-env.ts', import.meta.url));

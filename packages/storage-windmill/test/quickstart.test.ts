@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 import { effectsOf, newJobId, newLedger, startJob, waitForEffect } from './support/jobs.ts';
-import { type StandIn, startStandIn } from './support/windmill-stand-in.ts';
 
 /**
  * The brief's quick start, run as written (test/quickstart/script.ts) in Windmill-like jobs: separate

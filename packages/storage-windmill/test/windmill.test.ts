@@ -11,13 +11,13 @@ import {
   type Storage,
 } from '@td7x/durable-x';
 import { schemaSql } from '@td7x/durable-x-postgres';
+import { useStandIn } from '@td7x/testing/windmill-client';
+import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datatable } from 'windmill-client';
 import { datatableStorage, windmillLoadOptions, windmillRunId } from '../src/index.ts';
-import { useStandIn } from './support/client.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
-import { type StandIn, startStandIn } from './support/windmill-stand-in.ts';
 
 let db: FreshDatabase;
 let standIn: StandIn;

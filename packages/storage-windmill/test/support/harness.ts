@@ -1,9 +1,9 @@
 import type { ConformanceHarness, RawReader } from '@td7x/durable-x-testkit';
+import { useStandIn } from '@td7x/testing/windmill-client';
+import { startStandIn } from '@td7x/testing/windmill-stand-in';
 import { datatable } from 'windmill-client';
 import { datatableStorage } from '../../src/index.ts';
-import { useStandIn } from './client.ts';
 import { type FreshDatabase, freshDatabase } from './db.ts';
-import { startStandIn } from './windmill-stand-in.ts';
 
 /** Reads the default tables straight from the data table's database, bypassing adapter and stand-in. */
 export const rawReader = (db: FreshDatabase): RawReader => ({

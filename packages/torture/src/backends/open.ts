@@ -112,17 +112,12 @@ export const openBackend = async (env: Env = process.env): Promise<Opened> => {
         return { storage: postgresStorage({ pool }), close: () => pool.end() };
       }
       // As a Windmill worker would: the job's environment, and the process's one client pointed at it
-      // (windmill-client reads its base URL and token once, at import).
+      // (windmill-client reads its base URL and token once, at import: setClient re-points it when
+      // this process opens another namespace, e.g. the campaign's outage, then fuzz namespace).
       for (const name of WINDMILL_JOB_ENV) process.env[name] = need(env, name);
-      // TODO(deps): '@td7x/durable-x-windmill' and windmill-client once they are dependencies here.
-      const { useStandIn } = await import('../../../storage-windmill/test/support/client.ts');
-      const standIn = {
-        inlineUrl: need(env, 'BASE_INTERNAL_URL'),
-        token: need(env, 'WM_TOKEN'),
-        workspace: need(env, 'WM_WORKSPACE'),
-      };
-      useStandIn(standIn as Parameters<typeof useStandIn>[0], 'inline');
-      const { datatableStorage } = await import('../../../storage-windmill/src/index.ts');
+      const { setClient } = await import('windmill-client');
+      setClient(need(env, 'WM_TOKEN'), need(env, 'BASE_INTERNAL_URL'));
+      const { datatableStorage } = await import('@td7x/durable-x-windmill');
       return { storage: datatableStorage(), close: async () => {} };
     }
     default:

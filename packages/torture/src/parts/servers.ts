@@ -1,7 +1,7 @@
 /**
  * A storage server this campaign may break and repair, by backend. Postgres and Redis are
- * PRIVATE servers (own port and data dir, durable settings), started with the helpers the adapter
- * tests already use, so killing them disturbs nobody. S3 has no private server (a second Ceph RGW
+ * PRIVATE servers (own port and data dir, durable settings), started with the helpers of @td7x/testing that the
+ * adapter tests use too, so killing them disturbs nobody. S3 has no private server (a second Ceph RGW
  * is too heavy for this machine): its outage is every connection to the shared RGW refused by a
  * TCP proxy in front of it, the helper the S3 adapter's outage tests use. Windmill's outage is the
  * Postgres database behind the Windmill API stand-in (a private server too) going down.
@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPrivatePostgres } from '../../../storage-postgres/test/support/private-server.ts';
-import { startPrivateRedis } from '../../../storage-redis/test/private-redis.ts';
-import { startProxy } from '../../../storage-s3/test/proxy.ts';
+import { startPrivatePostgres } from '@td7x/testing/private-postgres';
+import { startPrivateRedis } from '@td7x/testing/private-redis';
+import { startProxy } from '@td7x/testing/s3-proxy';
 import type { BackendName } from '../backends/open.ts';
 
 export interface BreakableServer {

@@ -1,25 +1,14 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './free-port.ts';
 
 const run = promisify(execFile);
-const SCRIPTS = fileURLToPath(new URL('../../../../scripts/', import.meta.url));
+const SCRIPTS = fileURLToPath(new URL('../../../scripts/', import.meta.url));
 const PGBIN = process.env.PGBIN ?? '/usr/lib/postgresql/15/bin';
-
-/** A port nobody listens on right now (the start script refuses a busy one anyway). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
 
 /** pg_ctl must not run as root: run it as `postgres` when we are root, as the start script does. */
 const pgCtl = (args: readonly string[]) =>
@@ -28,8 +17,10 @@ const pgCtl = (args: readonly string[]) =>
     : run(`${PGBIN}/pg_ctl`, [...args]);
 
 /**
- * A PostgreSQL server of this test file's own (scripts/start-services.sh with SERVICES=postgres in
- * a temp dir, on a free port, durable settings), so that stopping it disturbs no other test file.
+ * A PostgreSQL server of the caller's own (scripts/start-services.sh with SERVICES=postgres in a
+ * temp dir, on a free port, durable settings), so that crash-stopping, freezing or restarting it
+ * disturbs no other test file or process. Used by the Postgres adapter's outage tests and by the
+ * torture campaign (Postgres, and the database behind the Windmill API stand-in).
  */
 export const startPrivatePostgres = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dx-pg-outage-'));

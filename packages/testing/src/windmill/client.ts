@@ -1,5 +1,5 @@
 import { setClient } from 'windmill-client';
-import type { StandIn } from './windmill-stand-in.ts';
+import type { StandIn } from './stand-in.ts';
 
 /**
  * Points this process's windmill-client at the stand-in, as a Windmill worker's environment would:

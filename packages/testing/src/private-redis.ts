@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.ts';
 
 /**
- * A redis-server owned by one test, on its own port and data dir, so the test may kill it.
+ * A redis-server owned by its caller (a test, the torture campaign), on its own port and data dir,
+ * so the caller may kill it.
  * AOF with `appendfsync always`: every acknowledged write is on disk before the reply, so the
  * data survives a SIGKILL and a restart (the shared test server runs without persistence).
  */
@@ -67,15 +68,3 @@ const answers = async (port: number): Promise<void> => {
   }
   throw new Error(`redis-server on ${port} did not answer`);
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
