@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetryableError } from '../src/index.ts';
+import * as R from '../src/result.ts';
+import { manualClock, memoryStorage } from '../src/result.ts';
 import { backoffMs, isNonRetryable, retryable } from '../src/run/retry.ts';
 
 describe('retry policy', () => {
@@ -34,5 +36,30 @@ describe('retry policy', () => {
     expect(retryable({ ...policy, shouldRetry: (_e, n) => n < 2 }, new Error('x'), 2)).toBe(false);
     // Recognised by name: a NonRetryableError from a second copy of the library stops too.
     expect(isNonRetryable(Object.assign(new Error('x'), { name: 'NonRetryableError' }))).toBe(true);
+  });
+});
+
+describe('a step whose retries were spent before this load', () => {
+  it('fails the run again at once, without running beyond its budget', async () => {
+    const storage = memoryStorage();
+    const clock = manualClock();
+    const policy = { attempts: 1 };
+    const first = (await R.load(storage, { clock })({})('spent'))._unsafeUnwrap();
+    const failed = await R.durable(storage)(first)('pay', { retry: policy })({})(() => {
+      throw new Error('declined');
+    });
+    expect(failed.isErr() && failed.error).toMatchObject({ type: 'StepFailed', attempts: 1 });
+    expect((await storage.read('spent'))?.run.status).toBe('failed');
+    const again = (await R.load(storage, { clock })({})('spent'))._unsafeUnwrap();
+    let ran = false;
+    const refused = await R.durable(storage)(again)('pay', { retry: policy })({})(() => {
+      ran = true;
+    });
+    expect(ran).toBe(false);
+    expect(refused.isErr() && refused.error).toMatchObject({
+      type: 'StepFailed',
+      attempts: 1,
+      cause: { name: 'Error', message: 'declined' },
+    });
   });
 });

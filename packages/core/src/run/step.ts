@@ -118,6 +118,10 @@ const execute = async (
   const started = session.clock.now();
   try {
     let attempt = failedAttempts(session, key);
+    // Spent before this load (a run failed by this step, loaded again): no attempt beyond the budget.
+    if (retry && attempt >= retry.attempts) {
+      return await failRun(session, storage, { name, attempt }, lastError(session, key, attempt));
+    }
     for (;;) {
       if (leaseIsStale(session)) {
         const renewed = await renew(session);
@@ -205,6 +209,13 @@ const failedAttempts = (session: Session, key: string): number => {
   let n = 0;
   while (session.memo.has(attemptKey(key, n + 1))) n++;
   return n;
+};
+
+const lastError = (session: Session, key: string, attempt: number): unknown => {
+  const record = session.memo.get(attemptKey(key, attempt));
+  return (
+    record && decodeValue(session.codec, session.runId, 'attempt', record.output).unwrapOr(record.output)
+  );
 };
 
 /** One write per failed attempt: its error, so `inspectRun` shows it and a crash keeps the count. */
