@@ -1,4 +1,4 @@
-import type { RunStatus } from '@td7x/durable-x';
+import { RUN_STATUSES, type RunStatus } from '@td7x/durable-x';
 
 /**
  * Where a run lives in Redis.
@@ -20,14 +20,7 @@ import type { RunStatus } from '@td7x/durable-x';
  * base64url has no `{`, `}` or `:`, and the prefix may not contain braces, so neither can move the
  * hash tag nor make two runs share a key (`a/b` and `a%2Fb` encode differently).
  */
-export const STATUSES: readonly RunStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'compensated',
-  'suspended',
-  'cancelled',
-];
+export const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
 export interface RunKeys {
   /** The index member of the run: its encoded id. */

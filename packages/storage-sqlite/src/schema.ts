@@ -1,4 +1,4 @@
-import type { RunStatus } from '@td7x/durable-x';
+import { RUN_STATUSES } from '@td7x/durable-x';
 import { checkTablePrefix, DEFAULT_TABLE_PREFIX } from './options.ts';
 
 /**
@@ -20,18 +20,8 @@ export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames =>
   return { runs: `${p}runs`, steps: `${p}steps`, cleanups: `${p}cleanups` };
 };
 
-// A Record, so that the compiler refuses this list as soon as the contract gains a status.
-const EVERY_STATUS: Record<RunStatus, true> = {
-  running: true,
-  completed: true,
-  failed: true,
-  compensated: true,
-  suspended: true,
-  cancelled: true,
-};
-
 /** Every status the contract knows, in the order the CHECK constraint lists them. */
-export const RUN_STATUSES = Object.keys(EVERY_STATUS) as readonly RunStatus[];
+export { RUN_STATUSES };
 
 /** The runs table's columns, in the order of its definition (the rebuild copies them by name). */
 export const RUNS_COLUMNS = [

@@ -135,7 +135,17 @@ export interface Storage {
  * `suspended`: parked by a durable sleep or a wait for a signal, no owner, due at `leaseExpiresAt`.
  * `cancelled`: final; a load only runs its pending cleanups.
  */
-export type RunStatus = 'running' | 'completed' | 'failed' | 'compensated' | 'suspended' | 'cancelled';
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Every run status, for adapters that list them (a CHECK constraint, one index per status). */
+export const RUN_STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'compensated',
+  'suspended',
+  'cancelled',
+] as const;
 
 /** The run's row/object/hash: status and lease. */
 export interface RunHead {
