@@ -12,12 +12,14 @@ export interface Bodies {
 
 export const noBodies = (): Bodies => ({ running: 0, idle: [] });
 
-export const trackBody = <T>(bodies: Bodies, body: Promise<T>): Promise<T> => {
+/** Runs a step function, counted; no promise of its own (this is on every step's path). */
+export const trackBody = async <T>(bodies: Bodies, body: () => Promise<T>): Promise<T> => {
   bodies.running++;
-  return body.finally(() => {
-    if (--bodies.running > 0) return;
-    for (const resolve of bodies.idle.splice(0)) resolve();
-  });
+  try {
+    return await body();
+  } finally {
+    if (--bodies.running === 0) for (const resolve of bodies.idle.splice(0)) resolve();
+  }
 };
 
 /**

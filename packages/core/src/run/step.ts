@@ -128,7 +128,7 @@ const execute = async (
         if (renewed.isErr()) return err(renewed.error);
       }
       attempt++;
-      const body = await trackBody(session.bodies, runUserCode(fn));
+      const body = await trackBody(session.bodies, () => runUserCode(fn));
       if (body.isOk()) return await succeed(session, storage, { key, name, started }, body.value);
       if (!retry) {
         const failed: StepFailed = {
