@@ -28,6 +28,22 @@ describe('durable sleep and signals in the core', () => {
     expect(V.suspensionOf(new Error('other'))).toBeUndefined();
   });
 
+  it('a catch-all that calls fail lets the suspension through and leaves the run parked', async () => {
+    const storage = memoryStorage();
+    const clock = manualClock();
+    const cp = await V.load(storage, { clock })({})('catch-all');
+    const thrown = await (async () => {
+      try {
+        await V.sleep(storage)(cp)('nap')(1000);
+      } catch (error) {
+        await V.fail(storage)(cp)(error);
+        throw error;
+      }
+    })().catch((e: unknown) => e);
+    expect(V.suspensionOf(thrown)?.resumeAt).toBe(clock.now() + 1000);
+    expect((await storage.read('catch-all'))?.run.status).toBe('suspended');
+  });
+
   it('a replay of a completed run goes past its sleeps even if this process clock is behind', async () => {
     const storage = memoryStorage();
     const clock = manualClock();

@@ -50,8 +50,9 @@ export const fail =
   (cp: Checkpoint) =>
   (error: unknown): ResultAsync<FailReport, FailError> => {
     const session = sessionOf(cp);
-    // Already failed by a step that exhausted its retries: the user's own `fail` is then a no-op.
-    if (session.completed || session.finished === 'failed') {
+    // Already failed by a step that exhausted its retries, or parked by a sleep or a wait (a
+    // catch-all `catch (e) { await fail(cp)(e); throw e }` sees the Suspended): nothing to do.
+    if (session.completed || session.finished === 'failed' || session.finished === 'suspended') {
       return okAsync({ runId: session.runId, cleanupsRun: [] });
     }
     if (session.lost) return refused(session, 'fail');

@@ -52,8 +52,8 @@ export interface Session {
   inherited: CleanupRecord[];
   /** Set once this process learnt that the run was cancelled: the outcome every call now gets. */
   cancellation: Promise<Result<never, Refused>> | undefined;
-  /** The final status this process recorded, if any. */
-  finished: 'completed' | 'failed' | 'compensated' | 'cancelled' | undefined;
+  /** The status this process gave the run when it let go of it, if it did. */
+  finished: 'completed' | 'failed' | 'compensated' | 'cancelled' | 'suspended' | undefined;
   /** Steps of this process now running, by key, so concurrent duplicates share one execution. */
   readonly inflight: Map<string, Promise<unknown>>;
   readonly bodies: Bodies;

@@ -24,6 +24,7 @@ export const suspendRun = (
   }).andThen((outcome) => {
     if (outcome.kind === 'lease-lost') return fencedOff(session, 'suspend');
     session.lost = true;
+    session.finished = 'suspended';
     session.leaseExpiresAt = 0;
     const resumeAt = outcome.wakeAt >= FOREVER ? null : outcome.wakeAt;
     session.emit({
