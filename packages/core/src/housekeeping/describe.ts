@@ -1,8 +1,18 @@
 import { okAsync, type ResultAsync } from 'neverthrow';
 import { type Codec, defaultCodec } from '../codec/codec.ts';
 import type { StorageUnavailable } from '../errors.ts';
-import { attemptKey, isStepKey, signalKey, sleepKey, VERSION_KEY, waitKey } from '../run/keys.ts';
+import {
+  attemptKey,
+  failedAttempts,
+  isStepKey,
+  signalKey,
+  sleepKey,
+  VERSION_KEY,
+  waitKey,
+} from '../run/keys.ts';
 import { receivedOf } from '../run/signal-record.ts';
+import { decodeValue } from '../run/values.ts';
+import { versionOf } from '../run/version.ts';
 import { callStorage } from '../storage/call.ts';
 import type { CleanupRecord, RunHead, RunSnapshot, StepRecord, Storage } from '../storage/contract.ts';
 
@@ -53,11 +63,10 @@ const describe = (snapshot: RunSnapshot, codec: Codec): RunDescription => {
   const records = [...snapshot.steps].sort(bySeq);
   const byKey = new Map(records.map((r) => [r.key, r]));
   const is = (record: StepRecord, key: (name: string) => string) => record.key === key(record.name);
-  const version = byKey.get(VERSION_KEY);
   return {
     run: snapshot.run,
-    version: version && (JSON.parse(version.output) as string),
-    steps: stepViews(records, byKey, codec),
+    version: versionOf(byKey.get(VERSION_KEY)),
+    steps: stepViews(records, byKey, codec, snapshot.run.runId),
     sleeps: records.filter((r) => is(r, sleepKey)).map((r) => ({ name: r.name, wakeAt: Number(r.output) })),
     waits: records.filter((r) => is(r, waitKey)).map((r) => ({ name: r.name, deadline: Number(r.output) })),
     signals: records
@@ -80,13 +89,13 @@ const stepViews = (
   records: readonly StepRecord[],
   byKey: Map<string, StepRecord>,
   codec: Codec,
+  runId: string,
 ): StepView[] => {
   const views = new Map<string, StepView>();
   for (const record of records) {
     const key = isStepKey(record.key) ? record.key : ATTEMPT.exec(record.key)?.[1];
     if (key === undefined || views.has(key)) continue;
-    let failed = 0;
-    while (byKey.has(attemptKey(key, failed + 1))) failed++;
+    const failed = failedAttempts(byKey, key);
     const recorded = byKey.get(key);
     const last = failed > 0 ? byKey.get(attemptKey(key, failed)) : undefined;
     views.set(key, {
@@ -94,17 +103,9 @@ const stepViews = (
       key,
       state: recorded ? 'recorded' : 'failing',
       attempts: failed + (recorded ? 1 : 0),
-      ...(last ? { lastError: decodeOr(codec, last.output) } : {}),
+      ...(last ? { lastError: decodeValue(codec, runId, 'attempt', last.output).unwrapOr(last.output) } : {}),
       at: (recorded ?? record).at,
     });
   }
   return [...views.values()];
-};
-
-const decodeOr = (codec: Codec, text: string): unknown => {
-  try {
-    return codec.decode(text);
-  } catch {
-    return text;
-  }
 };

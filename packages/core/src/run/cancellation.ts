@@ -2,9 +2,9 @@ import { err, errAsync, ResultAsync } from 'neverthrow';
 import type { Cancelled, LeaseLost } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import { whenIdle } from './bodies.ts';
-import { compensate } from './compensate.ts';
+import { compensateOrRelease } from './compensate.ts';
 import { finish } from './finish.ts';
-import { markLost, release } from './lease.ts';
+import { markLost } from './lease.ts';
 import type { LoadError } from './load.ts';
 import type { Session } from './session.ts';
 
@@ -20,11 +20,7 @@ export type Refused = Exclude<LoadError, { type: 'RunBusy' }>;
 
 /** A load that found the run cancelled: run its cleanups, keep it cancelled, answer `Cancelled`. */
 export const finishCancelled = (session: Session): ResultAsync<never, Refused> =>
-  compensate(session)
-    .orElse((error) => {
-      session.keeper.stop();
-      return release(session).andThen(() => errAsync(error));
-    })
+  compensateOrRelease(session)
     .andThen(() => finish(session, session.storage, 'cancelled', null, false))
     .andThen(() => {
       session.emit({ type: 'run.cancelled', runId: session.runId, cleanupsRun: session.cleanupsRun });

@@ -68,7 +68,6 @@ export const afterSafe =
       }),
     ).map(() => {
       session.pending = session.pending.filter((c) => c.id !== target.id);
-      session.inherited = session.inherited.filter((c) => c.id !== target.id);
       session.emit({ type: 'cleanup.cleared', runId: session.runId, name });
     });
   };
@@ -78,7 +77,9 @@ export const afterSafe =
  * it takes over the stored one (same name and params, oldest first) instead of adding a twin.
  */
 const adopt = (session: Session, name: string, params: string): boolean => {
-  const index = session.inherited.findIndex((c) => c.name === name && c.params === params);
+  const index = session.inherited.findIndex(
+    (c) => c.name === name && c.params === params && session.pending.includes(c),
+  );
   if (index < 0) return false;
   session.inherited.splice(index, 1);
   session.emit({ type: 'cleanup.registered', runId: session.runId, name });

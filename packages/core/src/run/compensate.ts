@@ -8,7 +8,7 @@ import type {
 } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import type { CleanupRecord, Storage } from '../storage/contract.ts';
-import { markLost } from './lease.ts';
+import { markLost, release } from './lease.ts';
 import type { CleanupParams } from './registry.ts';
 import type { Session } from './session.ts';
 import { runUserCode } from './user-code.ts';
@@ -38,6 +38,16 @@ export const compensate = (
     okAsync([]),
   );
 };
+
+/**
+ * `compensate`, and when it fails, release the lease (keeping the owner) so that the next
+ * attempt, in any process, may claim the run at once to retry the cleanups.
+ */
+export const compensateOrRelease = (session: Session): ResultAsync<readonly string[], CompensateError> =>
+  compensate(session).orElse((error) => {
+    session.keeper.stop();
+    return release(session).andThen(() => errAsync(error));
+  });
 
 const runOne = (
   session: Session,
@@ -93,7 +103,6 @@ const forget = (session: Session, cleanup: CleanupRecord): void => {
     }
   }
   session.pending = session.pending.filter((c) => c.id !== cleanup.id);
-  session.inherited = session.inherited.filter((c) => c.id !== cleanup.id);
   session.cleanupsRun.push(cleanup.name);
   session.emit({ type: 'cleanup.ran', runId: session.runId, name: cleanup.name, forgotSteps: forgot });
 };

@@ -16,6 +16,13 @@ export const waitKey = (name: string): string => `${name}#wait`;
 /** The n-th failed attempt of a step with a retry policy (n from 1). */
 export const attemptKey = (stepKey: string, n: number): string => `${stepKey}#attempt${n}`;
 
+/** How many failed attempts of a step are recorded: they are numbered from 1 without gaps. */
+export const failedAttempts = (records: ReadonlyMap<string, unknown>, stepKey: string): number => {
+  let n = 0;
+  while (records.has(attemptKey(stepKey, n + 1))) n++;
+  return n;
+};
+
 /** The version of the code that ran the run's steps (`load`'s `version` option). */
 export const VERSION_KEY = '#version';
 

@@ -5,9 +5,9 @@ import type { Cancelled, InvalidRunId, LeaseLost, RunBusy, StorageUnavailable } 
 import { callStorage } from '../storage/call.ts';
 import type { ClaimOutcome, Storage } from '../storage/contract.ts';
 import { finishCancelled } from './cancellation.ts';
-import { type CompensateError, compensate } from './compensate.ts';
+import { type CompensateError, compensateOrRelease } from './compensate.ts';
 import { type EventListener, safeEmit } from './events.ts';
-import { leaseKeeper, release } from './lease.ts';
+import { leaseKeeper } from './lease.ts';
 import { checkRunId } from './names.ts';
 import type { CleanupRegistry } from './registry.ts';
 import { type Checkpoint, checkpointOf, type Session, sessionFromSnapshot } from './session.ts';
@@ -106,11 +106,5 @@ const resumeRun = (session: Session): ResultAsync<Session, CompensateError> => {
   if (session.completed || session.pending.length === 0 || session.previousStatus === 'suspended') {
     return okAsync(session);
   }
-  return compensate(session)
-    .map(() => session)
-    .orElse((error) => {
-      // Let the next attempt (any process) claim the run at once to retry the cleanups.
-      session.keeper.stop();
-      return release(session).andThen(() => errAsync(error));
-    });
+  return compensateOrRelease(session).map(() => session);
 };

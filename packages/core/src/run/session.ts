@@ -47,7 +47,8 @@ export interface Session {
   pending: CleanupRecord[];
   /**
    * Cleanups a suspension left pending, oldest first. The run parked on purpose, so they are not
-   * run on resume; the replayed `beforeRisky` calls that registered them adopt them instead.
+   * run on resume; the replayed `beforeRisky` calls that registered them adopt them instead (those
+   * no longer in `pending`, cleared or run since, are skipped).
    */
   inherited: CleanupRecord[];
   /** Set once this process learnt that the run was cancelled: the outcome every call now gets. */

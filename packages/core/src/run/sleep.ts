@@ -1,12 +1,11 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import type { InvalidName, NotDecodable, RunCompleted, Suspended } from '../errors.ts';
-import { callStorage } from '../storage/call.ts';
 import type { StepRecord, Storage } from '../storage/contract.ts';
-import { fencedOff, type Refused, refused } from './cancellation.ts';
+import { type Refused, refused } from './cancellation.ts';
 import { sleepKey } from './keys.ts';
 import { checkName } from './names.ts';
-import type { Session } from './session.ts';
-import { type Checkpoint, sessionOf } from './session.ts';
+import { recordOnce } from './record.ts';
+import { type Checkpoint, type Session, sessionOf } from './session.ts';
 import { suspendRun } from './suspend.ts';
 
 export type SleepError = InvalidName | NotDecodable | RunCompleted | Suspended | Refused;
@@ -54,7 +53,7 @@ const wakeTime = (session: Session, duration: SleepFor): number => {
 
 /**
  * A time recorded once under `key` (a sleep's end, a wait's deadline): the stored one if any,
- * else `compute()` written with one fenced insert (the first writer's time wins).
+ * else `compute()`, recorded (the first writer's time wins).
  */
 export const recordedTime = async (
   session: Session,
@@ -68,16 +67,8 @@ export const recordedTime = async (
   if (session.completed) return err({ type: 'RunCompleted', runId: session.runId, step: name });
   if (session.lost) return refused(session, name);
   const record = { key, name, seq: ++session.seq, output: String(compute()), at: session.clock.now() };
-  const outcome = await callStorage(storage, 'putStep', {
-    runId: session.runId,
-    owner: session.owner,
-    record,
-  });
-  if (outcome.isErr()) return err(outcome.error);
-  if (outcome.value.kind === 'lease-lost') return fencedOff(session, 'putStep');
-  const kept = outcome.value.kind === 'exists' ? outcome.value.record : record;
-  session.memo.set(key, kept);
-  return timeOf(session, kept);
+  const kept = await recordOnce(session, storage, record);
+  return kept.isErr() ? err(kept.error) : timeOf(session, kept.value.record);
 };
 
 const timeOf = (session: Session, record: StepRecord): Result<number, NotDecodable> => {

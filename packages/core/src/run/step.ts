@@ -9,14 +9,14 @@ import {
   type RunCompleted,
   type StepFailed,
 } from '../errors.ts';
-import { callStorage } from '../storage/call.ts';
 import type { StepRecord, Storage } from '../storage/contract.ts';
 import { trackBody } from './bodies.ts';
-import { fencedOff, type Refused, refused } from './cancellation.ts';
+import { type Refused, refused } from './cancellation.ts';
 import { fail } from './finish.ts';
-import { attemptKey } from './keys.ts';
+import { attemptKey, failedAttempts } from './keys.ts';
 import { leaseIsStale, release, renew } from './lease.ts';
 import { checkName } from './names.ts';
+import { recordOnce } from './record.ts';
 import { backoffMs, type RetryPolicy, retryable } from './retry.ts';
 import { type Checkpoint, checkpointOf, type Session, sessionOf } from './session.ts';
 import { runUserCode } from './user-code.ts';
@@ -117,7 +117,7 @@ const execute = async (
   const end = session.keeper.begin();
   const started = session.clock.now();
   try {
-    let attempt = failedAttempts(session, key);
+    let attempt = failedAttempts(session.memo, key);
     // Spent before this load (a run failed by this step, loaded again): no attempt beyond the budget.
     if (retry && attempt >= retry.attempts) {
       return await failRun(session, storage, { name, attempt }, lastError(session, key, attempt));
@@ -204,13 +204,6 @@ const failStep = async (
   return err(failed);
 };
 
-/** Failed attempts already recorded for this step (by this run, before a crash or a reload). */
-const failedAttempts = (session: Session, key: string): number => {
-  let n = 0;
-  while (session.memo.has(attemptKey(key, n + 1))) n++;
-  return n;
-};
-
 const lastError = (session: Session, key: string, attempt: number): unknown => {
   const record = session.memo.get(attemptKey(key, attempt));
   return (
@@ -268,22 +261,9 @@ const write = async (
   step: StepRecord,
   value: unknown,
 ): Promise<Outcome> => {
-  const outcome = await callStorage(storage, 'putStep', {
-    runId: session.runId,
-    owner: session.owner,
-    record: step,
-  });
-  if (outcome.isErr()) return err(outcome.error);
-  switch (outcome.value.kind) {
-    case 'written':
-      session.memo.set(step.key, step);
-      return ok(value);
-    case 'exists':
-      session.memo.set(step.key, outcome.value.record);
-      return decodeOutput(session, outcome.value.record);
-    case 'lease-lost':
-      return fencedOff(session, 'putStep');
-  }
+  const kept = await recordOnce(session, storage, step);
+  if (kept.isErr()) return err(kept.error);
+  return kept.value.written ? ok(value) : decodeOutput(session, kept.value.record);
 };
 
 const decodeOutput = (session: Session, step: StepRecord): Result<unknown, NotDecodable> =>

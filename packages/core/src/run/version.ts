@@ -1,9 +1,10 @@
-import { okAsync, type ResultAsync } from 'neverthrow';
+import { okAsync, ResultAsync } from 'neverthrow';
 import { callStorage } from '../storage/call.ts';
-import type { Refused } from './cancellation.ts';
-import { fencedOff } from './cancellation.ts';
+import type { StepRecord } from '../storage/contract.ts';
+import { fencedOff, type Refused } from './cancellation.ts';
 import { type CompensateError, compensate } from './compensate.ts';
 import { VERSION_KEY } from './keys.ts';
+import { recordOnce } from './record.ts';
 import type { Session } from './session.ts';
 
 /*
@@ -18,7 +19,7 @@ export const applyVersion = (
   version: string | undefined,
 ): ResultAsync<Session, CompensateError | Refused> => {
   if (version === undefined || session.completed) return okAsync(session);
-  const stored = storedVersion(session);
+  const stored = versionOf(session.memo.get(VERSION_KEY));
   if (stored === version) return okAsync(session);
   const hasRecords = [...session.memo.values()].some((r) => r.seq > 0);
   const restart = hasRecords || session.pending.length > 0;
@@ -39,8 +40,8 @@ export const applyVersion = (
     });
 };
 
-const storedVersion = (session: Session): string | undefined => {
-  const record = session.memo.get(VERSION_KEY);
+/** The version a `#version` record holds; undefined when there is none (or it is unreadable). */
+export const versionOf = (record: StepRecord | undefined): string | undefined => {
   if (!record) return undefined;
   try {
     const value: unknown = JSON.parse(record.output);
@@ -65,21 +66,13 @@ const forgetEverything = (session: Session): ResultAsync<void, CompensateError |
       for (const [key, record] of session.memo) if (record.seq > 0) session.memo.delete(key);
     });
 
-const recordVersion = (session: Session, version: string): ResultAsync<void, Refused> => {
-  const record = {
-    key: VERSION_KEY,
-    name: 'version',
-    seq: ++session.seq,
-    output: JSON.stringify(version),
-    at: session.clock.now(),
-  };
-  return callStorage(session.storage, 'putStep', {
-    runId: session.runId,
-    owner: session.owner,
-    record,
-  }).andThen((outcome) => {
-    if (outcome.kind === 'lease-lost') return fencedOff(session, 'putStep');
-    session.memo.set(VERSION_KEY, outcome.kind === 'exists' ? outcome.record : record);
-    return okAsync(undefined);
-  });
-};
+const recordVersion = (session: Session, version: string): ResultAsync<void, Refused> =>
+  new ResultAsync(
+    recordOnce(session, session.storage, {
+      key: VERSION_KEY,
+      name: 'version',
+      seq: ++session.seq,
+      output: JSON.stringify(version),
+      at: session.clock.now(),
+    }),
+  ).map(() => undefined);
