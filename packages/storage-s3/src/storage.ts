@@ -9,7 +9,14 @@ import type {
   Storage,
 } from '@td7x/durable-x';
 import * as change from './changes.ts';
-import { decodeDocument, headOf, inlineBytes, type RunDocument, type StoredValue } from './document.ts';
+import {
+  decodeDocument,
+  headOf,
+  inlineBytes,
+  type RunDocument,
+  type StoredStep,
+  type StoredValue,
+} from './document.ts';
 import { runDocuments } from './documents.ts';
 import { layoutOf, runKeyOf, utf8Bytes } from './keys.ts';
 import { s3Objects } from './objects.ts';
@@ -66,18 +73,17 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     return JSON.parse(found.text) as string;
   };
 
+  /** A step (or signal) of the document as the contract returns it, its value loaded. */
+  const stepOf = async (runKey: string, doc: RunDocument, s: StoredStep): Promise<StepRecord> => ({
+    key: s.key,
+    name: s.name,
+    seq: s.seq,
+    at: s.at,
+    output: await loadValue(runKey, doc, s.output),
+  });
+
   const snapshotOf = async (runKey: string, doc: RunDocument): Promise<RunSnapshot> => {
-    const steps = await parallel(
-      doc.steps,
-      concurrency,
-      async (s): Promise<StepRecord> => ({
-        key: s.key,
-        name: s.name,
-        seq: s.seq,
-        at: s.at,
-        output: await loadValue(runKey, doc, s.output),
-      }),
-    );
+    const steps = await parallel(doc.steps, concurrency, (s) => stepOf(runKey, doc, s));
     const cleanups = await parallel(
       doc.cleanups,
       concurrency,
@@ -164,25 +170,14 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
       const runKey = await runKeyOf(runId);
       const stored = await storeValue(runId, runKey, owner, record.output);
       if (stored === 'refused') return { kind: 'lease-lost' };
-      const step = {
-        key: record.key,
-        name: record.name,
-        seq: record.seq,
-        at: record.at,
-        output: stored.value,
-      };
       const { outcome, doc } = await documents.mutate(
         runId,
         runKey,
-        change.putStep(owner, step, stored.incarnation),
+        change.putStep(owner, storedStep(record, stored.value), stored.incarnation),
       );
       if (outcome.kind !== 'written') await discard(runKey, stored);
       if (outcome.kind !== 'exists') return outcome;
-      const { key, name, seq, at, output } = outcome.step;
-      return {
-        kind: 'exists',
-        record: { key, name, seq, at, output: await loadValue(runKey, doc as RunDocument, output) },
-      };
+      return { kind: 'exists', record: await stepOf(runKey, doc as RunDocument, outcome.step) };
     },
 
     async putCleanup({ runId, owner, record }) {
@@ -251,24 +246,16 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
       for (let round = 0; round < MAX_SIGNAL_ROUNDS; round++) {
         const stored = await storeValue(runId, runKey, undefined, record.output);
         if (stored === 'refused') return { kind: 'not-found' };
-        const signal = {
-          key: record.key,
-          name: record.name,
-          seq: record.seq,
-          at: record.at,
-          output: stored.value,
-        };
         const { outcome, doc } = await documents.mutate(
           runId,
           runKey,
-          change.putSignal(signal, now, stored.incarnation),
+          change.putSignal(storedStep(record, stored.value), now, stored.incarnation),
         );
         if (outcome.kind !== 'written') await discard(runKey, stored);
         if (outcome.kind === 'other-incarnation') continue;
         if (outcome.kind !== 'exists') return outcome;
-        const { key, name, seq, at, output } = outcome.step;
-        const text = await loadValue(runKey, doc as RunDocument, output);
-        return { kind: 'exists', record: { key, name, seq, at, output: text }, status: outcome.status };
+        const step = await stepOf(runKey, doc as RunDocument, outcome.step);
+        return { kind: 'exists', record: step, status: outcome.status };
       }
       throw new Error(`durable-x s3: run ${JSON.stringify(runId)} was re-created under every signal upload`);
     },
@@ -320,3 +307,12 @@ const matches = (head: RunHead, query: ListQuery): boolean =>
   (query.updatedBefore === undefined || head.updatedAt < query.updatedBefore) &&
   (query.leaseExpiredAt === undefined || head.leaseExpiresAt <= query.leaseExpiredAt) &&
   (query.after === undefined || byAge(head, { ...head, ...query.after }) > 0);
+
+/** A record as the document stores it: its value inline or in an object of its own. */
+const storedStep = (record: StepRecord, value: StoredValue): StoredStep => ({
+  key: record.key,
+  name: record.name,
+  seq: record.seq,
+  at: record.at,
+  output: value,
+});
