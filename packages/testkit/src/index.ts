@@ -18,6 +18,7 @@ import { retrySuite } from './suites/retries.ts';
 import { signalSuite } from './suites/signals.ts';
 import { stepSuite } from './suites/steps.ts';
 import { suspendSuite } from './suites/suspend.ts';
+import { takeoverSuite } from './suites/takeover.ts';
 import { versionSuite } from './suites/versions.ts';
 import { waitSuite } from './suites/waits.ts';
 
@@ -28,6 +29,7 @@ export { hostileRunIds, invalidRunIds } from './suites/ids.ts';
 /** Every SPEC rule, grouped as SPEC.md groups them. Each group is also exported on its own. */
 export const suites = {
   claim: claimSuite,
+  takeover: takeoverSuite,
   steps: stepSuite,
   cleanups: cleanupSuite,
   fencing: fencingSuite,

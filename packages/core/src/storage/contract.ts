@@ -17,7 +17,11 @@
  *   never reads its own clock, so tests need no sleeps and all owners share one notion of time.
  * - "Fenced" means: apply the change only while `run.owner === owner`; otherwise resolve
  *   `'lease-lost'` and change nothing. A lease that merely expired is still held by its owner
- *   until someone else claims the run.
+ *   until someone else claims the run. When the owner matches but the run is `cancelled`, resolve
+ *   `'cancelled'`: the writes that run the cleanups of a cancelled run (`rollback`, `setLease`,
+ *   and `finish` to `cancelled`) are applied all the same; every other fenced write changes nothing.
+ * - A request may arrive twice (a driver resends it after a lost reply): each method says what
+ *   its second arrival answers, and it never changes anything the first did not.
  */
 export interface Storage {
   /** Short name used in error messages (`sqlite`, `postgres`, …). */
@@ -25,12 +29,20 @@ export interface Storage {
 
   /**
    * Claim the run for `owner`, atomically, and return everything stored for it.
-   * - absent → create it (`running`, attempt 1, owner, lease until `now + leaseMs`) → `claimed`;
+   * - absent → create it (`running`, attempt 1, owner, lease until `now + leaseMs`) → `claimed`,
+   *   `previousStatus` null; with `ifOwner` given → `not-found`, creating nothing;
    * - `completed` → change nothing → `completed` with the snapshot;
-   * - owner is null, or `leaseExpiresAt <= now`, or owner === `owner` → take it over: set the
-   *   owner and lease, `attempt + 1`, status `running` — except a `cancelled` run, which stays
-   *   `cancelled` (its new owner only runs its cleanups) → `claimed`, with the status the run had
-   *   before (`previousStatus`; null when it was created);
+   * - owner === `owner` → this very claim arrived twice (owner tokens are unique per load): change
+   *   nothing → `claimed` with the snapshot and the `previousStatus` that the first arrival
+   *   answered (the storage keeps it with the owner);
+   * - `ifOwner` given: owner === `ifOwner` (whatever its lease) → take it over as below; any other
+   *   owner, or none → `busy` with the current head, changing nothing. This is how a process that
+   *   knows the owner is dead, or housekeeping that listed the run, takes over exactly the run it
+   *   saw and never one that moved on (was resumed, suspended, finished) since;
+   * - no `ifOwner`: owner is null, or `leaseExpiresAt <= now` → take it over: set the owner and
+   *   lease, `attempt + 1`, status `running` — except a `cancelled` run, which stays `cancelled`
+   *   (its new owner only runs its cleanups) → `claimed`, with the status the run had before
+   *   (`previousStatus`);
    * - otherwise → `busy` with the current head, changing nothing.
    * ONE round trip on backends that allow it, whatever the number of steps.
    * The snapshot must include every write that was applied before the claim took effect: a
@@ -42,13 +54,14 @@ export interface Storage {
   /**
    * Fenced insert-if-absent of a step record keyed by `(runId, record.key)`.
    * The first stored record wins: a second writer of the same key gets `exists` with the
-   * stored record, not its own. ONE round trip.
+   * stored record, not its own (a resent request gets `exists` with its own). On a cancelled run
+   * → `cancelled`, nothing written. ONE round trip.
    */
   putStep(request: PutStepRequest): Promise<PutStepOutcome>;
 
   /**
    * Fenced insert of a pending cleanup. Ids are unique in a run; a second put of the same id
-   * replaces the first (the core never does that, but a retried request may). ONE round trip.
+   * replaces the first (the core never does that, but a resent request may). ONE round trip.
    */
   putCleanup(request: PutCleanupRequest): Promise<Fenced>;
 
@@ -64,13 +77,15 @@ export interface Storage {
 
   /**
    * Fenced: set the lease expiry and `updatedAt = now` (renewal, or expiry `0` to release the
-   * lease while keeping the owner, so that a retry elsewhere may claim the run at once).
+   * lease while keeping the owner, so that a retry elsewhere may claim the run at once). Applied
+   * on a cancelled run too (answering `cancelled`): its owner keeps the lease while it undoes.
    */
   setLease(request: SetLeaseRequest): Promise<Fenced>;
 
   /**
    * Fenced: set a final status, clear the owner and the lease, store `error` (or null), set
-   * `updatedAt = at`, and when `dropCleanups` delete every pending cleanup.
+   * `updatedAt = at`, and when `dropCleanups` delete every pending cleanup. On a cancelled run
+   * only `status: 'cancelled'` is applied (answering `cancelled`); any other status changes nothing.
    * Idempotent: when the owner is already cleared and the status already is `status`, resolve
    * `'ok'` and change nothing, so that a request resent after a lost reply (drivers do that)
    * does not report a completed run as lost.
@@ -83,7 +98,8 @@ export interface Storage {
    * `wakeAt`, or `at` when `signalKey` is given and a step record with that key already exists
    * (the signal arrived while the run was deciding to wait). Keep steps and cleanups.
    * Resolve the wake time stored. Idempotent like `finish`: owner already cleared and status
-   * already `suspended` → resolve the stored wake time and change nothing.
+   * already `suspended` → resolve the stored wake time and change nothing. On a cancelled run →
+   * `cancelled`, nothing changed.
    */
   suspend(request: SuspendRequest): Promise<SuspendOutcome>;
 
@@ -93,14 +109,20 @@ export interface Storage {
    * `putStep`. When the record is written and the run is `suspended`, wake the run: set its
    * `leaseExpiresAt` to `min(leaseExpiresAt, now)` (owner and status unchanged). Resolve with the
    * run's status after the write; `not-found` when the run does not exist (nothing written).
+   * A record of that key already stored → `exists` with it (a resent request gets its own back).
+   * Otherwise, when `maxSignals` is given and the run already holds that many signal records
+   * (`seq` 0) → `full`, nothing written: senders cannot grow a run without bound.
    */
   putSignal(request: PutSignalRequest): Promise<PutSignalOutcome>;
 
   /**
    * NOT fenced: cancel the run. `running`, `suspended`, `failed` or `compensated` → status
-   * `cancelled`, owner cleared, lease 0, `updatedAt = at`, steps and cleanups kept (the current
-   * owner's next fenced write is refused; whoever claims it next runs its cleanups). `cancelled`
-   * or `completed` → change nothing. Resolve with the head after the change; `not-found` when absent.
+   * `cancelled`, `updatedAt = at`; owner, lease, steps and cleanups kept. A running run's owner
+   * keeps its lease: its next fenced write answers `cancelled`, and it runs the pending cleanups
+   * once its running steps have ended (a cleanup must not run before the effect it undoes has
+   * landed). A run with no live owner is claimed by whoever loads it next, who runs them.
+   * `cancelled` or `completed` → change nothing. Resolve with the head after the change;
+   * `not-found` when absent.
    */
   cancel(request: CancelRequest): Promise<CancelOutcome>;
 
@@ -117,7 +139,10 @@ export interface Storage {
 
   /**
    * Delete up to `limit` runs (head, steps, cleanups) whose status is in `statuses` and whose
-   * `updatedAt < updatedBefore`; resolve how many were deleted.
+   * `updatedAt < updatedBefore`, oldest first, and resolve how many were deleted. Each run is
+   * deleted only if it still matches when it is deleted: a run claimed (or otherwise changed)
+   * meanwhile is kept whole, and a claim racing the purge answers with what is stored after it
+   * (a run deleted whole, then created anew; never a new head with the old records).
    */
   purge(query: PurgeQuery): Promise<number>;
 
@@ -129,7 +154,32 @@ export interface Storage {
    * at each load; `load`'s own `ownerPrefix` option wins. The core always adds a random part.
    */
   readonly ownerPrefix?: string | undefined;
+
+  /**
+   * Lower bounds than the core's defaults on what signals may add to one run (every signal is
+   * read back by every load): how many signal records, and the encoded size of each.
+   */
+  readonly signalLimits?: { readonly perRun?: number; readonly bytes?: number } | undefined;
 }
+
+/** Every operation of {@link Storage}, for wrappers that must forward (or count) each one. */
+export const STORAGE_OPERATIONS = [
+  'claim',
+  'putStep',
+  'putCleanup',
+  'removeCleanup',
+  'rollback',
+  'setLease',
+  'finish',
+  'suspend',
+  'putSignal',
+  'cancel',
+  'read',
+  'list',
+  'purge',
+] as const satisfies readonly (keyof Storage)[];
+
+export type StorageOperation = (typeof STORAGE_OPERATIONS)[number];
 
 /**
  * `suspended`: parked by a durable sleep or a wait for a signal, no owner, due at `leaseExpiresAt`.
@@ -200,9 +250,12 @@ export interface RunSnapshot {
 
 export interface ClaimRequest {
   readonly runId: string;
+  /** A token unique to this load. */
   readonly owner: string;
   readonly now: number;
   readonly leaseMs: number;
+  /** Take the run over only from exactly this owner, live lease or not; never create it. */
+  readonly ifOwner?: string;
 }
 
 export type ClaimOutcome =
@@ -213,7 +266,9 @@ export type ClaimOutcome =
       readonly previousStatus: RunStatus | null;
     }
   | { readonly kind: 'completed'; readonly snapshot: RunSnapshot }
-  | { readonly kind: 'busy'; readonly run: RunHead };
+  | { readonly kind: 'busy'; readonly run: RunHead }
+  /** Only with `ifOwner`: the run does not exist. */
+  | { readonly kind: 'not-found' };
 
 interface FencedRequest {
   readonly runId: string;
@@ -227,7 +282,8 @@ export interface PutStepRequest extends FencedRequest {
 export type PutStepOutcome =
   | { readonly kind: 'written' }
   | { readonly kind: 'exists'; readonly record: StepRecord }
-  | { readonly kind: 'lease-lost' };
+  | { readonly kind: 'lease-lost' }
+  | { readonly kind: 'cancelled' };
 
 export interface PutCleanupRequest extends FencedRequest {
   readonly record: CleanupRecord;
@@ -254,7 +310,11 @@ export interface FinishRequest extends FencedRequest {
   readonly dropCleanups: boolean;
 }
 
-export type Fenced = 'ok' | 'lease-lost';
+/**
+ * What a fenced write answers: applied; refused because another owner holds the run (or none
+ * does); or the run is cancelled (see the rule at the top for what is applied then).
+ */
+export type Fenced = 'ok' | 'lease-lost' | 'cancelled';
 
 export interface SuspendRequest extends FencedRequest {
   readonly at: number;
@@ -266,7 +326,8 @@ export interface SuspendRequest extends FencedRequest {
 
 export type SuspendOutcome =
   | { readonly kind: 'suspended'; readonly wakeAt: number }
-  | { readonly kind: 'lease-lost' };
+  | { readonly kind: 'lease-lost' }
+  | { readonly kind: 'cancelled' };
 
 /** A wake time that never comes: the largest epoch ms a `Date` can hold. */
 export const FOREVER = 8_640_000_000_000_000;
@@ -276,11 +337,14 @@ export interface PutSignalRequest {
   /** `seq` is 0. */
   readonly record: StepRecord;
   readonly now: number;
+  /** Refuse (`full`) when the run already holds this many signal records. Absent: no limit. */
+  readonly maxSignals?: number;
 }
 
 export type PutSignalOutcome =
   | { readonly kind: 'written'; readonly status: RunStatus }
   | { readonly kind: 'exists'; readonly record: StepRecord; readonly status: RunStatus }
+  | { readonly kind: 'full'; readonly status: RunStatus }
   | { readonly kind: 'not-found' };
 
 export interface CancelRequest {
@@ -308,7 +372,3 @@ export interface PurgeQuery {
   readonly limit: number;
 }
 
-/*
- * Room left for what comes next, without changing the operations above:
- * - batching concurrent step writes: an optional `putSteps` that adapters may add, feature-tested.
- */

@@ -5,12 +5,15 @@ import type {
   ListQuery,
   RunHead,
   RunSnapshot,
+  RunStatus,
   StepRecord,
   Storage,
 } from './contract.ts';
 
 interface MemoryRun {
   head: RunHead;
+  /** The `previousStatus` the current owner's claim answered, for a resent claim. */
+  claimedFrom: RunStatus | null;
   steps: Map<string, StepRecord>;
   cleanups: Map<number, CleanupRecord>;
 }
@@ -34,20 +37,30 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
     cleanups: [...run.cleanups.values()].map((c) => ({ ...c })),
   });
 
-  /** Runs `change` only while `owner` holds the run. */
-  const fenced = (runId: string, owner: string, change: (run: MemoryRun) => void): Fenced => {
+  /**
+   * Runs `change` only while `owner` holds the run. On a cancelled run only the writes that run
+   * its cleanups (`undoing`) are applied, and the answer says `cancelled` either way.
+   */
+  const fenced = (
+    runId: string,
+    owner: string,
+    change: (run: MemoryRun) => void,
+    undoing = false,
+  ): Fenced => {
     const run = runs.get(runId);
     if (!run || run.head.owner !== owner) return 'lease-lost';
-    change(run);
-    return 'ok';
+    const cancelled = run.head.status === 'cancelled';
+    if (!cancelled || undoing) change(run);
+    return cancelled ? 'cancelled' : 'ok';
   };
 
   return {
     name: 'memory',
 
-    async claim({ runId, owner, now, leaseMs }): Promise<ClaimOutcome> {
+    async claim({ runId, owner, now, leaseMs, ifOwner }): Promise<ClaimOutcome> {
       const run = runs.get(runId);
       if (!run) {
+        if (ifOwner !== undefined) return { kind: 'not-found' };
         const head: RunHead = {
           runId,
           status: 'running',
@@ -58,14 +71,17 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
           updatedAt: now,
           error: null,
         };
-        const created = { head, steps: new Map(), cleanups: new Map() };
+        const created: MemoryRun = { head, claimedFrom: null, steps: new Map(), cleanups: new Map() };
         runs.set(runId, created);
         return { kind: 'claimed', snapshot: snapshot(created), previousStatus: null };
       }
       const { head } = run;
       if (head.status === 'completed') return { kind: 'completed', snapshot: snapshot(run) };
-      const free = head.owner === null || head.leaseExpiresAt <= now || head.owner === owner;
+      if (head.owner === owner) return { kind: 'claimed', snapshot: snapshot(run), previousStatus: run.claimedFrom };
+      const free =
+        ifOwner === undefined ? head.owner === null || head.leaseExpiresAt <= now : head.owner === ifOwner;
       if (!free) return { kind: 'busy', run: { ...head } };
+      run.claimedFrom = head.status;
       run.head = {
         ...head,
         status: head.status === 'cancelled' ? 'cancelled' : 'running',
@@ -80,6 +96,7 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
     async putStep({ runId, owner, record }) {
       const run = runs.get(runId);
       if (!run || run.head.owner !== owner) return { kind: 'lease-lost' };
+      if (run.head.status === 'cancelled') return { kind: 'cancelled' };
       const existing = run.steps.get(record.key);
       if (existing) return { kind: 'exists', record: { ...existing } };
       run.steps.set(record.key, { ...record });
@@ -95,25 +112,41 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
     },
 
     async rollback({ runId, owner, cleanupId, afterSeq }) {
-      return fenced(runId, owner, (run) => {
-        run.cleanups.delete(cleanupId);
-        for (const [key, step] of run.steps) if (step.seq > afterSeq) run.steps.delete(key);
-      });
+      return fenced(
+        runId,
+        owner,
+        (run) => {
+          run.cleanups.delete(cleanupId);
+          for (const [key, step] of run.steps) if (step.seq > afterSeq) run.steps.delete(key);
+        },
+        true,
+      );
     },
 
     async setLease({ runId, owner, leaseExpiresAt, now }) {
-      return fenced(runId, owner, (run) => {
-        run.head = { ...run.head, leaseExpiresAt, updatedAt: now };
-      });
+      return fenced(
+        runId,
+        owner,
+        (run) => {
+          run.head = { ...run.head, leaseExpiresAt, updatedAt: now };
+        },
+        true,
+      );
     },
 
     async finish({ runId, owner, status, at, error, dropCleanups }) {
       const head = runs.get(runId)?.head;
       if (head && head.owner === null && head.status === status) return 'ok';
-      return fenced(runId, owner, (run) => {
-        run.head = { ...run.head, status, owner: null, leaseExpiresAt: 0, updatedAt: at, error };
-        if (dropCleanups) run.cleanups.clear();
-      });
+      return fenced(
+        runId,
+        owner,
+        (run) => {
+          run.head = { ...run.head, status, owner: null, leaseExpiresAt: 0, updatedAt: at, error };
+          run.claimedFrom = null;
+          if (dropCleanups) run.cleanups.clear();
+        },
+        status === 'cancelled',
+      );
     },
 
     async suspend({ runId, owner, at, wakeAt, signalKey }) {
@@ -122,16 +155,21 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
         return { kind: 'suspended', wakeAt: run.head.leaseExpiresAt };
       }
       if (!run || run.head.owner !== owner) return { kind: 'lease-lost' };
+      if (run.head.status === 'cancelled') return { kind: 'cancelled' };
       const due = signalKey !== undefined && run.steps.has(signalKey) ? at : wakeAt;
       run.head = { ...run.head, status: 'suspended', owner: null, leaseExpiresAt: due, updatedAt: at };
+      run.claimedFrom = null;
       return { kind: 'suspended', wakeAt: due };
     },
 
-    async putSignal({ runId, record, now }) {
+    async putSignal({ runId, record, now, maxSignals }) {
       const run = runs.get(runId);
       if (!run) return { kind: 'not-found' };
       const existing = run.steps.get(record.key);
       if (existing) return { kind: 'exists', record: { ...existing }, status: run.head.status };
+      if (maxSignals !== undefined && signalCount(run) >= maxSignals) {
+        return { kind: 'full', status: run.head.status };
+      }
       run.steps.set(record.key, { ...record });
       if (run.head.status === 'suspended') {
         run.head = { ...run.head, leaseExpiresAt: Math.min(run.head.leaseExpiresAt, now) };
@@ -144,7 +182,7 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       if (!run) return { kind: 'not-found' };
       if (run.head.status === 'completed') return { kind: 'completed', run: { ...run.head } };
       if (run.head.status !== 'cancelled') {
-        run.head = { ...run.head, status: 'cancelled', owner: null, leaseExpiresAt: 0, updatedAt: at };
+        run.head = { ...run.head, status: 'cancelled', updatedAt: at };
       }
       return { kind: 'cancelled', run: { ...run.head } };
     },
@@ -173,6 +211,12 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       return doomed.length;
     },
   };
+};
+
+const signalCount = (run: MemoryRun): number => {
+  let count = 0;
+  for (const step of run.steps.values()) if (step.seq === 0) count++;
+  return count;
 };
 
 const byAge = (a: RunHead, b: RunHead): number =>

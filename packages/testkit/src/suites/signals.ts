@@ -69,6 +69,33 @@ export const signalSuite = ({ harness, options }: SuiteContext) => {
     expect((await storage.read(runId))?.steps.map((s) => s.key)).toEqual(['go#signal']);
   });
 
+  it('refuses a new signal past maxSignals with full, but still answers a stored one (and a resend) with it', async () => {
+    const { storage } = harness();
+    const runId = uniqueRunId('signal-full');
+    const now = newClock().now();
+    await claimAs(storage, runId, 'a', now);
+    // Steps do not count: only signal records (seq 0).
+    await storage.putStep({ runId, owner: 'a', record: stepRecord('s#1', 1, now) });
+    const one = stepRecord('one#signal', 0, now, '"1"');
+    const two = stepRecord('two#signal', 0, now, '"2"');
+    expect(await storage.putSignal({ runId, record: one, now, maxSignals: 2 })).toMatchObject({ kind: 'written' });
+    expect(await storage.putSignal({ runId, record: two, now, maxSignals: 2 })).toMatchObject({ kind: 'written' });
+    const before = normalized(await storage.read(runId));
+    expect(
+      await storage.putSignal({ runId, record: stepRecord('three#signal', 0, now), now, maxSignals: 2 }),
+    ).toEqual({ kind: 'full', status: 'running' });
+    expect(await storage.putSignal({ runId, record: two, now, maxSignals: 2 })).toEqual({
+      kind: 'exists',
+      record: two,
+      status: 'running',
+    });
+    expect(normalized(await storage.read(runId))).toEqual(before);
+    // Without a limit (the run's own timeout records), nothing is refused.
+    expect(await storage.putSignal({ runId, record: stepRecord('three#signal', 0, now), now })).toMatchObject({
+      kind: 'written',
+    });
+  });
+
   it(`lets exactly one of ${options.concurrency} concurrent senders win`, async () => {
     const { storage } = harness();
     const runId = uniqueRunId('signal-race');

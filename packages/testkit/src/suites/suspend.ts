@@ -10,7 +10,8 @@ export const suspendSuite = ({ harness }: SuiteContext) => {
     const runId = uniqueRunId('previous-status');
     const now = newClock().now();
     expect(await claimAs(storage, runId, 'a', now)).toMatchObject({ kind: 'claimed', previousStatus: null });
-    expect(await claimAs(storage, runId, 'a', now + 1)).toMatchObject({
+    await storage.setLease({ runId, owner: 'a', leaseExpiresAt: 0, now: now + 1 });
+    expect(await claimAs(storage, runId, 'b', now + 1)).toMatchObject({
       kind: 'claimed',
       previousStatus: 'running',
     });

@@ -1,0 +1,107 @@
+import { expect, it } from 'vitest';
+import { LEASE_MS, newClock, normalized, type SuiteContext, uniqueRunId } from '../context.ts';
+import { claimAs, stepRecord } from '../direct.ts';
+
+/**
+ * Claims that arrive twice (a driver resends after a lost reply) and conditional takeovers
+ * (`ifOwner`: a dead owner's run, or the run housekeeping listed, and never one that moved on).
+ */
+export const takeoverSuite = ({ harness, options }: SuiteContext) => {
+  it('answers a resent claim as the first one, changing nothing', async () => {
+    const { storage } = harness();
+    const runId = uniqueRunId('claim-resent');
+    const now = newClock().now();
+    await claimAs(storage, runId, 'a', now);
+    await storage.putStep({ runId, owner: 'a', record: stepRecord('s#1', 1, now) });
+    await storage.suspend({ runId, owner: 'a', at: now, wakeAt: now + 10 });
+    const first = await claimAs(storage, runId, 'b', now + 10);
+    expect(first).toMatchObject({ kind: 'claimed', previousStatus: 'suspended' });
+    const stored = normalized(await storage.read(runId));
+    expect(stored?.run).toMatchObject({ status: 'running', owner: 'b', attempt: 2 });
+    const again = await claimAs(storage, runId, 'b', now + 11);
+    expect(again.kind).toBe('claimed');
+    if (again.kind !== 'claimed' || first.kind !== 'claimed') return;
+    expect(again.previousStatus).toBe('suspended');
+    expect(normalized(again.snapshot)).toEqual(stored);
+    expect(normalized(await storage.read(runId))).toEqual(stored);
+  });
+
+  it('answers a resent creating claim as the first one: previousStatus null, attempt 1', async () => {
+    const { storage } = harness();
+    const runId = uniqueRunId('claim-resent-new');
+    const now = newClock().now();
+    expect(await claimAs(storage, runId, 'a', now)).toMatchObject({ kind: 'claimed', previousStatus: null });
+    const again = await claimAs(storage, runId, 'a', now + 1);
+    expect(again).toMatchObject({ kind: 'claimed', previousStatus: null, snapshot: { run: { attempt: 1 } } });
+  });
+
+  it('with ifOwner, takes a run over from exactly that owner even while its lease is live', async () => {
+    const { storage } = harness();
+    const runId = uniqueRunId('claim-if-owner');
+    const now = newClock().now();
+    await claimAs(storage, runId, 'dead', now);
+    await storage.putStep({ runId, owner: 'dead', record: stepRecord('s#1', 1, now) });
+    const taken = await storage.claim({ runId, owner: 'b', now: now + 1, leaseMs: LEASE_MS, ifOwner: 'dead' });
+    expect(taken).toMatchObject({
+      kind: 'claimed',
+      previousStatus: 'running',
+      snapshot: { run: { owner: 'b', status: 'running', attempt: 2, leaseExpiresAt: now + 1 + LEASE_MS } },
+    });
+    expect(taken.kind === 'claimed' && taken.snapshot.steps.map((s) => s.key)).toEqual(['s#1']);
+    expect(await storage.putStep({ runId, owner: 'dead', record: stepRecord('s#2', 2, now) })).toEqual({
+      kind: 'lease-lost',
+    });
+  });
+
+  it('with ifOwner, changes nothing when the run moved on, and never creates one', async () => {
+    const { storage } = harness();
+    const now = newClock().now();
+    const absent = uniqueRunId('claim-if-owner-absent');
+    expect(await storage.claim({ runId: absent, owner: 'b', now, leaseMs: LEASE_MS, ifOwner: 'a' })).toEqual({
+      kind: 'not-found',
+    });
+    expect(await storage.read(absent)).toBeUndefined();
+
+    const runId = uniqueRunId('claim-if-owner-moved');
+    await claimAs(storage, runId, 'a', now);
+    // Another owner took it over after a's lease expired: not a's run any more.
+    await claimAs(storage, runId, 'c', now + LEASE_MS);
+    const before = normalized(await storage.read(runId));
+    const moved = await storage.claim({ runId, owner: 'b', now: now + LEASE_MS, leaseMs: LEASE_MS, ifOwner: 'a' });
+    expect(moved).toMatchObject({ kind: 'busy', run: { owner: 'c' } });
+    expect(normalized(await storage.read(runId))).toEqual(before);
+    // Suspended meanwhile (no owner, lease expired): still not a's run, even though it is free.
+    await storage.suspend({ runId, owner: 'c', at: now + LEASE_MS, wakeAt: now + LEASE_MS });
+    const parked = normalized(await storage.read(runId));
+    expect(
+      await storage.claim({ runId, owner: 'b', now: now + 2 * LEASE_MS, leaseMs: LEASE_MS, ifOwner: 'c' }),
+    ).toMatchObject({ kind: 'busy', run: { owner: null, status: 'suspended' } });
+    expect(normalized(await storage.read(runId))).toEqual(parked);
+
+    const done = uniqueRunId('claim-if-owner-completed');
+    await claimAs(storage, done, 'a', now);
+    await storage.finish({ runId: done, owner: 'a', status: 'completed', at: now, error: null, dropCleanups: true });
+    expect(await storage.claim({ runId: done, owner: 'b', now, leaseMs: LEASE_MS, ifOwner: 'a' })).toMatchObject({
+      kind: 'completed',
+    });
+  });
+
+  it(`of ${options.concurrency} claimers taking over one dead owner's run, exactly one does`, async () => {
+    const { storage, reopen } = harness();
+    const runId = uniqueRunId('claim-if-owner-race');
+    const now = newClock().now();
+    await claimAs(storage, runId, 'dead', now);
+    const storages = [storage, ...(await Promise.all([reopen(), reopen()]))];
+    const outcomes = await Promise.all(
+      Array.from({ length: options.concurrency }, (_, i) =>
+        storages[i % storages.length]!.claim({ runId, owner: `b${i}`, now: now + 1, leaseMs: LEASE_MS, ifOwner: 'dead' }),
+      ),
+    );
+    const winners = outcomes.filter((o) => o.kind === 'claimed');
+    expect(winners).toHaveLength(1);
+    expect(outcomes.filter((o) => o.kind === 'busy')).toHaveLength(options.concurrency - 1);
+    const head = (await storage.read(runId))?.run;
+    expect(head).toMatchObject({ attempt: 2 });
+    expect(winners[0]?.kind === 'claimed' && winners[0].snapshot.run.owner).toBe(head?.owner);
+  });
+};
