@@ -12,8 +12,12 @@ import type { Clock } from '../clock.ts';
  * A workflow that caught the failure and goes on renews before its next step (lease.ts).
  */
 export interface LeaseKeeper {
-  /** Marks the start of work; call the returned function when it ends, `failed` if it failed. */
-  begin(): (failed?: boolean) => void;
+  /**
+   * Marks the start of work; call the returned function when it ends, `failed` if it failed. When
+   * that end releases the lease, it returns the release: a failed step answers only once it has
+   * landed, so that the host's immediate retry cannot overtake it.
+   */
+  begin(): (failed?: boolean) => Promise<void> | undefined;
   /** Stops renewing for good: the run ended here, or was lost. */
   stop(): void;
 }
@@ -22,7 +26,7 @@ export const leaseKeeper = (
   clock: Clock,
   leaseMs: number,
   renew: () => unknown,
-  release: () => unknown,
+  release: () => Promise<void>,
 ): LeaseKeeper => {
   let active = 0;
   let touched = false;
@@ -49,16 +53,15 @@ export const leaseKeeper = (
       if (!stopped) cancelTimer ??= clock.every(interval, tick);
       let ended = false;
       return (failed = false) => {
-        if (ended) return;
+        if (ended) return undefined;
         ended = true;
         active--;
         if (failed) failedSinceIdle = true;
         else touched = true;
-        if (active === 0 && failedSinceIdle && !stopped) {
-          failedSinceIdle = false;
-          pause();
-          release();
-        }
+        if (active > 0 || !failedSinceIdle || stopped) return undefined;
+        failedSinceIdle = false;
+        pause();
+        return release();
       };
     },
     stop() {

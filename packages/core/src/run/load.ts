@@ -193,7 +193,7 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
       seed.clock,
       seed.leaseMs,
       () => void renew(run),
-      () => void release(run),
+      () => release(run),
     ),
     activity: noActivity(),
     executions: new Map(),

@@ -187,7 +187,7 @@ const execute = async (run: RunHandle, step: Step, body: Body): Promise<Outcome>
       if (run.state.kind !== 'running') return await refusal(run, 'step');
     }
   } finally {
-    end(failed);
+    await end(failed);
   }
 };
 
