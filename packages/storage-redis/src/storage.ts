@@ -16,7 +16,8 @@ import {
   CLAIM,
   FINISH,
   LIST,
-  PURGE,
+  PURGE_CANDIDATES,
+  PURGE_RUNS,
   PUT_CLEANUP,
   PUT_SIGNAL,
   PUT_STEP,
@@ -28,6 +29,7 @@ import {
 } from './lua.ts';
 import {
   byAge,
+  compareCodePoints,
   decodeAll,
   decodeCleanup,
   decodeHead,
@@ -81,13 +83,13 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     name: 'redis',
     maxValueBytes: options.maxValueBytes ?? REDIS_MAX_VALUE_BYTES,
 
-    async claim({ runId, owner, now, leaseMs }): Promise<ClaimOutcome> {
+    async claim({ runId, owner, now, leaseMs, ifOwner }): Promise<ClaimOutcome> {
       const k = keys.runKeys(runId);
-      const reply = (await run(
-        CLAIM,
-        [...k.run, ...k.indexes],
-        [runId, k.member, owner, now, now + leaseMs],
-      )) as ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?, string?];
+      const args = [runId, k.member, owner, now, now + leaseMs, ifOwner ?? '', ifOwner === undefined ? 0 : 1];
+      const reply = (await run(CLAIM, [...k.run, ...k.indexes], args)) as
+        | ['not-found']
+        | ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?, string?];
+      if (reply[0] === 'not-found') return { kind: 'not-found' };
       const [kind, head, steps = [], cleanups = [], previous = ''] = reply;
       if (kind === 'busy') return { kind, run: decodeHead(head) };
       const snapshot = snapshotOf(head, steps, cleanups);
@@ -101,7 +103,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
         PUT_STEP,
         [head, steps, seqs],
         [owner, record.key, record.seq, encodeStep(record)],
-      )) as ['written' | 'exists' | 'lease-lost', string?];
+      )) as ['written' | 'exists' | 'lease-lost' | 'cancelled', string?];
       if (reply[0] === 'exists')
         return { kind: 'exists', record: decodeStep(record.key, reply[1] as string) };
       return { kind: reply[0] };
@@ -149,21 +151,22 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       const k = keys.runKeys(runId);
       const args = [owner, k.member, at, wakeAt, signalKey ?? '', signalKey === undefined ? 0 : 1];
       const reply = (await run(SUSPEND, [...k.run, ...k.indexes], args)) as [
-        'suspended' | 'lease-lost',
+        'suspended' | 'lease-lost' | 'cancelled',
         string?,
       ];
-      if (reply[0] === 'lease-lost') return { kind: 'lease-lost' };
+      if (reply[0] !== 'suspended') return { kind: reply[0] };
       return { kind: 'suspended', wakeAt: Number(reply[1]) };
     },
 
-    async putSignal({ runId, record, now }): Promise<PutSignalOutcome> {
+    async putSignal({ runId, record, now, maxSignals }): Promise<PutSignalOutcome> {
       const [head, steps, seqs] = keys.runKeys(runId).run;
-      const reply = (await run(PUT_SIGNAL, [head, steps, seqs], [record.key, encodeStep(record), now])) as
+      const args = [record.key, encodeStep(record), now, maxSignals ?? ''];
+      const reply = (await run(PUT_SIGNAL, [head, steps, seqs], args)) as
         | ['not-found']
-        | ['written', RunStatus]
+        | ['written' | 'full', RunStatus]
         | ['exists', string, RunStatus];
       if (reply[0] === 'not-found') return { kind: 'not-found' };
-      if (reply[0] === 'written') return { kind: 'written', status: reply[1] };
+      if (reply[0] !== 'exists') return { kind: reply[0], status: reply[1] };
       return { kind: 'exists', record: decodeStep(record.key, reply[1]), status: reply[2] };
     },
 
@@ -205,17 +208,49 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     },
 
     async purge({ statuses, updatedBefore, limit }) {
-      let deleted = 0;
-      // One bucket after the other, so that the total never exceeds `limit`.
-      for (const bucket of allBuckets) {
-        if (deleted >= limit || statuses.length === 0) break;
-        const indexes = [...new Set(statuses)].map((status) => keys.indexKey(bucket, status));
-        deleted += Number(await run(PURGE, indexes, [updatedBefore, limit - deleted]));
-      }
-      return deleted;
+      if (limit <= 0 || statuses.length === 0) return 0;
+      const wanted = [...new Set(statuses)];
+      const indexesOf = (bucket: number) => wanted.map((status) => keys.indexKey(bucket, status));
+      // Two rounds, each one script per bucket sent concurrently: every bucket names its oldest
+      // candidates, the oldest `limit` of all are chosen here, then each bucket deletes those of
+      // its chosen runs that still match (see PURGE_RUNS).
+      const found = await Promise.all(
+        allBuckets.map(async (bucket) =>
+          candidatesOf(bucket, (await run(PURGE_CANDIDATES, indexesOf(bucket), [updatedBefore, limit])) as string[]),
+        ),
+      );
+      const chosen = found.flat().sort(byCandidateAge).slice(0, limit);
+      const deleted = await Promise.all(
+        allBuckets.map((bucket) => {
+          const members = chosen.filter((c) => c.bucket === bucket).map((c) => c.member);
+          if (members.length === 0) return 0;
+          return run(PURGE_RUNS, indexesOf(bucket), [updatedBefore, ...members]).then(Number);
+        }),
+      );
+      return deleted.reduce((sum, n) => sum + n, 0);
     },
   };
 };
+
+interface PurgeCandidate {
+  readonly bucket: number;
+  readonly updatedAt: number;
+  readonly runId: string;
+  readonly member: string;
+}
+
+/** A PURGE_CANDIDATES reply: `[updatedAt, runId, member, …]`. */
+const candidatesOf = (bucket: number, flat: readonly string[]): PurgeCandidate[] => {
+  const out: PurgeCandidate[] = [];
+  for (let i = 0; i + 2 < flat.length; i += 3) {
+    out.push({ bucket, updatedAt: Number(flat[i]), runId: flat[i + 1] as string, member: flat[i + 2] as string });
+  }
+  return out;
+};
+
+/** Oldest first, in the order of `list`. */
+const byCandidateAge = (a: PurgeCandidate, b: PurgeCandidate): number =>
+  a.updatedAt - b.updatedAt || compareCodePoints(a.runId, b.runId);
 
 const snapshotOf = (head: string[], steps: string[], cleanups: string[]): RunSnapshot => ({
   run: decodeHead(head),
