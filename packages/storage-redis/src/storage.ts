@@ -41,7 +41,11 @@ import {
 export interface RedisStorageOptions {
   /** Runs scripts: `ioredisClient(new Redis(url, …))`, or any {@link RedisCommands}. */
   readonly client: RedisCommands;
-  /** Prepended to every key; may not contain `{` or `}`. Default `dx:`. */
+  /**
+   * Prepended to every key: one namespace (tenant) per prefix. Any well-formed string without `{`
+   * or `}`: two different prefixes never share a key or an index entry, even when one is a
+   * prefix of the other (see the README, Tenants). Default `dx:`.
+   */
   readonly prefix?: string;
   /** Expire a completed run (all its keys) this many seconds after it completed. Default: never. */
   readonly completedTtlSeconds?: number;
@@ -67,8 +71,11 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   const prefix = options.prefix ?? 'dx:';
   const buckets = options.buckets ?? 16;
   const ttl = options.completedTtlSeconds ?? 0;
-  if (/[{}]/.test(prefix))
-    throw new TypeError('redisStorage: the prefix may not contain "{" or "}" (hash tags)');
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix) || !prefix.isWellFormed()) {
+    throw new TypeError(
+      'redisStorage: the prefix must be well-formed Unicode without "{" or "}" (see the README, Tenants)',
+    );
+  }
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > 16384) {
     throw new TypeError('redisStorage: buckets must be an integer from 1 to 16384');
   }
