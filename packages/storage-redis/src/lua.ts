@@ -284,17 +284,14 @@ return out
 
 /**
  * First half of `purge`, for one bucket. KEYS: the indexes of the statuses to purge (one bucket).
- * ARGV: updatedBefore, limit. Replies { updatedAt, runId, member, … }: per index, its oldest
- * `limit` runs updated before the cutoff plus the whole tie group at the last score (the client
- * orders them by run id across buckets and keeps the oldest `limit`). Index entries of runs that
- * expired are removed on the way. Deletes nothing.
+ * ARGV: updatedBefore, limit. Replies { updatedAt, member, … }: per index, its oldest `limit`
+ * entries updated before the cutoff plus the whole tie group at the last score (the client
+ * decodes the run ids from the members, orders them across buckets and keeps the oldest `limit`).
+ * Reads only the indexes; changes nothing.
  */
 export const PURGE_CANDIDATES: Script = script(`
--- Run keys sit beside the index ('<prefix>{<bucket>}:i:<status>' → '<prefix>{<bucket>}:r:'),
--- derived from KEYS[1] rather than passed, so a client that prefixes KEYS (ioredis keyPrefix) agrees.
-local base = string.match(KEYS[1], '^(.*}:)i:%a+$') .. 'r:'
 local before, limit = '(' .. ARGV[1], tonumber(ARGV[2])
-local out, stale = {}, {}
+local out = {}
 for i = 1, #KEYS do
   local counted, boundary, offset, done = 0, nil, 0, false
   repeat
@@ -304,20 +301,13 @@ for i = 1, #KEYS do
     for j = 1, #page, 2 do
       local score = tonumber(page[j + 1])
       if boundary and score > boundary then done = true break end
-      local runId = redis.call('HGET', base .. page[j] .. ':head', 'runId')
-      if not runId then
-        stale[#stale + 1] = { KEYS[i], page[j] }
-      else
-        out[#out + 1] = page[j + 1]
-        out[#out + 1] = runId
-        out[#out + 1] = page[j]
-        counted = counted + 1
-        if counted == limit then boundary = score end
-      end
+      out[#out + 1] = page[j + 1]
+      out[#out + 1] = page[j]
+      counted = counted + 1
+      if counted == limit then boundary = score end
     end
   until done
 end
-for _, entry in ipairs(stale) do redis.call('ZREM', entry[1], entry[2]) end
 return out
 `);
 
@@ -325,24 +315,31 @@ return out
  * Second half of `purge`, for one bucket. KEYS: the indexes of the statuses to purge (one bucket).
  * ARGV: updatedBefore, then the members chosen from PURGE_CANDIDATES. Deletes each run whose head
  * still has one of those statuses and an updatedAt before the cutoff (a run claimed or otherwise
- * changed since it was chosen is kept whole, and a resent request deletes nothing more), and
- * replies how many were deleted.
+ * changed since it was chosen is kept whole, and a resent request deletes nothing more); removes
+ * the entries of runs that expired (`completedTtlSeconds`). Replies { deleted, expired }.
  */
 export const PURGE_RUNS: Script = script(`
+-- Run keys sit beside the index ('<prefix>{<bucket>}:i:<status>' → '<prefix>{<bucket>}:r:'),
+-- derived from KEYS[1] rather than passed, so a client that prefixes KEYS (ioredis keyPrefix) agrees.
 local base = string.match(KEYS[1], '^(.*}:)i:%a+$') .. 'r:'
 local before = tonumber(ARGV[1])
 local indexOf = {}
 for i = 1, #KEYS do indexOf[string.match(KEYS[i], ':i:(%a+)$')] = KEYS[i] end
-local deleted = 0
+local deleted, expired = 0, 0
 for i = 2, #ARGV do
   local run = base .. ARGV[i]
   local state = redis.call('HMGET', run .. ':head', 'status', 'updatedAt')
-  local index = state[1] and indexOf[state[1]]
-  if index and tonumber(state[2]) < before then
+  if not state[1] then
+    -- counted only while its entry is still there: a resent request finds the runs the first
+    -- deleted gone with their entries, and must not make the client choose more
+    local removed = 0
+    for j = 1, #KEYS do removed = removed + redis.call('ZREM', KEYS[j], ARGV[i]) end
+    if removed > 0 then expired = expired + 1 end
+  elseif indexOf[state[1]] and tonumber(state[2]) < before then
     redis.call('DEL', run .. ':head', run .. ':steps', run .. ':seqs', run .. ':cleanups')
-    redis.call('ZREM', index, ARGV[i])
+    redis.call('ZREM', indexOf[state[1]], ARGV[i])
     deleted = deleted + 1
   end
 end
-return deleted
+return { deleted, expired }
 `);

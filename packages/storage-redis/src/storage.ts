@@ -10,7 +10,7 @@ import type {
   SuspendOutcome,
 } from '@td7x/durable-x';
 import { type RedisCommands, runScript, type Script } from './commands.ts';
-import { layout, STATUSES } from './keys.ts';
+import { decodeRunId, layout, STATUSES } from './keys.ts';
 import {
   CANCEL,
   CLAIM,
@@ -57,7 +57,20 @@ export interface RedisStorageOptions {
   readonly buckets?: number;
   /** Largest encoded value accepted. Default: Redis's 512 MB string limit less room for metadata. */
   readonly maxValueBytes?: number;
+  /**
+   * What senders may add to one run (the core refuses more before writing): how many signals,
+   * and the encoded size of each. Default {@link REDIS_SIGNAL_LIMITS}; only values below the
+   * core's own limits have an effect (see the README, Limits).
+   */
+  readonly signalLimits?: { readonly perRun?: number; readonly bytes?: number };
 }
+
+/**
+ * Signals are read back by every load, inside the claim script, which blocks the server while it
+ * builds its reply: measured (`test/measure/signal-load.ts`), 256 signals of 64 KiB (the core's
+ * limits) block it ~68 ms per load, of 16 KiB ~9 ms. So 16 KiB each here; the count is the core's.
+ */
+export const REDIS_SIGNAL_LIMITS = { bytes: 16 * 1024 } as const;
 
 /** Redis's limit on one string (and one script argument), minus room for a record's metadata. */
 export const REDIS_MAX_VALUE_BYTES = 512 * 1024 * 1024 - 64 * 1024;
@@ -81,6 +94,11 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   }
   if (!Number.isInteger(ttl) || ttl < 0)
     throw new TypeError('redisStorage: completedTtlSeconds must be an integer ≥ 0');
+  const signalLimits = { ...REDIS_SIGNAL_LIMITS, ...options.signalLimits };
+  for (const [name, limit] of Object.entries(signalLimits)) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new TypeError(`redisStorage: signalLimits.${name} must be an integer ≥ 1`);
+  }
   const keys = layout(prefix, buckets);
   const run = (lua: Script, scriptKeys: readonly string[], args: readonly (string | number)[]) =>
     runScript(options.client, lua, [...scriptKeys], args.map(String));
@@ -89,6 +107,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   return {
     name: 'redis',
     maxValueBytes: options.maxValueBytes ?? REDIS_MAX_VALUE_BYTES,
+    signalLimits,
 
     async claim({ runId, owner, now, leaseMs, ifOwner }): Promise<ClaimOutcome> {
       const k = keys.runKeys(runId);
@@ -219,22 +238,35 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       const wanted = [...new Set(statuses)];
       const indexesOf = (bucket: number) => wanted.map((status) => keys.indexKey(bucket, status));
       // Two rounds, each one script per bucket sent concurrently: every bucket names its oldest
-      // candidates, the oldest `limit` of all are chosen here, then each bucket deletes those of
-      // its chosen runs that still match (see PURGE_RUNS).
-      const found = await Promise.all(
-        allBuckets.map(async (bucket) =>
-          candidatesOf(bucket, (await run(PURGE_CANDIDATES, indexesOf(bucket), [updatedBefore, limit])) as string[]),
-        ),
-      );
-      const chosen = found.flat().sort(byCandidateAge).slice(0, limit);
-      const deleted = await Promise.all(
-        allBuckets.map((bucket) => {
-          const members = chosen.filter((c) => c.bucket === bucket).map((c) => c.member);
-          if (members.length === 0) return 0;
-          return run(PURGE_RUNS, indexesOf(bucket), [updatedBefore, ...members]).then(Number);
-        }),
-      );
-      return deleted.reduce((sum, n) => sum + n, 0);
+      // candidates, the oldest of all are chosen here, then each bucket deletes those of its
+      // chosen runs that still match (see PURGE_RUNS). Entries of expired runs take no part of
+      // the batch: the rounds go on without them.
+      let deleted = 0;
+      for (;;) {
+        const wantedCount = limit - deleted;
+        const found = await Promise.all(
+          allBuckets.map(async (bucket) =>
+            candidatesOf(
+              bucket,
+              (await run(PURGE_CANDIDATES, indexesOf(bucket), [updatedBefore, wantedCount])) as string[],
+            ),
+          ),
+        );
+        const chosen = found.flat().sort(byCandidateAge).slice(0, wantedCount);
+        if (chosen.length === 0) return deleted;
+        const replies = await Promise.all(
+          allBuckets.map(async (bucket): Promise<[deleted: number, expired: number]> => {
+            const members = chosen.filter((c) => c.bucket === bucket).map((c) => c.member);
+            if (members.length === 0) return [0, 0];
+            return (await run(PURGE_RUNS, indexesOf(bucket), [updatedBefore, ...members])) as [
+              number,
+              number,
+            ];
+          }),
+        );
+        deleted += replies.reduce((sum, [n]) => sum + n, 0);
+        if (deleted >= limit || replies.every(([, expired]) => expired === 0)) return deleted;
+      }
     },
   };
 };
@@ -242,22 +274,21 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
 interface PurgeCandidate {
   readonly bucket: number;
   readonly updatedAt: number;
-  readonly runId: string;
   readonly member: string;
 }
 
-/** A PURGE_CANDIDATES reply: `[updatedAt, runId, member, …]`. */
+/** A PURGE_CANDIDATES reply: `[updatedAt, member, …]`. */
 const candidatesOf = (bucket: number, flat: readonly string[]): PurgeCandidate[] => {
   const out: PurgeCandidate[] = [];
-  for (let i = 0; i + 2 < flat.length; i += 3) {
-    out.push({ bucket, updatedAt: Number(flat[i]), runId: flat[i + 1] as string, member: flat[i + 2] as string });
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push({ bucket, updatedAt: Number(flat[i]), member: flat[i + 1] as string });
   }
   return out;
 };
 
-/** Oldest first, in the order of `list`. */
+/** Oldest first, in the order of `list` (run ids decoded from the members only to break ties). */
 const byCandidateAge = (a: PurgeCandidate, b: PurgeCandidate): number =>
-  a.updatedAt - b.updatedAt || compareCodePoints(a.runId, b.runId);
+  a.updatedAt - b.updatedAt || compareCodePoints(decodeRunId(a.member), decodeRunId(b.member));
 
 const snapshotOf = (head: string[], steps: string[], cleanups: string[]): RunSnapshot => ({
   run: decodeHead(head),

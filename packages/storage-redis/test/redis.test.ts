@@ -48,6 +48,20 @@ describe('redisStorage options', () => {
     expect(() => redisStorage({ client: untouchable, completedTtlSeconds: 1.5 })).toThrow(TypeError);
   });
 
+  it('declares lower signal limits than the core (16 KiB each), which the caller may change', () => {
+    expect(redisStorage({ client: untouchable }).signalLimits).toEqual({ bytes: 16_384 });
+    expect(redisStorage({ client: untouchable, signalLimits: { perRun: 32 } }).signalLimits).toEqual({
+      perRun: 32,
+      bytes: 16_384,
+    });
+    expect(redisStorage({ client: untouchable, signalLimits: { bytes: 65_536 } }).signalLimits).toEqual({
+      bytes: 65_536,
+    });
+    for (const signalLimits of [{ perRun: 0 }, { bytes: 1.5 }, { perRun: -1 }]) {
+      expect(() => redisStorage({ client: untouchable, signalLimits })).toThrow(TypeError);
+    }
+  });
+
   it('passes a smaller maxValueBytes to the core, which refuses larger outputs before writing', async () => {
     const storage = redisStorage({ client: ioredisClient(redis), prefix, maxValueBytes: 100 });
     const cp = await load(storage)({})('small-values');

@@ -95,7 +95,11 @@ describe('a request resent by ioredis after its reply was lost', () => {
   it('claim taking over a suspended run answers as the first: previousStatus suspended, attempt 2', async () => {
     const runId = newRunId('claim-takeover');
     await plain.claim({ runId, owner: 'a', now: T0, leaseMs: 30_000 });
-    await plain.putStep({ runId, owner: 'a', record: { key: 's#1', name: 's', seq: 1, output: '1', at: T0 } });
+    await plain.putStep({
+      runId,
+      owner: 'a',
+      record: { key: 's#1', name: 's', seq: 1, output: '1', at: T0 },
+    });
     await plain.suspend({ runId, owner: 'a', at: T0 + 1, wakeAt: T0 + 10 });
     const answer = await resent(
       () => proxied.claim({ runId, owner: 'b', now: T0 + 10, leaseMs: 30_000 }),
@@ -128,7 +132,11 @@ describe('a request resent by ioredis after its reply was lost', () => {
       () => proxied.claim({ runId, owner: 'b', now: T0 + 1, leaseMs: 30_000, ifOwner: 'dead' }),
       async () => (await plain.read(runId))?.run.owner === 'b',
     );
-    expect(answer).toMatchObject({ kind: 'claimed', previousStatus: 'running', snapshot: { run: { attempt: 2 } } });
+    expect(answer).toMatchObject({
+      kind: 'claimed',
+      previousStatus: 'running',
+      snapshot: { run: { attempt: 2 } },
+    });
     expect((await plain.read(runId))?.run).toMatchObject({ owner: 'b', attempt: 2 });
   });
 
@@ -163,9 +171,21 @@ describe('a request resent by ioredis after its reply was lost', () => {
   it('finish answers ok (not lease-lost) and changes nothing more', async () => {
     const runId = newRunId('finish');
     await plain.claim({ runId, owner: 'a', now: T0, leaseMs: 30_000 });
-    await plain.putCleanup({ runId, owner: 'a', record: { id: 1, name: 'undo', seq: 1, params: '{}', at: T0 } });
+    await plain.putCleanup({
+      runId,
+      owner: 'a',
+      record: { id: 1, name: 'undo', seq: 1, params: '{}', at: T0 },
+    });
     const answer = await resent(
-      () => proxied.finish({ runId, owner: 'a', status: 'failed', at: T0 + 5, error: '"no"', dropCleanups: false }),
+      () =>
+        proxied.finish({
+          runId,
+          owner: 'a',
+          status: 'failed',
+          at: T0 + 5,
+          error: '"no"',
+          dropCleanups: false,
+        }),
       async () => (await plain.read(runId))?.run.status === 'failed',
     );
     expect(answer).toBe('ok');
@@ -199,7 +219,11 @@ describe('a request resent by ioredis after its reply was lost', () => {
     const runId = newRunId('fenced');
     await plain.claim({ runId, owner: 'a', now: T0, leaseMs: 30_000 });
     for (const seq of [1, 2, 3]) {
-      await plain.putStep({ runId, owner: 'a', record: { key: `s#${seq}`, name: 's', seq, output: '1', at: T0 } });
+      await plain.putStep({
+        runId,
+        owner: 'a',
+        record: { key: `s#${seq}`, name: 's', seq, output: '1', at: T0 },
+      });
     }
     const undo = { id: 2, name: 'undo', seq: 2, params: '{"x":1}', at: T0 };
     expect(
@@ -245,7 +269,14 @@ describe('a request resent by ioredis after its reply was lost', () => {
     });
     for (const [i, runId] of ['p1', 'p2', 'p3'].entries()) {
       await plainOwn.claim({ runId, owner: 'a', now: T0 + i, leaseMs: 1 });
-      await plainOwn.finish({ runId, owner: 'a', status: 'completed', at: T0 + i, error: null, dropCleanups: true });
+      await plainOwn.finish({
+        runId,
+        owner: 'a',
+        status: 'completed',
+        at: T0 + i,
+        error: null,
+        dropCleanups: true,
+      });
     }
     const sentBefore = proxy.forwarded.length;
     const purging = proxiedOwn.purge({ statuses: ['completed'], updatedBefore: T0 + 10, limit: 2 });

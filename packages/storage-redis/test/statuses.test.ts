@@ -90,13 +90,22 @@ describe('cancel', () => {
     });
     expect(await indexedUnder(own, runId)).toEqual({ cancelled: T0 + 1 });
     // Refused progress changes no index; the renewal of the owner's lease moves the entry's score.
-    expect(await storage.suspend({ runId, owner: 'a', at: T0 + 2, wakeAt: T0 + 9 })).toEqual({ kind: 'cancelled' });
+    expect(await storage.suspend({ runId, owner: 'a', at: T0 + 2, wakeAt: T0 + 9 })).toEqual({
+      kind: 'cancelled',
+    });
     expect(await storage.setLease({ runId, owner: 'a', leaseExpiresAt: T0 + 40_000, now: T0 + 3 })).toBe(
       'cancelled',
     );
     expect(await indexedUnder(own, runId)).toEqual({ cancelled: T0 + 3 });
     expect(
-      await storage.finish({ runId, owner: 'a', status: 'cancelled', at: T0 + 4, error: null, dropCleanups: true }),
+      await storage.finish({
+        runId,
+        owner: 'a',
+        status: 'cancelled',
+        at: T0 + 4,
+        error: null,
+        dropCleanups: true,
+      }),
     ).toBe('cancelled');
     expect(await indexedUnder(own, runId)).toEqual({ cancelled: T0 + 4 });
   });
@@ -124,7 +133,14 @@ describe('claimedFrom (what a resent claim answers)', () => {
       previousStatus: 'suspended',
       snapshot: { run: { status: 'cancelled', owner: 'b', attempt: 2 } },
     });
-    await storage.finish({ runId, owner: 'b', status: 'cancelled', at: T0 + 5, error: null, dropCleanups: true });
+    await storage.finish({
+      runId,
+      owner: 'b',
+      status: 'cancelled',
+      at: T0 + 5,
+      error: null,
+      dropCleanups: true,
+    });
     expect(await claimedFrom(own, runId)).toBeNull();
   });
 });

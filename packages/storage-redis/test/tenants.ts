@@ -34,10 +34,21 @@ export const checkTenantsApart = async (
     for (const [i, runId] of RUN_IDS.entries()) {
       const owner = `owner-${t}`;
       await storage.claim({ runId, owner, now: T0 + t, leaseMs: 30_000 });
-      await storage.putStep({ runId, owner, record: { key: 's#1', name: 's', seq: 1, output: `${t}`, at: T0 } });
+      await storage.putStep({
+        runId,
+        owner,
+        record: { key: 's#1', name: 's', seq: 1, output: `${t}`, at: T0 },
+      });
       // Tenant t completes its run i when i + t is even: statuses differ between tenants.
       if ((i + t) % 2 === 0) {
-        await storage.finish({ runId, owner, status: 'completed', at: T0 + t, error: null, dropCleanups: true });
+        await storage.finish({
+          runId,
+          owner,
+          status: 'completed',
+          at: T0 + t,
+          error: null,
+          dropCleanups: true,
+        });
       }
     }
   }
@@ -76,7 +87,11 @@ export const checkTenantsApart = async (
   // Purging everything of the empty prefix deletes its three runs and nothing of the others.
   const [empty, ...others] = tenants;
   expect(
-    await empty!.storage.purge({ statuses: [...RUN_STATUSES], updatedBefore: Number.MAX_SAFE_INTEGER, limit: 100 }),
+    await empty!.storage.purge({
+      statuses: [...RUN_STATUSES],
+      updatedBefore: Number.MAX_SAFE_INTEGER,
+      limit: 100,
+    }),
   ).toBe(RUN_IDS.length);
   expect(await empty!.storage.list({ limit: 100 })).toEqual([]);
   for (const tenant of others) await expectOwn(tenant);
