@@ -371,4 +371,3 @@ export interface PurgeQuery {
   readonly updatedBefore: number;
   readonly limit: number;
 }
-
