@@ -1,4 +1,11 @@
-import { FOREVER, type RunSnapshot, type StepRecord, type Storage } from '@td7x/durable-x';
+import {
+  FOREVER,
+  manualClock,
+  type RunSnapshot,
+  type StepRecord,
+  type Storage,
+  signal,
+} from '@td7x/durable-x';
 import { uniqueKeyPrefix } from '@td7x/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +162,21 @@ describe('a request resent by ioredis after its reply was lost', () => {
     const stored = await plain.read(runId);
     expect(stored?.steps).toEqual([record]);
     expect(stored?.run).toMatchObject({ status: 'suspended', owner: null, leaseExpiresAt: T0 + 2 });
+  });
+
+  it('through the core, a resent signal is reported accepted: the core knows its own record', async () => {
+    const runId = newRunId('signal-core');
+    await plain.claim({ runId, owner: 'a', now: T0, leaseMs: 30_000 });
+    const clock = manualClock(T0 + 1);
+    const report = await resent(
+      () => signal(proxied, { clock })(runId)('approve')({ by: 'ü', at: new Date(T0) }),
+      async () => ((await plain.read(runId))?.steps.length ?? 0) > 0,
+    );
+    expect(report).toEqual({ runId, name: 'approve', accepted: true, status: 'running' });
+    // Another sender of the same name is not.
+    expect(await signal(plain, { clock })(runId)('approve')({ by: 'someone else' })).toMatchObject({
+      accepted: false,
+    });
   });
 
   it('putStep answers exists with its own record', async () => {
