@@ -40,7 +40,8 @@ export const hostLivenessWith = (view: ProcessView | undefined): LivenessCheck =
  *
  * On Linux (`/proc`): exact. Elsewhere: only a pid that no longer exists answers `dead` (a reused
  * pid is `unknown`), and the host is recognised by its name and boot time. A run held on another
- * host or container is `unknown`: the lease decides. Node, Bun and Deno (Deno needs
- * `--allow-read=/proc --allow-sys`, and `--allow-run` off Linux); call it once per process.
+ * host or container is `unknown`: the lease decides. Node, Bun and Deno: Deno reads `/proc` only
+ * under `--allow-all`; with less it falls back to the pid-existence view (`--allow-sys` and
+ * `--allow-run`), and knows nothing without those (every answer `unknown`, as today).
  */
 export const sameHostLiveness = (): LivenessCheck => hostLivenessWith(thisHostView());

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // `@td7x/durable-x/node`: the same-host liveness check against real processes and /proc.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { linuxView, type ProcessView, parseStat, portableView } from '../node/process-view.ts';
@@ -178,4 +178,53 @@ describe.runIf(linux)('load with sameHostLiveness', () => {
     await load(storage, { clock, liveness })({})('mine');
     expect((await load(storage, { clock, liveness })({})('mine'))._unsafeUnwrapErr().type).toBe('RunBusy');
   });
+});
+
+/** Bun and Deno when this machine has them (DX_BUN / DX_DENO, or on PATH); Node always. */
+const runtimes = (): [string, string[]][] => {
+  const found = (env: string, name: string): string | undefined => {
+    if (process.env[env]) return process.env[env];
+    const dirs = (process.env.PATH ?? '').split(':');
+    return dirs.map((d) => `${d}/${name}`).find((p) => existsSync(p));
+  };
+  const bun = found('DX_BUN', 'bun');
+  const deno = found('DX_DENO', 'deno');
+  return [
+    ['node', [process.execPath, '--import', 'tsx']],
+    ...(bun ? [['bun', [bun]] as [string, string[]]] : []),
+    // Deno reads /proc only under --allow-all.
+    ...(deno ? [['deno', [deno, 'run', '-A']] as [string, string[]]] : []),
+  ];
+};
+
+const RUNTIME_CHECK = fileURLToPath(new URL('./fixtures/runtime-check.ts', import.meta.url));
+
+const runCheck = (command: string[], token: string) =>
+  new Promise<{ identity: string; self: string; other: string }>((resolve, reject) => {
+    const [bin = '', ...args] = command;
+    const child = spawn(bin, [...args, RUNTIME_CHECK, token], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${bin} exited ${code}`)),
+    );
+  });
+
+describe.runIf(linux).each(runtimes())('sameHostLiveness under %s', (_, command) => {
+  it('tells a live owner from a killed one, and writes identities the other runtimes read', async () => {
+    const { child, identity } = await spawnOwner();
+    const alive = await runCheck(command, token(identity));
+    expect(alive).toMatchObject({ self: 'alive', other: 'alive' });
+    await killAndReap(child);
+    expect((await runCheck(command, token(identity))).other).toBe('dead');
+    // Its own identity is exact (start ticks read from /proc), and its process has exited by now.
+    expect(parseOwner(token(alive.identity))?.fields).toHaveLength(5);
+    expect(parseOwner(token(alive.identity))?.fields[4]).toMatch(/^\d+$/);
+    expect(sameHostLiveness().check(token(alive.identity), new AbortController().signal)).toBe('dead');
+  }, 60_000);
 });
