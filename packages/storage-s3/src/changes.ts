@@ -255,4 +255,3 @@ const droppedBlobs = (before: RunDocument, after: RunDocument): string[] => {
   const kept = new Set(blobsOf(after.steps, after.cleanups));
   return blobsOf(before.steps, before.cleanups).filter((b) => !kept.has(b));
 };
-

@@ -142,6 +142,7 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
     let base = cell.known;
     let fresh = false;
     let lost = 0;
+    let waited = 0;
     // What earlier rounds meant to drop: a PUT answered 412 may have landed (its answer was lost)
     // before another writer moved on, and then the decision made again has nothing left to drop.
     // Deleting them is safe: the caller keeps only those the final document does not reference.
@@ -179,8 +180,12 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
       }
       if (!replaceable(base, batch)) {
         // A purge is deleting the run: the claim that would create it again waits for the end.
-        lost++;
-        await pause(backoffMs(priority, lost));
+        if (++waited > PACES.purging.rounds) {
+          throw new Error(
+            `durable-x s3: ${cell.key} is being purged (or its purger died: see README "Purge")`,
+          );
+        }
+        await pause(backoffMs('purging', waited));
         base = undefined;
         continue;
       }

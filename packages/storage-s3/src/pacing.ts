@@ -14,6 +14,9 @@
  */
 export type Priority = 'holder' | 'outsider';
 
+/** A claim that finds a purge's tombstone waits for the purge to end (`purging`: a few requests). */
+export type Pacing = Priority | 'purging';
+
 interface Pace {
   /** Upper bound of the first wait, doubled each lost round up to `capMs`. */
   readonly baseMs: number;
@@ -22,14 +25,16 @@ interface Pace {
   readonly rounds: number;
 }
 
-export const PACES: Readonly<Record<Priority, Pace>> = {
+export const PACES: Readonly<Record<Pacing, Pace>> = {
   holder: { baseMs: 2, capMs: 40, rounds: 400 },
   outsider: { baseMs: 10, capMs: 1_000, rounds: 80 },
+  // About 4 s in all: a purge ends within a few requests, or its purger died (documents.ts).
+  purging: { baseMs: 10, capMs: 500, rounds: 14 },
 };
 
 /** The wait before round `lost + 1` of a write that lost `lost` rounds (≥ 1), in ms. */
-export const backoffMs = (priority: Priority, lost: number, random: () => number = Math.random): number => {
-  const { baseMs, capMs } = PACES[priority];
+export const backoffMs = (pacing: Pacing, lost: number, random: () => number = Math.random): number => {
+  const { baseMs, capMs } = PACES[pacing];
   return random() * Math.min(capMs, baseMs * 2 ** Math.min(lost - 1, 30));
 };
 

@@ -54,3 +54,42 @@ export const answerLoser = (client: S3Client) => {
     lost: () => lost,
   };
 };
+
+/**
+ * Runs `action` once, just before the `nth` next request of `command` (an S3 command name such
+ * as `PutObjectCommand`) leaves the client: another process acting between two requests of one
+ * operation (a purge's read and its tombstone, its tombstone and its DELETE).
+ */
+export const beforeNext = (
+  client: S3Client,
+  command: string,
+  action: () => Promise<unknown>,
+  nth = 1,
+): void => {
+  let seen = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === command && ++seen === nth) await action();
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: `before${command}${Math.random()}` },
+  );
+};
+
+/** Resolves once the next request of `command` through `client` has been answered. */
+export const nextAnswered = (client: S3Client, command: string): Promise<void> =>
+  new Promise((resolve) => {
+    let armed = true;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args).finally(() => {
+          if (armed && context.commandName === command) {
+            armed = false;
+            resolve();
+          }
+        });
+        return result;
+      },
+      { step: 'finalizeRequest', name: `after${command}${Math.random()}` },
+    );
+  });
