@@ -112,9 +112,10 @@ export const blobsOf = (steps: readonly StoredStep[], cleanups: readonly StoredC
   ...cleanups.flatMap((c) => blobOf(c.params) ?? []),
 ];
 
+/** Characters of the inline values of steps and cleanups (signals, `seq` 0, have limits of their own). */
 export const inlineBytes = (doc: RunDocument): number => {
   let total = 0;
-  for (const s of doc.steps) if ('text' in s.output) total += s.output.text.length;
+  for (const s of doc.steps) if (s.seq !== 0 && 'text' in s.output) total += s.output.text.length;
   for (const c of doc.cleanups) if ('text' in c.params) total += c.params.text.length;
   return total;
 };

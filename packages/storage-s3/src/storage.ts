@@ -54,10 +54,12 @@ export interface S3StorageOptions {
 }
 
 /**
- * Signals per run and encoded bytes per signal this adapter accepts by default (lower than the
- * core's: see README "Limits" for the measurement behind them).
+ * Signals per run and encoded bytes per signal this adapter accepts by default: together at most
+ * about 1 MiB of signals in a run document, which measured a step at 4× and a load at 3× their
+ * cost on a run without signals (README "Limits"; `test/signal-cost.measure.ts`). Under
+ * `inlineValueBytes`, so a signal never costs a load a GET of its own.
  */
-export const S3_SIGNAL_LIMITS = { perRun: 1_000, bytes: 8 * 1024 } as const;
+export const S3_SIGNAL_LIMITS = { perRun: 500, bytes: 2 * 1024 } as const;
 
 /** Uploads of a large signal before giving up on a run purged and created again each time. */
 const MAX_SIGNAL_ROUNDS = 8;
@@ -138,6 +140,9 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
   ): Promise<{ value: StoredValue; incarnation?: string } | 'refused'> => {
     const bytes = utf8Bytes(text);
     if (bytes <= inlineLimit) {
+      // Signals are bounded by `signalLimits`, not by the budget: out of line, each would cost
+      // every load a GET (README "Limits").
+      if (owner === undefined) return { value: { text } };
       const cached = documents.cached(runId);
       if (!cached || inlineBytes(cached) + text.length <= budget) return { value: { text } };
     }

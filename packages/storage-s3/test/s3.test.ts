@@ -3,7 +3,7 @@ import { beforeRisky, complete, durable, load, manualClock, type Storage } from 
 import * as R from '@td7x/durable-x/result';
 import { hostileRunIds } from '@td7x/durable-x-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Storage, verifyConditionalWrites } from '../src/index.ts';
+import { S3_SIGNAL_LIMITS, s3Storage, verifyConditionalWrites } from '../src/index.ts';
 import { runKeyOf } from '../src/keys.ts';
 import { rawReader } from './raw.ts';
 import { countRequests, type FreshBucket, freshBucket, newClient } from './support.ts';
@@ -177,6 +177,32 @@ describe('s3 adapter: document budget', () => {
     clients.push(fresh);
     const stored = await s3Storage({ client: fresh, bucket: b.bucket, prefix }).read('budget');
     expect(stored?.steps.map((s) => s.output)).toEqual(Array(4).fill(JSON.stringify('v'.repeat(400))));
+  });
+  it('keeps signals inline whatever the budget (signalLimits bound them), and does not count them against it', async () => {
+    const prefix = 'budget-signals/';
+    const client = newClient();
+    clients.push(client);
+    const storage = s3Storage({ client, bucket: b.bucket, prefix, documentBudget: 1_000 });
+    const now = Date.UTC(2026, 0, 1);
+    await storage.claim({ runId: 'r', owner: 'o', now, leaseMs: LEASE });
+    const value = JSON.stringify('v'.repeat(400));
+    for (let i = 0; i < 4; i++) {
+      await storage.putSignal({
+        runId: 'r',
+        record: { key: `g${i}#signal`, name: `g${i}`, seq: 0, output: value, at: now },
+        now,
+      });
+    }
+    await storage.putStep({
+      runId: 'r',
+      owner: 'o',
+      record: { key: 's#1', name: 's', seq: 1, output: value, at: now },
+    });
+    const doc = JSON.parse((await b.getText(`${prefix}runs/${await runKeyOf('r')}`)) ?? '{}');
+    expect(doc.steps.map((s: { output: object }) => ('text' in s.output ? 'inline' : 'blob'))).toEqual(
+      Array(5).fill('inline'),
+    );
+    expect(storage.signalLimits).toEqual(S3_SIGNAL_LIMITS);
   });
 });
 
