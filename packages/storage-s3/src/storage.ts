@@ -180,19 +180,25 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
 
   /**
    * Every run document under the prefix, read in parallel (housekeeping only). Keys that cannot be
-   * a run key are not ours and are skipped; so are tombstones (runs a purge is deleting).
+   * a run key are not ours and are skipped. Tombstones (runs a purge is deleting, or was when its
+   * purger died) come apart from the runs.
    */
-  const allRuns = async () => {
+  const scan = async () => {
     const listed = (await objects.list(layout.runs)).filter(({ key }) =>
       isRunKey(key.slice(layout.runs.length)),
     );
     const read = await parallel(listed, concurrency, async ({ key }) => {
       const found = await objects.get(key);
-      if (!found) return undefined; // purged meanwhile
-      const doc = decodeDocument(found.text, key);
-      return isTombstone(doc) ? undefined : { key, doc, etag: found.etag };
+      return found && { key, stored: decodeDocument(found.text, key), etag: found.etag };
     });
-    return read.filter((r) => r !== undefined);
+    const runs: { key: string; doc: RunDocument; etag: string }[] = [];
+    const tombstones: { key: string; stone: Tombstone }[] = [];
+    for (const r of read) {
+      if (!r) continue; // purged meanwhile
+      if (isTombstone(r.stored)) tombstones.push({ key: r.key, stone: r.stored });
+      else runs.push({ key: r.key, doc: r.stored, etag: r.etag });
+    }
+    return { runs, tombstones };
   };
 
   /**
@@ -372,7 +378,7 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     },
 
     async list(query: ListQuery): Promise<readonly RunHead[]> {
-      return (await allRuns())
+      return (await scan()).runs
         .map((r) => headOf(r.doc))
         .filter((head) => matches(head, query))
         .sort(byAge)
@@ -380,7 +386,14 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     },
 
     async purge({ statuses, updatedBefore, limit }: PurgeQuery): Promise<number> {
-      const doomed = (await allRuns())
+      const { runs, tombstones } = await scan();
+      // What a purger that died after its tombstone left: values no document can reference again
+      // (a run created anew gets another incarnation). The tombstone itself stays until a claim
+      // replaces it: deleting it here could race that purger's own DELETE (see `purgeOne`).
+      await parallel(tombstones, concurrency, ({ key, stone }) =>
+        deleteValues(key.slice(layout.runs.length), stone.incarnation),
+      );
+      const doomed = runs
         .filter(({ doc }) => statuses.includes(doc.status) && doc.updatedAt < updatedBefore)
         .sort((a, b) => byAge(headOf(a.doc), headOf(b.doc)))
         .slice(0, limit);

@@ -117,7 +117,7 @@ describe('s3 purge: a purger that died between its tombstone and its DELETE', ()
     await put(`${prefix}values/${runKey}/dead/v1`, JSON.stringify('old'));
   };
 
-  it('reads as an absent run to every operation, and housekeeping skips it', async () => {
+  it('reads as an absent run to every operation; list skips it, purge deletes only its values', async () => {
     const prefix = 'tombstone-absent/';
     await deadPurge(prefix, 'r');
     const { storage } = instance(prefix);
@@ -133,9 +133,11 @@ describe('s3 purge: a purger that died between its tombstone and its DELETE', ()
       kind: 'not-found',
     });
     expect(await storage.list({ limit: 10 })).toEqual([]);
+    // A purge deletes the values it left (no run can reference them again), not the tombstone.
     expect(
       await storage.purge({ statuses: ['completed'], updatedBefore: Number.MAX_SAFE_INTEGER, limit: 10 }),
     ).toBe(0);
+    expect(await b.keys(prefix)).toEqual([`${prefix}runs/id.r`]);
   });
 
   it('a claim does not write over a recent tombstone: it waits, then fails (the purge may still be running)', async () => {
