@@ -182,7 +182,7 @@ export const runDocuments = (objects: Objects, layout: Layout, cacheSize: number
         // A purge is deleting the run: the claim that would create it again waits for the end.
         if (++waited > PACES.purging.rounds) {
           throw new Error(
-            `durable-x s3: ${cell.key} is being purged (or its purger died: see README "Purge")`,
+            `durable-x s3: ${cell.key} is being purged (or its purger died: README "Guarantees", purge)`,
           );
         }
         await pause(backoffMs('purging', waited));
