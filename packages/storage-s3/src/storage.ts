@@ -218,8 +218,8 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     if ((await objects.put(key, encodeDocument(stone), etag)) === 'precondition-failed') {
       // Changed meanwhile, or our PUT landed and only its answer was lost.
       const again = await objects.get(key);
-      const now = again && decodeDocument(again.text, key);
-      if (!now || !isTombstone(now) || now.revision !== stone.revision) return false;
+      const current = again && decodeDocument(again.text, key);
+      if (!current || !isTombstone(current) || current.revision !== stone.revision) return false;
     }
     documents.forget(doc.runId);
     // Values first, then the tombstone: a crash in between leaves the tombstone to say what is left.
@@ -228,7 +228,10 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     return true;
   };
 
-  const signalLimits = { ...S3_SIGNAL_LIMITS, ...options.signalLimits };
+  const signalLimits = {
+    perRun: options.signalLimits?.perRun ?? S3_SIGNAL_LIMITS.perRun,
+    bytes: options.signalLimits?.bytes ?? S3_SIGNAL_LIMITS.bytes,
+  };
   const holder = { priority: 'holder' } as const;
   const outsider = { priority: 'outsider' } as const;
 
