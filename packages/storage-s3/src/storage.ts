@@ -47,19 +47,20 @@ export interface S3StorageOptions {
   /** Concurrent requests when a load, read, list or purge touches many objects. Default 16. */
   readonly concurrency?: number;
   /**
-   * What signals may add to one run: every signal stays in the run document, which every write of
-   * the run re-sends and every load reads. Default {@link S3_SIGNAL_LIMITS} (README "Limits").
+   * What signals may add to one run, declared to the core (which applies the lower of these and
+   * its own): every signal stays in the run document, which every write of the run re-sends and
+   * every load reads. Default {@link S3_SIGNAL_LIMITS} (README "Limits").
    */
   readonly signalLimits?: { readonly perRun?: number; readonly bytes?: number };
 }
 
 /**
- * Signals per run and encoded bytes per signal this adapter accepts by default: together at most
- * about 1 MiB of signals in a run document, which measured a step at 4× and a load at 3× their
- * cost on a run without signals (README "Limits"; `test/signal-cost.measure.ts`). Under
- * `inlineValueBytes`, so a signal never costs a load a GET of its own.
+ * What this adapter declares by default: signals of at most 2 KiB encoded, under
+ * `inlineValueBytes`, so that a signal never costs a load a GET of its own (the core's 64 KiB
+ * would put each in an object of its own). With the core's 256 signals per run, at most about
+ * 0.5 MiB of signals in a run document (README "Limits"; `test/signal-cost.measure.ts`).
  */
-export const S3_SIGNAL_LIMITS = { perRun: 500, bytes: 2 * 1024 } as const;
+export const S3_SIGNAL_LIMITS = { bytes: 2 * 1024 } as const;
 
 /** Uploads of a large signal before giving up on a run purged and created again each time. */
 const MAX_SIGNAL_ROUNDS = 8;
@@ -228,8 +229,16 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
     return true;
   };
 
+  const perRun = options.signalLimits?.perRun;
+  for (const [name, limit] of Object.entries(options.signalLimits ?? {})) {
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
+      throw new TypeError(
+        `durable-x s3: signalLimits.${name} must be a positive integer, not ${String(limit)}`,
+      );
+    }
+  }
   const signalLimits = {
-    perRun: options.signalLimits?.perRun ?? S3_SIGNAL_LIMITS.perRun,
+    ...(perRun === undefined ? {} : { perRun }),
     bytes: options.signalLimits?.bytes ?? S3_SIGNAL_LIMITS.bytes,
   };
   const holder = { priority: 'holder' } as const;

@@ -114,6 +114,31 @@ describe('s3 adapter: object layout and keys', () => {
   });
 });
 
+describe('s3 adapter: signal limits', () => {
+  it('declares signals of at most 2 KiB to the core, which the caller may change', () => {
+    const offline = new S3Client({ region: 'us-east-1' });
+    const build = (signalLimits?: { perRun?: number; bytes?: number }) =>
+      s3Storage({ client: offline, bucket: 'x', ...(signalLimits ? { signalLimits } : {}) }).signalLimits;
+    expect(build()).toEqual({ bytes: 2048 });
+    expect(build({ perRun: 32 })).toEqual({ perRun: 32, bytes: 2048 });
+    expect(build({ bytes: 8192 })).toEqual({ bytes: 8192 });
+    for (const limits of [{ perRun: 0 }, { bytes: 1.5 }, { perRun: -1 }])
+      expect(() => build(limits)).toThrow(TypeError);
+    offline.destroy();
+  });
+
+  it('makes the core refuse a signal over 2 KiB before writing, and take one under it', async () => {
+    const { storage } = adapter('signal-limits/');
+    await load(storage, { clock: manualClock(Date.UTC(2026, 0, 1)) })({})('limits');
+    const refused = await R.signal(storage)('limits')('big')('x'.repeat(2048));
+    expect(refused.isErr() && refused.error.type).toBe('PayloadTooLarge');
+    expect(await R.signal(storage)('limits')('fits')('x'.repeat(1900))).toMatchObject({
+      value: { accepted: true },
+    });
+    expect((await storage.read('limits'))?.steps.map((s) => s.name)).toEqual(['fits']);
+  });
+});
+
 describe('s3 adapter: 5 MB values', () => {
   it('stores, replays from a new client, rolls back and purges 5 MB outputs and params', async () => {
     const prefix = 'large/';
@@ -202,7 +227,8 @@ describe('s3 adapter: document budget', () => {
     expect(doc.steps.map((s: { output: object }) => ('text' in s.output ? 'inline' : 'blob'))).toEqual(
       Array(5).fill('inline'),
     );
-    expect(storage.signalLimits).toEqual(S3_SIGNAL_LIMITS);
+    expect(storage.signalLimits).toEqual({ bytes: 2048 });
+    expect(S3_SIGNAL_LIMITS).toEqual({ bytes: 2048 });
   });
 });
 

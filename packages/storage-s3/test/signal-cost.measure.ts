@@ -20,7 +20,7 @@ import { newClient } from './support.ts';
 /** [payload characters, signals held by the run]. */
 const CASES: readonly (readonly [number, number])[] = [
   ...[0, 500, 1_000, 3_000].map((n) => [40, n] as const),
-  ...[250, 500, 1_000, 2_000].map((n) => [2_000, n] as const),
+  ...[256, 500, 1_000, 2_000].map((n) => [2_000, n] as const),
   // Over inlineValueBytes (8 KiB): each signal in an object of its own, one more GET per load.
   ...[100, 500].map((n) => [9_000, n] as const),
 ];
