@@ -13,5 +13,5 @@ export { isNonRetryable, NonRetryableError, type RetryPolicy } from './run/retry
 export type { Checkpoint } from './run/session.ts';
 export type { Received } from './run/signal-record.ts';
 export type * from './storage/contract.ts';
-export { FOREVER, RUN_STATUSES } from './storage/contract.ts';
+export { FOREVER, RUN_STATUSES, STORAGE_OPERATIONS } from './storage/contract.ts';
 export { createMemoryData, type MemoryData, memoryStorage } from './storage/memory.ts';
