@@ -26,7 +26,7 @@ export const describeConformance = (
     beforeAll(async () => {
       current = await harness();
       // Required: without it, records a storage keeps where its own reads do not look (a purged
-      // run's steps, a step written with no head) would go unseen. Fail every test, loudly.
+      // run's steps, a step written with no head) would go unseen. Fail the suite, loudly.
       if (typeof current.raw?.readRun !== 'function') {
         throw new Error(
           `the conformance harness of ${name} has no raw reader (ConformanceHarness.raw): the suite needs one to check what the backend really stores; see the testkit README`,
