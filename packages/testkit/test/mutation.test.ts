@@ -10,7 +10,7 @@ import { mutants } from './mutants/mutants.ts';
 /**
  * Mutation testing of the conformance suite: each mutant of the memory storage breaks one
  * sentence of the contract, and the suite's contract groups must fail on it, as they must pass on
- * the untouched storage. They run in a vitest of their own (test/mutants/vitest.config.ts), whose
+ * the untouched storage. They run in a vitest of their own (vitest.mutants.config.ts), whose
  * JSON report says which tests failed under which `describeConformance`.
  */
 
@@ -42,7 +42,7 @@ const runMutantSuites = async (): Promise<Map<string, TestResult[]>> => {
           vitestBin,
           'run',
           '--config',
-          join(here, 'mutants/vitest.config.ts'),
+          join(here, '../vitest.mutants.config.ts'),
           '--reporter=json',
           `--outputFile=${outputFile}`,
         ],

@@ -3,7 +3,7 @@ import { contractGroups, describeConformance } from '../../src/index.ts';
 import { memoryRawReader } from '../support/memory-raw.ts';
 import { mutants } from './mutants.ts';
 
-// Run by ../mutation.test.ts in a vitest of its own (see vitest.config.ts here): the contract
+// Run by ../mutation.test.ts in a vitest of its own (see vitest.mutants.config.ts): the contract
 // groups against the untouched memory storage (`reference`), then against each mutant, each on
 // data of its own. DX_MUTANTS=name,name narrows the run to some mutants.
 const only = process.env.DX_MUTANTS?.split(',').filter(Boolean);

@@ -1,13 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { sourceConditions } from '../../../../vitest.shared.ts';
+import { sourceConditions } from '../../vitest.shared.ts';
 
 /**
- * The vitest that ../mutation.test.ts starts: only the mutant suites (never the package's own
+ * The vitest that test/mutation.test.ts starts: only the mutant suites (never the package's own
  * tests, which would start it again), with a short timeout since a mutant may hang a test.
  */
 export default defineConfig({
-  root: fileURLToPath(new URL('../..', import.meta.url)),
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions } },
   test: {
