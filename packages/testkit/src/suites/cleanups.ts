@@ -57,12 +57,15 @@ export const cleanupSuite = ({ harness }: SuiteContext) => {
     await complete(storage)(cp);
     const stored = await storage.read(runId);
     expect(stored?.cleanups).toEqual([]);
-    expect(stored?.steps.map((s) => s.name).sort()).toEqual(['download', 'process', 'upload']);
+    const stepKeys = (
+      await Promise.all(['download', 'process', 'upload'].map((n) => stepKeyOf(n, { id: 1 })))
+    ).sort();
+    // Besides the steps: each closed risky window is recorded, so a replay does not reopen it.
+    const windows = ['delete_temp#safe1', 'rollback_upload#safe1'];
+    expect(stored?.steps.map((s) => s.key).sort()).toEqual([...stepKeys, ...windows].sort());
     const row = await raw.readRun(runId);
     expect(row?.cleanupNames).toEqual([]);
-    expect([...(row?.stepKeys ?? [])].sort()).toEqual(
-      (await Promise.all(['download', 'process', 'upload'].map((n) => stepKeyOf(n, { id: 1 })))).sort(),
-    );
+    expect([...(row?.stepKeys ?? [])].sort()).toEqual([...stepKeys, ...windows].sort());
   });
 
   it('stores a cleanup before the risky call and removes it after afterSafe', async () => {
