@@ -11,6 +11,7 @@ import { finishSuite } from './suites/finish.ts';
 import { housekeepingSuite } from './suites/housekeeping.ts';
 import { idSuite } from './suites/ids.ts';
 import { listingSuite } from './suites/listing.ts';
+import { livenessSuite } from './suites/liveness.ts';
 import { nameSuite } from './suites/names.ts';
 import { persistenceSuite } from './suites/persistence.ts';
 import { purgeSuite } from './suites/purge.ts';
@@ -32,6 +33,7 @@ import { waitSuite } from './suites/waits.ts';
 export const suites = {
   claim: claimSuite,
   takeover: takeoverSuite,
+  liveness: livenessSuite,
   steps: stepSuite,
   cleanups: cleanupSuite,
   fencing: fencingSuite,
