@@ -69,6 +69,9 @@ const machineOf = (started: number, command: string) => ({
   seconds: (performance.now() - started) / 1000,
 });
 
+/** Crash rounds: each is two fresh processes per variant, and an fsync-bound disk is noisy. */
+const CRASH_ROUNDS = 7;
+
 const crashBackends = () => CRASH_BACKENDS.filter((b) => chosen.includes(b));
 
 const measureCrashSection = async (): Promise<CrashRow[]> => {
@@ -76,7 +79,7 @@ const measureCrashSection = async (): Promise<CrashRow[]> => {
   if (backends.length === 0 || skip.has('crash')) return [];
   if (backends.includes('postgres')) await recreateDatabase(postgresUrl(), DBOS_DATABASE);
   log(`\n[crash] killed at step 50 of 100, then a new process at once (${backends.join(', ')})…`);
-  return measureCrash(backends, 3);
+  return measureCrash(backends, CRASH_ROUNDS);
 };
 
 const write = (results: Results) => {

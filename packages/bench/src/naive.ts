@@ -17,12 +17,15 @@ export interface NaiveEngine {
 
 const TABLE = 'naive_steps';
 
+/** The naive engine's table, created once before any process runs (as the adapter's tables are). */
+export const createNaivePostgresTable = async (pool: pg.Pool): Promise<void> =>
+  void (await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${TABLE} (run_id text, step integer, output text, PRIMARY KEY (run_id, step))`,
+  ));
+
 export const naivePostgres = async (url: string): Promise<NaiveEngine> => {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => {});
-  await pool.query(
-    `CREATE TABLE IF NOT EXISTS ${TABLE} (run_id text, step integer, output text, PRIMARY KEY (run_id, step))`,
-  );
   return {
     recorded: async (runId) => {
       const { rows } = await pool.query<{ step: number; output: string }>(
@@ -40,7 +43,10 @@ export const naivePostgres = async (url: string): Promise<NaiveEngine> => {
   };
 };
 
-/** SQLite with the pragmas the durable-x adapter sets by default in the bench (WAL, FULL). */
+/**
+ * SQLite with the pragmas the durable-x adapter sets by default (WAL, synchronous=FULL), its table
+ * created on first use, as the adapter creates its own.
+ */
 export const naiveSqlite = async (file: string): Promise<NaiveEngine> => {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');

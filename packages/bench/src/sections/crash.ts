@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate, pgExecute } from '@td7x/durable-x-postgres';
 import pg from 'pg';
+import { createNaivePostgresTable } from '../naive.ts';
 import { DX_DATABASE, postgresUrl, withDatabase } from '../services.ts';
 import { interleaved, median, nowMs } from '../stats.ts';
 import { freshRunId } from '../workflow.ts';
@@ -103,9 +104,14 @@ export const measureCrash = async (
   const dir = mkdtempSync(join(tmpdir(), 'dx-bench-crash-'));
   const sqliteFile = join(dir, 'crash.db');
   if (backends.includes('postgres')) {
-    // The adapter's tables, as an application's deployment creates them (SQLite: on first use).
+    // The adapter's tables and the naive engine's, as a deployment creates them (SQLite: on first use).
     const pool = new pg.Pool({ connectionString: withDatabase(postgresUrl(), DX_DATABASE), max: 1 });
-    await migrate(pgExecute(pool)).finally(() => pool.end());
+    try {
+      await migrate(pgExecute(pool));
+      await createNaivePostgresTable(pool);
+    } finally {
+      await pool.end();
+    }
   }
   try {
     // Round 0 warms tsx's compile cache for every library and is dropped.
