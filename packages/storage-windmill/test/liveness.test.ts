@@ -77,7 +77,12 @@ describe('windmillJobLiveness', () => {
     let cancelled = false;
     const check = windmillJobLiveness({
       env: jobEnv(randomUUID()),
-      getJob: () => Object.assign(new Promise<never>(() => {}), { cancel: () => void (cancelled = true) }),
+      getJob: () =>
+        Object.assign(new Promise<never>(() => {}), {
+          cancel: () => {
+            cancelled = true;
+          },
+        }),
     });
     const controller = new AbortController();
     const answer = check.check(tokenOf(randomUUID()), controller.signal);
