@@ -47,14 +47,20 @@ export const renew = (run: RunHandle): Promise<Result<void, Refusal | StorageUna
 /** True when less than a third of the lease is left (or it was released). */
 const stale = (run: RunHandle): boolean => run.clock.now() >= run.leaseExpiresAt - run.leaseMs / 3;
 
-/** Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews. */
-export const freshLease = (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> =>
-  stale(run) ? renew(run) : Promise.resolve(ok(undefined));
+/**
+ * Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews.
+ * A lease write still in flight is waited for first: what this process believes must be what
+ * storage holds once its writes have landed.
+ */
+export const freshLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
+  while (run.leaseWrites !== undefined) await run.leaseWrites;
+  return stale(run) ? renew(run) : ok(undefined);
+};
 
 /** Releases the lease but keeps the owner, so that a retry elsewhere may claim the run at once. */
-export const release = (run: RunHandle): Promise<void> => {
-  run.leaseExpiresAt = 0;
-  return inOrder(run, async () => {
+export const release = (run: RunHandle): Promise<void> =>
+  inOrder(run, async () => {
+    run.leaseExpiresAt = 0;
     await fencedWrite(run, {
       op: 'setLease',
       undoing: true,
@@ -68,4 +74,3 @@ export const release = (run: RunHandle): Promise<void> => {
       verdict: (answer) => answer,
     });
   });
-};
