@@ -17,8 +17,6 @@ export interface TableNames {
   readonly cleanups: string;
   /** Quoted name of an index, in the schema: `index('by_status')`. */
   index(suffix: string): string;
-  /** Quoted name of the CHECK constraint on `runs.status` (the name Postgres gives an inline one). */
-  readonly statusCheck: string;
   /** A stable key for `pg_advisory_xact_lock`, naming this set of tables. */
   readonly lockKey: string;
 }
@@ -60,7 +58,6 @@ export const tableNames = (options: TableOptions = {}): TableNames => {
     steps: qualified('steps'),
     cleanups: qualified('cleanups'),
     index: (suffix) => quote(prefix + suffix),
-    statusCheck: quote(`${prefix}runs_status_check`),
     lockKey: `durable-x:${schema}.${prefix}`,
   };
 };

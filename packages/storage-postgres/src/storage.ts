@@ -12,9 +12,10 @@ export type PostgresConnection =
 export type PostgresStorageOptions = PostgresConnection &
   TableOptions & {
     /**
-     * How many times `claim`, `putStep`, `suspend` and `putSignal` re-run when they lost a race
-     * on their snapshot (see statements/claim.ts). Each run is one statement; a retry only happens
-     * when another process wrote to the same run in the same instant. Default 20.
+     * How many times `claim`, `putStep` and `putSignal` re-run when they lost a race on their
+     * snapshot (see statements/claim.ts). Each run is one statement; a retry only happens when
+     * another process wrote the same run's records in the same instant (signals do not count).
+     * Default 20.
      */
     readonly maxRetries?: number;
   };
@@ -67,7 +68,7 @@ export const postgresStorage = (options: PostgresStorageOptions): Storage => {
     rollback: (request) => run(st.rollback(request)),
     setLease: (request) => run(st.setLease(request)),
     finish: (request) => run(st.finish(request)),
-    suspend: (request) => runRetrying(() => st.suspend(request), 'suspend'),
+    suspend: (request) => run(st.suspend(request)),
     putSignal: (request) => runRetrying(() => st.putSignal(request), 'putSignal'),
     cancel: (request) => run(st.cancel(request)),
     read: (runId) => run(st.read(runId)),

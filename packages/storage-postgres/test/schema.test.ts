@@ -9,7 +9,6 @@ import {
   tableNames,
 } from '../src/index.ts';
 import { freshSchema, newPool, postgresUrl } from './support/db.ts';
-import { previousSchemaSql } from './support/previous-schema.ts';
 
 describe('schema and names', () => {
   it('schema.sql is the DDL that migrate runs for the default names (regenerate: pnpm run schema:sql)', () => {
@@ -104,44 +103,6 @@ describe('migrate', () => {
     } finally {
       await pool.end();
     }
-  });
-
-  it('widens the status CHECK of tables made by the previous version, keeping their rows, once', async () => {
-    const db = await freshSchema('widen');
-    drops.push(db.drop);
-    const prefix = 'old_';
-    const runs = `"${db.schema}"."${prefix}runs"`;
-    await db.admin.query(previousSchemaSql(db.schema, prefix));
-    await db.admin.query(`INSERT INTO ${runs} VALUES ('old/1', 'failed', NULL, 0, 1, 10, 20, 'boom', 3)`);
-    const storage = postgresStorage({ pool: db.admin, schema: db.schema, tablePrefix: prefix });
-    await storage.claim({ runId: 'r', owner: 'a', now: 0, leaseMs: 10 });
-    const refused = await storage.suspend({ runId: 'r', owner: 'a', at: 1, wakeAt: 100 }).catch((e) => e);
-    expect(String(refused)).toMatch(/violates check constraint "old_runs_status_check"/);
-
-    await migrate(pgExecute(db.admin), { schema: db.schema, tablePrefix: prefix });
-    expect(await storage.suspend({ runId: 'r', owner: 'a', at: 1, wakeAt: 100 })).toEqual({
-      kind: 'suspended',
-      wakeAt: 100,
-    });
-    expect(await storage.cancel({ runId: 'old/1', at: 30 })).toMatchObject({
-      kind: 'cancelled',
-      run: { status: 'cancelled', attempt: 1, createdAt: 10, error: 'boom' },
-    });
-    const checks = async () =>
-      (
-        await db.admin.query(
-          `SELECT oid, conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`,
-          [runs],
-        )
-      ).rows;
-    const widened = await checks();
-    expect(widened.map((c) => c.conname)).toEqual(['old_runs_status_check']);
-    // Up-to-date tables are left alone: the constraint is not dropped and added again.
-    await migrate(pgExecute(db.admin), { schema: db.schema, tablePrefix: prefix });
-    expect(await checks()).toEqual(widened);
-    await expect(db.admin.query(`UPDATE ${runs} SET status = 'sleeping' WHERE run_id = 'r'`)).rejects.toThrow(
-      /old_runs_status_check/,
-    );
   });
 
   it('a storage on tables that were never migrated rejects (the core reports StorageUnavailable), it does not create them', async () => {

@@ -1,12 +1,11 @@
 import type { TableNames } from '../names.ts';
 import { cancelSql, cancelStatement } from './cancel.ts';
 import { claimSql, claimStatement } from './claim.ts';
+import { finishSql, finishStatement } from './finish.ts';
 import { listStatement, purgeStatement, readSql, readStatement } from './queries.ts';
 import { putSignalSql, putSignalStatement } from './signal.ts';
 import { suspendSql, suspendStatement } from './suspend.ts';
 import {
-  finishSql,
-  finishStatement,
   putCleanupSql,
   putCleanupStatement,
   putStepSql,
