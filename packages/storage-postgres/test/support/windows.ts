@@ -22,15 +22,15 @@ export const openWrite = async (sql: string, params: readonly unknown[]) => {
   };
 };
 
-/** Resolves once some backend waits on a lock while running a statement that contains `marker`. */
-export const waitingOnLock = async (admin: pg.Pool, marker: string): Promise<void> => {
+/** Resolves once `count` backends wait on a lock while running a statement that contains `marker`. */
+export const waitingOnLock = async (admin: pg.Pool, marker: string, count = 1): Promise<void> => {
   for (let i = 0; i < 500; i++) {
     const { rows } = await admin.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
       [marker],
     );
-    if (rows[0].n > 0) return;
+    if (rows[0].n >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`no statement containing ${marker} ever waited on a lock`);
+  throw new Error(`fewer than ${count} statements containing ${marker} ever waited on a lock`);
 };
