@@ -1,6 +1,12 @@
 /**
  * Where the adapter's tables live. Identifiers cannot be bound as parameters, so they are the only
  * text ever spliced into SQL: each is checked against a strict pattern first and then quoted anyway.
+ *
+ * Two different option values never name the same tables, so apps sharing a database cannot see
+ * each other's runs: names are lower-case (no case folding can merge them), never longer than
+ * Postgres' 63 bytes (no truncation can), and no table or index name ends with another, so a
+ * prefix that extends another cannot reach its names (test/schema.test.ts checks the catalog).
+ * `pg_…` schemas are refused: `pg_temp` is a different schema on every connection.
  */
 export interface TableOptions {
   /** Schema of the tables; created by `migrate` if missing. Default `public`. */
@@ -41,9 +47,9 @@ const quote = (identifier: string): string => `"${identifier}"`;
 export const tableNames = (options: TableOptions = {}): TableNames => {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
-  if (!IDENTIFIER.test(schema) || schema.length > MAX_IDENTIFIER_BYTES) {
+  if (!IDENTIFIER.test(schema) || schema.length > MAX_IDENTIFIER_BYTES || schema.startsWith('pg_')) {
     throw new InvalidTableOptions(
-      `schema must match ${IDENTIFIER} and be at most ${MAX_IDENTIFIER_BYTES} characters, got ${JSON.stringify(schema)}`,
+      `schema must match ${IDENTIFIER}, not start with pg_ and be at most ${MAX_IDENTIFIER_BYTES} characters, got ${JSON.stringify(schema)}`,
     );
   }
   if (!PREFIX.test(prefix) || prefix.length + LONGEST_SUFFIX > MAX_IDENTIFIER_BYTES) {
