@@ -15,7 +15,12 @@ import { useStandIn } from '@td7x/testing/windmill-client';
 import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datatable } from 'windmill-client';
-import { datatableStorage, windmillLoadOptions, windmillRunId } from '../src/index.ts';
+import {
+  DEFAULT_MAX_VALUE_BYTES,
+  datatableStorage,
+  windmillLoadOptions,
+  windmillRunId,
+} from '../src/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 
@@ -257,6 +262,12 @@ describe('windmill helpers', () => {
       if (before === undefined) delete process.env.WM_JOB_ID;
       else process.env.WM_JOB_ID = before;
     }
+  });
+
+  it('declares signal limits below the core’s, so that a load’s signals fit in 2 MiB; yours when given', () => {
+    expect(datatableStorage().signalLimits).toEqual({ bytes: 8 * 1024 });
+    expect(256 * 8 * 1024).toBe(DEFAULT_MAX_VALUE_BYTES);
+    expect(datatableStorage({ signalLimits: { perRun: 10 } }).signalLimits).toEqual({ perRun: 10 });
   });
 
   it('ships the migration: src/migration/up.sql is the DDL the storage runs on first use', () => {
