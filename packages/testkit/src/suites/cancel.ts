@@ -30,7 +30,11 @@ export const cancelSuite = ({ harness }: SuiteContext) => {
       run: { runId, status: 'cancelled', owner: 'a', leaseExpiresAt: lease, updatedAt: now + 3 },
     });
     if (raw)
-      expect(await raw.readRun(runId)).toMatchObject({ status: 'cancelled', owner: 'a', cleanupNames: ['undo'] });
+      expect(await raw.readRun(runId)).toMatchObject({
+        status: 'cancelled',
+        owner: 'a',
+        cleanupNames: ['undo'],
+      });
     const before = normalized(await storage.read(runId));
     // Progress is refused with `cancelled` and changes nothing…
     expect(await storage.putStep({ runId, owner: 'a', record: stepRecord('s#4', 4, now) })).toEqual({
@@ -39,7 +43,9 @@ export const cancelSuite = ({ harness }: SuiteContext) => {
     const other = { id: 5, name: 'other', seq: 5, params: '{}', at: now };
     expect(await storage.putCleanup({ runId, owner: 'a', record: other })).toBe('cancelled');
     expect(await storage.removeCleanup({ runId, owner: 'a', id: 2 })).toBe('cancelled');
-    expect(await storage.suspend({ runId, owner: 'a', at: now, wakeAt: now + 10 })).toEqual({ kind: 'cancelled' });
+    expect(await storage.suspend({ runId, owner: 'a', at: now, wakeAt: now + 10 })).toEqual({
+      kind: 'cancelled',
+    });
     for (const status of ['completed', 'failed', 'compensated'] as const) {
       expect(
         await storage.finish({ runId, owner: 'a', status, at: now + 4, error: null, dropCleanups: true }),
@@ -58,13 +64,23 @@ export const cancelSuite = ({ harness }: SuiteContext) => {
     expect(await storage.setLease({ runId, owner: 'a', leaseExpiresAt: now + 60_000, now: now + 6 })).toBe(
       'cancelled',
     );
-    expect((await storage.read(runId))?.run).toMatchObject({ leaseExpiresAt: now + 60_000, updatedAt: now + 6 });
+    expect((await storage.read(runId))?.run).toMatchObject({
+      leaseExpiresAt: now + 60_000,
+      updatedAt: now + 6,
+    });
     expect(await storage.rollback({ runId, owner: 'a', cleanupId: 2, afterSeq: 2 })).toBe('cancelled');
     const rolledBack = normalized(await storage.read(runId));
     expect(rolledBack?.steps.map((s) => s.key)).toEqual(['s#1']);
     expect(rolledBack?.cleanups).toEqual([]);
     expect(
-      await storage.finish({ runId, owner: 'a', status: 'cancelled', at: now + 7, error: null, dropCleanups: false }),
+      await storage.finish({
+        runId,
+        owner: 'a',
+        status: 'cancelled',
+        at: now + 7,
+        error: null,
+        dropCleanups: false,
+      }),
     ).toBe('cancelled');
     expect((await storage.read(runId))?.run).toMatchObject({
       status: 'cancelled',
@@ -74,7 +90,14 @@ export const cancelSuite = ({ harness }: SuiteContext) => {
     });
     // A resent finish after a lost reply is not a lost lease.
     expect(
-      await storage.finish({ runId, owner: 'a', status: 'cancelled', at: now + 8, error: null, dropCleanups: false }),
+      await storage.finish({
+        runId,
+        owner: 'a',
+        status: 'cancelled',
+        at: now + 8,
+        error: null,
+        dropCleanups: false,
+      }),
     ).toBe('ok');
   });
 
@@ -83,7 +106,11 @@ export const cancelSuite = ({ harness }: SuiteContext) => {
     const runId = uniqueRunId('cancel-dead-owner');
     const now = newClock().now();
     await claimAs(storage, runId, 'a', now);
-    await storage.putCleanup({ runId, owner: 'a', record: { id: 1, name: 'undo', seq: 1, params: '{}', at: now } });
+    await storage.putCleanup({
+      runId,
+      owner: 'a',
+      record: { id: 1, name: 'undo', seq: 1, params: '{}', at: now },
+    });
     await storage.cancel({ runId, at: now + 1 });
     const claimed = await claimAs(storage, runId, 'b', now + LEASE_MS);
     expect(claimed).toMatchObject({

@@ -78,8 +78,12 @@ export const signalSuite = ({ harness, options }: SuiteContext) => {
     await storage.putStep({ runId, owner: 'a', record: stepRecord('s#1', 1, now) });
     const one = stepRecord('one#signal', 0, now, '"1"');
     const two = stepRecord('two#signal', 0, now, '"2"');
-    expect(await storage.putSignal({ runId, record: one, now, maxSignals: 2 })).toMatchObject({ kind: 'written' });
-    expect(await storage.putSignal({ runId, record: two, now, maxSignals: 2 })).toMatchObject({ kind: 'written' });
+    expect(await storage.putSignal({ runId, record: one, now, maxSignals: 2 })).toMatchObject({
+      kind: 'written',
+    });
+    expect(await storage.putSignal({ runId, record: two, now, maxSignals: 2 })).toMatchObject({
+      kind: 'written',
+    });
     const before = normalized(await storage.read(runId));
     expect(
       await storage.putSignal({ runId, record: stepRecord('three#signal', 0, now), now, maxSignals: 2 }),
@@ -91,9 +95,11 @@ export const signalSuite = ({ harness, options }: SuiteContext) => {
     });
     expect(normalized(await storage.read(runId))).toEqual(before);
     // Without a limit (the run's own timeout records), nothing is refused.
-    expect(await storage.putSignal({ runId, record: stepRecord('three#signal', 0, now), now })).toMatchObject({
-      kind: 'written',
-    });
+    expect(await storage.putSignal({ runId, record: stepRecord('three#signal', 0, now), now })).toMatchObject(
+      {
+        kind: 'written',
+      },
+    );
   });
 
   it(`lets exactly one of ${options.concurrency} concurrent senders win`, async () => {

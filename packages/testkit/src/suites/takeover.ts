@@ -41,7 +41,13 @@ export const takeoverSuite = ({ harness, options }: SuiteContext) => {
     const now = newClock().now();
     await claimAs(storage, runId, 'dead', now);
     await storage.putStep({ runId, owner: 'dead', record: stepRecord('s#1', 1, now) });
-    const taken = await storage.claim({ runId, owner: 'b', now: now + 1, leaseMs: LEASE_MS, ifOwner: 'dead' });
+    const taken = await storage.claim({
+      runId,
+      owner: 'b',
+      now: now + 1,
+      leaseMs: LEASE_MS,
+      ifOwner: 'dead',
+    });
     expect(taken).toMatchObject({
       kind: 'claimed',
       previousStatus: 'running',
@@ -67,7 +73,13 @@ export const takeoverSuite = ({ harness, options }: SuiteContext) => {
     // Another owner took it over after a's lease expired: not a's run any more.
     await claimAs(storage, runId, 'c', now + LEASE_MS);
     const before = normalized(await storage.read(runId));
-    const moved = await storage.claim({ runId, owner: 'b', now: now + LEASE_MS, leaseMs: LEASE_MS, ifOwner: 'a' });
+    const moved = await storage.claim({
+      runId,
+      owner: 'b',
+      now: now + LEASE_MS,
+      leaseMs: LEASE_MS,
+      ifOwner: 'a',
+    });
     expect(moved).toMatchObject({ kind: 'busy', run: { owner: 'c' } });
     expect(normalized(await storage.read(runId))).toEqual(before);
     // Suspended meanwhile (no owner, lease expired): still not a's run, even though it is free.
@@ -80,8 +92,17 @@ export const takeoverSuite = ({ harness, options }: SuiteContext) => {
 
     const done = uniqueRunId('claim-if-owner-completed');
     await claimAs(storage, done, 'a', now);
-    await storage.finish({ runId: done, owner: 'a', status: 'completed', at: now, error: null, dropCleanups: true });
-    expect(await storage.claim({ runId: done, owner: 'b', now, leaseMs: LEASE_MS, ifOwner: 'a' })).toMatchObject({
+    await storage.finish({
+      runId: done,
+      owner: 'a',
+      status: 'completed',
+      at: now,
+      error: null,
+      dropCleanups: true,
+    });
+    expect(
+      await storage.claim({ runId: done, owner: 'b', now, leaseMs: LEASE_MS, ifOwner: 'a' }),
+    ).toMatchObject({
       kind: 'completed',
     });
   });
@@ -94,7 +115,13 @@ export const takeoverSuite = ({ harness, options }: SuiteContext) => {
     const storages = [storage, ...(await Promise.all([reopen(), reopen()]))];
     const outcomes = await Promise.all(
       Array.from({ length: options.concurrency }, (_, i) =>
-        storages[i % storages.length]!.claim({ runId, owner: `b${i}`, now: now + 1, leaseMs: LEASE_MS, ifOwner: 'dead' }),
+        storages[i % storages.length]!.claim({
+          runId,
+          owner: `b${i}`,
+          now: now + 1,
+          leaseMs: LEASE_MS,
+          ifOwner: 'dead',
+        }),
       ),
     );
     const winners = outcomes.filter((o) => o.kind === 'claimed');
