@@ -36,7 +36,8 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * durable-x storage on PostgreSQL. Every operation is ONE SQL statement (no transaction spans
- * round trips), so it works with a Pool, a Client, or a bridge that runs single statements.
+ * round trips), so it works with a Pool, a Client, or a bridge that runs single statements; a
+ * purge batch alone takes two (choose, then delete the chosen: see statements/queries.ts).
  * Create the tables first with `migrate` (or `schema.sql`). No I/O happens until a method is called.
  */
 export const postgresStorage = (options: PostgresStorageOptions): Storage => {
@@ -73,6 +74,9 @@ export const postgresStorage = (options: PostgresStorageOptions): Storage => {
     cancel: (request) => run(st.cancel(request)),
     read: (runId) => run(st.read(runId)),
     list: (query) => run(st.list(query)),
-    purge: (query) => run(st.purge(query)),
+    purge: async (query) => {
+      const chosen = await run(st.choosePurge(query));
+      return chosen.length === 0 ? 0 : run(st.purgeChosen(query, chosen));
+    },
   };
 };

@@ -163,7 +163,10 @@ describe('postgres: claim racing purge', () => {
   it('a claim that queued behind the purge of its run answers the run it created, not the purged one', async () => {
     const storage = storageOnPurgeSchema();
     await completedRun(storage, 'p1');
-    const p = purgeSt.purge({ statuses: ['completed'], updatedBefore: 1000, limit: 10 });
+    const query = { statuses: ['completed'] as const, updatedBefore: 1000, limit: 10 };
+    const choice = purgeSt.choosePurge(query);
+    const chosen = choice.parse((await purgeDb.admin.query(choice.sql, [...choice.params])).rows);
+    const p = purgeSt.purgeChosen(query, chosen);
     const purging = await openWrite(p.sql, p.params);
     expect(p.parse(purging.rows)).toBe(1);
 

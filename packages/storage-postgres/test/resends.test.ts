@@ -30,15 +30,17 @@ afterAll(async () => {
 
 const MARK = '/* resent */';
 
-/** A storage whose next statement, once armed, arrives twice; the first arrival's reply is lost. */
+/**
+ * A storage whose next statement, once armed, arrives twice; the first arrival's reply is lost.
+ * `arm(k)` arms the k-th next statement instead (a purge sends two).
+ */
 const resendingStorage = (mode: 'after' | 'overlapping') => {
   const direct = pgExecute(pool);
   const lost = pgExecute(lostPool);
-  let armed = false;
+  let armed = 0;
   let firstArrival: Promise<unknown> = Promise.resolve();
   const execute: Execute = async (sql, params) => {
-    if (!armed) return direct(sql, params);
-    armed = false;
+    if (armed === 0 || --armed > 0) return direct(sql, params);
     const marked = `${MARK} ${sql}`;
     if (mode === 'after') {
       await lost(marked, params);
@@ -50,8 +52,8 @@ const resendingStorage = (mode: 'after' | 'overlapping') => {
   };
   return {
     storage: postgresStorage({ execute, schema: db.schema }) as Storage,
-    arm: () => {
-      armed = true;
+    arm: (k = 1) => {
+      armed = k;
     },
     firstArrival: () => firstArrival,
   };
@@ -234,3 +236,42 @@ describe.each(['after', 'overlapping'] as const)(
     });
   },
 );
+
+describe('postgres: a resent purge', () => {
+  const query = { statuses: ['completed'] as const, updatedBefore: 1000, limit: 2 };
+
+  it.each([
+    [1, 'its choice'],
+    [2, 'its deletion'],
+  ])('statement %i (%s) arriving twice deletes nothing the first arrival did not choose', async (k) => {
+    const schema = await freshSchema(`purge_resend_${k}`);
+    const storage = (execute?: Execute) =>
+      postgresStorage(execute ? { execute, schema: schema.schema } : { pool, schema: schema.schema });
+    try {
+      for (const [i, at] of [10, 20, 30].entries()) {
+        const runId = `done/${i}`;
+        await storage().claim({ runId, owner: 'A', now: at, leaseMs: 1000 });
+        await storage().finish({
+          runId,
+          owner: 'A',
+          status: 'completed',
+          at,
+          error: null,
+          dropCleanups: true,
+        });
+      }
+      let armed = k;
+      const direct = pgExecute(pool);
+      const resending: Execute = async (sql, params) => {
+        if (--armed === 0) await direct(sql, params); // the first arrival, whose reply is lost
+        return direct(sql, params);
+      };
+      const answered = await storage(resending).purge(query);
+      // The two oldest were chosen and deleted; the resent deletion finds them gone and answers 0.
+      expect(answered).toBe(k === 1 ? 2 : 0);
+      expect((await storage().list({ limit: 10 })).map((r) => r.runId)).toEqual(['done/2']);
+    } finally {
+      await schema.drop();
+    }
+  });
+});
