@@ -51,15 +51,28 @@ export const runsTableSql = (name: string, ifNotExists = true): string =>
   error            TEXT
 ) STRICT`;
 
+/** The indexes' names under `prefix`. */
+const indexNames = (prefix: string) => ({
+  byStatusAge: `${prefix}runs_by_status_age`,
+  byLease: `${prefix}runs_by_lease`,
+});
+
+/** The name of every table and index the schema creates, to tell whether it is all there. */
+export const schemaObjects = (prefix: string = DEFAULT_TABLE_PREFIX): readonly string[] => [
+  ...Object.values(tableNames(prefix)),
+  ...Object.values(indexNames(prefix)),
+];
+
 /** The DDL, one statement per entry; every statement is idempotent (`IF NOT EXISTS`). */
 export const schemaStatements = (prefix: string = DEFAULT_TABLE_PREFIX): readonly string[] => {
   const t = tableNames(prefix);
+  const i = indexNames(prefix);
   return [
     runsTableSql(t.runs),
     // list and purge: by status, oldest first, paged on (updated_at, run_id)
-    `CREATE INDEX IF NOT EXISTS "${prefix}runs_by_status_age" ON "${t.runs}" (status, updated_at, run_id)`,
+    `CREATE INDEX IF NOT EXISTS "${i.byStatusAge}" ON "${t.runs}" (status, updated_at, run_id)`,
     // findAbandoned (running runs whose lease has expired) and due suspended runs (wake time passed)
-    `CREATE INDEX IF NOT EXISTS "${prefix}runs_by_lease" ON "${t.runs}" (status, lease_expires_at)`,
+    `CREATE INDEX IF NOT EXISTS "${i.byLease}" ON "${t.runs}" (status, lease_expires_at)`,
     `CREATE TABLE IF NOT EXISTS "${t.steps}" (
   run_id      TEXT    NOT NULL,
   step_key    TEXT    NOT NULL,

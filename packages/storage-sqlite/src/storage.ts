@@ -17,7 +17,8 @@ import type {
   SuspendRequest,
 } from '@td7x/durable-x';
 import type { Database } from 'better-sqlite3';
-import { migrate } from './migrate.ts';
+import { whileBusy } from './busy.ts';
+import { createSchema } from './migrate.ts';
 import {
   cancel,
   claim,
@@ -55,42 +56,47 @@ export const SQLITE_MAX_VALUE_BYTES = 1_000_000_000 - 64 * 1024;
  * Nothing touches the database until the first call, which (once per instance) sets the
  * connection's pragmas, creates the tables if they are missing and prepares the statements.
  * Every contract method is one SQLite transaction; writes are IMMEDIATE, so two processes on one
- * file serialise on the write lock from the start instead of deadlocking on a lock upgrade.
+ * file serialise on the write lock from the start instead of deadlocking on a lock upgrade, and
+ * a transaction that finds the file locked is tried again, up to `busyTimeoutMs` (see busy.ts).
  */
 export const sqliteStorage = (db: Database, options: SqliteStorageOptions = {}): Storage => {
   const prefix = checkTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX);
   const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   const synchronous = options.synchronous ?? 'full';
   let ready: Transactions | undefined;
-  // A failed first call (a locked file…) leaves `ready` unset, so the next call tries again.
+  // A failed first call (a locked file…) leaves `ready` unset, so the next try sets up again.
   const tx = (): Transactions => {
-    ready ??= openTransactions(db, { prefix, busyTimeoutMs, synchronous });
+    ready ??= openTransactions(db, { prefix, synchronous });
     return ready;
   };
+  /** One contract method: its transaction, tried again while another process holds a lock. */
+  const call =
+    <A, R>(pick: (t: Transactions) => (argument: A) => R) =>
+    async (argument: A): Promise<R> =>
+      whileBusy(busyTimeoutMs, () => pick(tx())(argument));
 
   return {
     name: 'sqlite',
     maxValueBytes: SQLITE_MAX_VALUE_BYTES,
-    claim: async (request) => tx().claim.immediate(request),
-    putStep: async (request) => tx().putStep.immediate(request),
-    putCleanup: async (request) => tx().putCleanup.immediate(request),
-    removeCleanup: async (request) => tx().removeCleanup.immediate(request),
-    rollback: async (request) => tx().rollback.immediate(request),
-    setLease: async (request) => tx().setLease.immediate(request),
-    finish: async (request) => tx().finish.immediate(request),
-    suspend: async (request) => tx().suspend.immediate(request),
-    putSignal: async (request) => tx().putSignal.immediate(request),
-    cancel: async (request) => tx().cancel.immediate(request),
+    claim: call((t) => t.claim.immediate),
+    putStep: call((t) => t.putStep.immediate),
+    putCleanup: call((t) => t.putCleanup.immediate),
+    removeCleanup: call((t) => t.removeCleanup.immediate),
+    rollback: call((t) => t.rollback.immediate),
+    setLease: call((t) => t.setLease.immediate),
+    finish: call((t) => t.finish.immediate),
+    suspend: call((t) => t.suspend.immediate),
+    putSignal: call((t) => t.putSignal.immediate),
+    cancel: call((t) => t.cancel.immediate),
     // Reads are DEFERRED: in WAL mode they see one consistent snapshot and never block writers.
-    read: async (runId) => tx().read.deferred(runId),
-    list: async (query) => tx().list.deferred(query),
-    purge: async (query) => tx().purge.immediate(query),
+    read: call((t) => t.read.deferred),
+    list: call((t) => t.list.deferred),
+    purge: call((t) => t.purge.immediate),
   };
 };
 
 interface Setup {
   readonly prefix: string;
-  readonly busyTimeoutMs: number;
   readonly synchronous: 'full' | 'normal';
 }
 
@@ -98,7 +104,7 @@ type Transactions = ReturnType<typeof openTransactions>;
 
 const openTransactions = (db: Database, setup: Setup) => {
   configure(db, setup);
-  migrate(db, { tablePrefix: setup.prefix });
+  createSchema(db, setup.prefix);
   const t = tableNames(setup.prefix);
   const s = prepareStatements(db, t);
   const shaped = shapedQuery(db, t);

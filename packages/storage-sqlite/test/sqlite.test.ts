@@ -36,7 +36,7 @@ describe('sqliteStorage specifics', () => {
     expect(() => sqliteStorage(db, { tablePrefix: `_A${'b'.repeat(39)}` })).not.toThrow();
   });
 
-  it('does no I/O until called, then sets WAL, busy_timeout and synchronous and creates its tables once', async () => {
+  it('does no I/O until called, then sets WAL, synchronous and busy_timeout 0 (it waits for locks itself) and creates its tables once', async () => {
     const { db } = fileDb();
     const counted = countingDatabase(db);
     const storage = sqliteStorage(counted.db, { tablePrefix: 'app_', busyTimeoutMs: 1234 });
@@ -45,7 +45,7 @@ describe('sqliteStorage specifics', () => {
     await storage.read('nothing');
     expect(tables(db)).toEqual(['app_cleanups', 'app_runs', 'app_steps']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(0);
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const afterSetup = counted.counts.statements;
     await storage.read('nothing');
