@@ -1,7 +1,7 @@
 export interface SqliteStorageOptions {
   /**
    * Prepended to every table and index name, so several apps (or test suites) can share one
-   * database file. An identifier: `^[A-Za-z_][A-Za-z0-9_]{0,40}$`. Default `dx_`.
+   * database file. A lowercase identifier: `^[a-z_][a-z0-9_]{0,40}$`. Default `dx_`.
    */
   readonly tablePrefix?: string;
   /**
@@ -21,16 +21,20 @@ export interface SqliteStorageOptions {
 export const DEFAULT_TABLE_PREFIX = 'dx_';
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/;
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
 
 /**
  * The prefix is the only text ever placed inside SQL, so it must be a plain identifier: anything
- * else is refused before a statement is built.
+ * else is refused before a statement is built. Lowercase only: SQLite compares names without
+ * regard to ASCII case (quoted or not), so `App_` and `app_` would name the same tables and two
+ * apps would share their runs. With one case, different prefixes always name different tables
+ * (every name is the prefix followed by one of a fixed set of suffixes, none the end of another).
  */
 export const checkTablePrefix = (prefix: string): string => {
-  if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) {
+  // `sqlite_` names are reserved: SQLite would refuse the tables at first use instead.
+  if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix) || prefix.startsWith('sqlite_')) {
     throw new TypeError(
-      `durable-x-sqlite: tablePrefix must match ${IDENTIFIER.source}, got ${JSON.stringify(prefix)}`,
+      `durable-x-sqlite: tablePrefix must match ${IDENTIFIER.source} and not start with sqlite_, got ${JSON.stringify(prefix)}`,
     );
   }
   return prefix;

@@ -30,10 +30,24 @@ describe('sqliteStorage specifics', () => {
 
   it('refuses a table prefix that is not a plain identifier, before any SQL', () => {
     const { db } = fileDb();
-    for (const tablePrefix of ['', '1x', 'a-b', 'x"; DROP TABLE t; --', 'a'.repeat(42), 'é']) {
+    for (const tablePrefix of ['', '1x', 'a-b', 'x"; DROP TABLE t; --', 'a'.repeat(42), 'é', 'sqlite_']) {
       expect(() => sqliteStorage(db, { tablePrefix })).toThrow(TypeError);
     }
-    expect(() => sqliteStorage(db, { tablePrefix: `_A${'b'.repeat(39)}` })).not.toThrow();
+    expect(() => sqliteStorage(db, { tablePrefix: `_a${'b'.repeat(39)}` })).not.toThrow();
+  });
+
+  it('refuses a prefix with capitals: SQLite would give App_ the tables of app_', async () => {
+    const { db } = fileDb();
+    // Why: names that differ only in case are one table to SQLite, quoted or not.
+    db.exec('CREATE TABLE "app_t" (x INTEGER)');
+    expect(() => db.exec('CREATE TABLE "App_t" (x INTEGER)')).toThrow(/already exists/);
+    for (const tablePrefix of ['App_', 'APP_', 'aPp_', 'A', '_X']) {
+      expect(() => sqliteStorage(db, { tablePrefix })).toThrow(TypeError);
+      expect(() => migrate(db, { tablePrefix })).toThrow(TypeError);
+    }
+    const app = sqliteStorage(db, { tablePrefix: 'app_' });
+    await app.claim({ runId: 'r', owner: 'o', now: 1, leaseMs: 10 });
+    expect(await sqliteStorage(db, { tablePrefix: 'app2_' }).read('r')).toBeUndefined();
   });
 
   it('does no I/O until called, then sets WAL, synchronous and busy_timeout 0 (it waits for locks itself) and creates its tables once', async () => {
