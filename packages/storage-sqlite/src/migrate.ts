@@ -6,8 +6,7 @@ import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_TABLE_PREFIX,
 } from './options.ts';
-import { isOldRunsTable, rebuildOldRunsTable, withoutForeignKeys } from './rebuild-runs.ts';
-import { schemaObjects, schemaStatements, tableNames } from './schema.ts';
+import { schemaObjects, schemaStatements } from './schema.ts';
 import { useWal } from './wal.ts';
 
 /** True when every table and index of the schema exists: then no write lock is taken at all. */
@@ -27,22 +26,12 @@ const schemaComplete = (db: Database, prefix: string): boolean => {
  * starting together on a new file, one creates them and the others, retrying while it holds the
  * write lock (see busy.ts), find everything there (every statement is `IF NOT EXISTS`). A file
  * whose schema is complete costs one read and no write lock.
- * A runs table created by version 0.1 (whose CHECK knows fewer statuses) is rebuilt first, in the
- * same transaction, keeping every row (see rebuild-runs.ts).
  */
 export const createSchema = (db: Database, prefix: string): void => {
-  const { runs } = tableNames(prefix);
-  const apply = () =>
-    db
-      .transaction(() => {
-        rebuildOldRunsTable(db, runs);
-        for (const sql of schemaStatements(prefix)) db.exec(sql);
-      })
-      .immediate();
-  // Foreign keys can only be switched off outside a transaction, so the rebuild is foreseen here
-  // (and decided again inside the write lock).
-  if (isOldRunsTable(db, runs)) withoutForeignKeys(db, apply);
-  else if (!schemaComplete(db, prefix)) apply();
+  if (schemaComplete(db, prefix)) return;
+  db.transaction(() => {
+    for (const sql of schemaStatements(prefix)) db.exec(sql);
+  }).immediate();
 };
 
 /**

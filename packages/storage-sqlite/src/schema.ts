@@ -20,27 +20,9 @@ export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames =>
   return { runs: `${p}runs`, steps: `${p}steps`, cleanups: `${p}cleanups` };
 };
 
-/** Every status the contract knows, in the order the CHECK constraint lists them. */
-export { RUN_STATUSES };
-
-/** The runs table's columns, in the order of its definition (the rebuild copies them by name). */
-export const RUNS_COLUMNS = [
-  'run_id',
-  'status',
-  'owner',
-  'lease_expires_at',
-  'attempt',
-  'created_at',
-  'updated_at',
-  'error',
-] as const;
-
-/**
- * The runs table under `name`: `CREATE TABLE IF NOT EXISTS` for the schema, a plain
- * `CREATE TABLE` for the rebuild of an older table (see rebuild-runs.ts).
- */
-export const runsTableSql = (name: string, ifNotExists = true): string =>
-  `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}"${name}" (
+/** One row per run; the status CHECK lists every status of the contract. */
+const runsTableSql = (name: string): string =>
+  `CREATE TABLE IF NOT EXISTS "${name}" (
   run_id           TEXT    NOT NULL PRIMARY KEY,
   status           TEXT    NOT NULL CHECK (status IN (${RUN_STATUSES.map((s) => `'${s}'`).join(', ')})),
   owner            TEXT,
