@@ -20,17 +20,24 @@ export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames =>
   return { runs: `${p}runs`, steps: `${p}steps`, cleanups: `${p}cleanups` };
 };
 
-/** One row per run; the status CHECK lists every status of the contract. */
+const STATUSES = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * One row per run; the status CHECKs list every status of the contract. `claimed_from` is the
+ * status the current owner's claim answered as `previousStatus` (NULL for a claim that created the
+ * run, and once the owner is cleared), so that a resent claim answers the same.
+ */
 const runsTableSql = (name: string): string =>
   `CREATE TABLE IF NOT EXISTS "${name}" (
   run_id           TEXT    NOT NULL PRIMARY KEY,
-  status           TEXT    NOT NULL CHECK (status IN (${RUN_STATUSES.map((s) => `'${s}'`).join(', ')})),
+  status           TEXT    NOT NULL CHECK (status IN (${STATUSES})),
   owner            TEXT,
   lease_expires_at INTEGER NOT NULL,
   attempt          INTEGER NOT NULL,
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
-  error            TEXT
+  error            TEXT,
+  claimed_from     TEXT    CHECK (claimed_from IN (${STATUSES}))
 ) STRICT`;
 
 /** The indexes' names under `prefix`. */

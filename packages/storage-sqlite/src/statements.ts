@@ -24,7 +24,6 @@ interface Claim {
 
 interface Suspend {
   readonly runId: string;
-  readonly owner: string;
   readonly at: number;
   readonly wakeAt: number;
   /** null when the run waits for no signal (a NULL key matches no step). */
@@ -38,20 +37,28 @@ export const prepareStatements = (db: Database, t: TableNames) => {
     db.prepare<P, R>(sql).safeIntegers(false);
   return {
     head: prepare<[string], RunHead>(`SELECT ${HEAD} FROM "${t.runs}" WHERE run_id = ?`),
-    owner: prepare<[string], { owner: string | null }>(`SELECT owner FROM "${t.runs}" WHERE run_id = ?`),
+    claimHead: prepare<[string], RunHead & { claimedFrom: RunStatus | null }>(
+      `SELECT ${HEAD}, claimed_from AS claimedFrom FROM "${t.runs}" WHERE run_id = ?`,
+    ),
+    // What every fenced write decides on (see fence in operations.ts).
+    fence: prepare<[string], { owner: string | null; status: RunStatus }>(
+      `SELECT owner, status FROM "${t.runs}" WHERE run_id = ?`,
+    ),
     steps: prepare<[string], StepRecord>(`SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ?`),
     step: prepare<[string, string], StepRecord>(
       `SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ? AND step_key = ?`,
     ),
     cleanups: prepare<[string], CleanupRecord>(`SELECT ${CLEANUP} FROM "${t.cleanups}" WHERE run_id = ?`),
     createRun: prepare<[Claim]>(
-      `INSERT INTO "${t.runs}" (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error)
-       VALUES (@runId, 'running', @owner, @leaseExpiresAt, 1, @now, @now, NULL)`,
+      `INSERT INTO "${t.runs}" (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error, claimed_from)
+       VALUES (@runId, 'running', @owner, @leaseExpiresAt, 1, @now, @now, NULL, NULL)`,
     ),
-    // A cancelled run stays cancelled: its new owner only runs its cleanups.
+    // A cancelled run stays cancelled: its new owner only runs its cleanups. claimed_from keeps
+    // the status before the takeover (SET reads the row as it was) for a resent claim.
     takeOver: prepare<[Claim]>(
       `UPDATE "${t.runs}" SET status = CASE status WHEN 'cancelled' THEN 'cancelled' ELSE 'running' END,
-       owner = @owner, lease_expires_at = @leaseExpiresAt, attempt = attempt + 1, updated_at = @now
+       owner = @owner, lease_expires_at = @leaseExpiresAt, attempt = attempt + 1, updated_at = @now,
+       claimed_from = status
        WHERE run_id = @runId`,
     ),
     insertStep: prepare<[runId: string, key: string, name: string, seq: number, output: string, at: number]>(
@@ -69,40 +76,38 @@ export const prepareStatements = (db: Database, t: TableNames) => {
     forgetStepsAfter: prepare<[runId: string, seq: number]>(
       `DELETE FROM "${t.steps}" WHERE run_id = ? AND seq > ?`,
     ),
-    // setLease and finish are fenced by their WHERE clause: 0 rows changed means the lease is lost.
-    setLease: prepare<[{ runId: string; owner: string; leaseExpiresAt: number; now: number }]>(
-      `UPDATE "${t.runs}" SET lease_expires_at = @leaseExpiresAt, updated_at = @now
-       WHERE run_id = @runId AND owner = @owner`,
+    // The writes below run after the fence has passed, inside the same transaction.
+    setLease: prepare<[{ runId: string; leaseExpiresAt: number; now: number }]>(
+      `UPDATE "${t.runs}" SET lease_expires_at = @leaseExpiresAt, updated_at = @now WHERE run_id = @runId`,
     ),
-    finish: prepare<[{ runId: string; owner: string; status: RunStatus; at: number; error: string | null }]>(
-      `UPDATE "${t.runs}" SET status = @status, owner = NULL, lease_expires_at = 0, updated_at = @at, error = @error
-       WHERE run_id = @runId AND owner = @owner`,
+    finish: prepare<[{ runId: string; status: RunStatus; at: number; error: string | null }]>(
+      `UPDATE "${t.runs}" SET status = @status, owner = NULL, lease_expires_at = 0, updated_at = @at,
+       error = @error, claimed_from = NULL
+       WHERE run_id = @runId`,
     ),
-    isFinished: prepare<[string, RunStatus]>(
-      `SELECT 1 AS finished FROM "${t.runs}" WHERE run_id = ? AND owner IS NULL AND status = ?`,
-    ),
-    // Fenced by its WHERE clause too. The wake time is the signal's arrival when the awaited
-    // signal is already stored, decided in the same statement as the park.
+    // The wake time is the signal's arrival when the awaited signal is already stored, decided in
+    // the same statement as the park.
     suspend: prepare<[Suspend], { wakeAt: number }>(
-      `UPDATE "${t.runs}" SET status = 'suspended', owner = NULL, updated_at = @at,
+      `UPDATE "${t.runs}" SET status = 'suspended', owner = NULL, updated_at = @at, claimed_from = NULL,
        lease_expires_at = CASE WHEN EXISTS (
          SELECT 1 FROM "${t.steps}" WHERE run_id = @runId AND step_key = @signalKey
        ) THEN @at ELSE @wakeAt END
-       WHERE run_id = @runId AND owner = @owner
+       WHERE run_id = @runId
        RETURNING lease_expires_at AS wakeAt`,
     ),
-    suspendedWake: prepare<[string], { wakeAt: number }>(
-      `SELECT lease_expires_at AS wakeAt FROM "${t.runs}"
-       WHERE run_id = ? AND owner IS NULL AND status = 'suspended'`,
-    ),
     status: prepare<[string], { status: RunStatus }>(`SELECT status FROM "${t.runs}" WHERE run_id = ?`),
+    // Signal records are the run's steps with seq 0.
+    signalCount: prepare<[string], { count: number }>(
+      `SELECT count(*) AS count FROM "${t.steps}" WHERE run_id = ? AND seq = 0`,
+    ),
     // A signal only ever brings a wake time forward.
     wake: prepare<[{ runId: string; now: number }]>(
       `UPDATE "${t.runs}" SET lease_expires_at = MIN(lease_expires_at, @now)
        WHERE run_id = @runId AND status = 'suspended'`,
     ),
+    // Owner and lease are kept: a live owner goes on, and may only undo (see operations.ts).
     cancel: prepare<[{ runId: string; at: number }]>(
-      `UPDATE "${t.runs}" SET status = 'cancelled', owner = NULL, lease_expires_at = 0, updated_at = @at
+      `UPDATE "${t.runs}" SET status = 'cancelled', updated_at = @at
        WHERE run_id = @runId AND status IN ('running', 'suspended', 'failed', 'compensated')`,
     ),
     deleteRun: prepare<[string]>(`DELETE FROM "${t.runs}" WHERE run_id = ?`),

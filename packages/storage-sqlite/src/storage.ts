@@ -1,7 +1,6 @@
 import type {
   CancelRequest,
   ClaimRequest,
-  Fenced,
   FinishRequest,
   ListQuery,
   PurgeQuery,
@@ -11,7 +10,6 @@ import type {
   RemoveCleanupRequest,
   RollbackRequest,
   RunHead,
-  RunSnapshot,
   SetLeaseRequest,
   Storage,
   SuspendRequest,
@@ -22,13 +20,16 @@ import { createSchema } from './migrate.ts';
 import {
   cancel,
   claim,
-  fenced,
   finish,
   list,
   purge,
+  putCleanup,
   putSignal,
   putStep,
-  snapshotOf,
+  read,
+  removeCleanup,
+  rollback,
+  setLease,
   suspend,
 } from './operations.ts';
 import {
@@ -111,32 +112,15 @@ const openTransactions = (db: Database, setup: Setup) => {
   return {
     claim: db.transaction((request: ClaimRequest) => claim(s, request)),
     putStep: db.transaction((request: PutStepRequest) => putStep(s, request)),
-    putCleanup: db.transaction(({ runId, owner, record }: PutCleanupRequest) =>
-      fenced(s, runId, owner, () =>
-        s.putCleanup.run(runId, record.id, record.name, record.seq, record.params, record.at),
-      ),
-    ),
-    removeCleanup: db.transaction(({ runId, owner, id }: RemoveCleanupRequest) =>
-      fenced(s, runId, owner, () => s.removeCleanup.run(runId, id)),
-    ),
-    rollback: db.transaction(({ runId, owner, cleanupId, afterSeq }: RollbackRequest) =>
-      fenced(s, runId, owner, () => {
-        s.removeCleanup.run(runId, cleanupId);
-        s.forgetStepsAfter.run(runId, afterSeq);
-      }),
-    ),
-    setLease: db.transaction(
-      ({ runId, owner, leaseExpiresAt, now }: SetLeaseRequest): Fenced =>
-        s.setLease.run({ runId, owner, leaseExpiresAt, now }).changes === 1 ? 'ok' : 'lease-lost',
-    ),
+    putCleanup: db.transaction((request: PutCleanupRequest) => putCleanup(s, request)),
+    removeCleanup: db.transaction((request: RemoveCleanupRequest) => removeCleanup(s, request)),
+    rollback: db.transaction((request: RollbackRequest) => rollback(s, request)),
+    setLease: db.transaction((request: SetLeaseRequest) => setLease(s, request)),
     finish: db.transaction((request: FinishRequest) => finish(s, request)),
     suspend: db.transaction((request: SuspendRequest) => suspend(s, request)),
     putSignal: db.transaction((request: PutSignalRequest) => putSignal(s, request)),
     cancel: db.transaction((request: CancelRequest) => cancel(s, request)),
-    read: db.transaction((runId: string): RunSnapshot | undefined => {
-      const head = s.head.get(runId);
-      return head ? snapshotOf(s, head) : undefined;
-    }),
+    read: db.transaction((runId: string) => read(s, runId)),
     list: db.transaction((query: ListQuery): readonly RunHead[] => list(shaped, query)),
     purge: db.transaction((query: PurgeQuery): number => purge(s, shaped, query)),
   };

@@ -77,6 +77,43 @@ describe('sqliteStorage specifics', () => {
     expect((await a.read('r'))?.run.owner).toBe('o');
   });
 
+  it("keeps the previousStatus of the owner's claim in the file until the owner is cleared", async () => {
+    const { db, file } = fileDb();
+    const storage = sqliteStorage(db);
+    const claimedFrom = () =>
+      db.prepare(`SELECT claimed_from FROM dx_runs WHERE run_id = 'r'`).pluck().get() as string | null;
+    await storage.claim({ runId: 'r', owner: 'a', now: 1, leaseMs: 10 });
+    expect(claimedFrom()).toBeNull();
+    await storage.suspend({ runId: 'r', owner: 'a', at: 2, wakeAt: 5 });
+    await storage.claim({ runId: 'r', owner: 'b', now: 5, leaseMs: 10 });
+    expect(claimedFrom()).toBe('suspended');
+    // The resend reaches another process: the answer comes from the file.
+    const other = new Database(file);
+    try {
+      expect(await sqliteStorage(other).claim({ runId: 'r', owner: 'b', now: 6, leaseMs: 10 })).toMatchObject(
+        {
+          kind: 'claimed',
+          previousStatus: 'suspended',
+          snapshot: { run: { owner: 'b', attempt: 2, leaseExpiresAt: 15 } },
+        },
+      );
+    } finally {
+      other.close();
+    }
+    // Cancelling keeps the owner, and so what its claim answered.
+    await storage.cancel({ runId: 'r', at: 7 });
+    expect(claimedFrom()).toBe('suspended');
+    await storage.finish({
+      runId: 'r',
+      owner: 'b',
+      status: 'cancelled',
+      at: 8,
+      error: null,
+      dropCleanups: false,
+    });
+    expect(claimedFrom()).toBeNull();
+  });
+
   it('returns numbers even when the connection defaults to BigInt', async () => {
     const { db } = fileDb();
     db.defaultSafeIntegers(true);
