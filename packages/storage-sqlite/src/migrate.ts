@@ -1,24 +1,25 @@
-import type { Database } from 'better-sqlite3';
 import { whileBusy } from './busy.ts';
+import type { SqliteDriver } from './driver.ts';
+import { type SqliteConnection, sqliteDriver } from './drivers/detect.ts';
 import {
   checkBusyTimeout,
   checkTablePrefix,
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_TABLE_PREFIX,
 } from './options.ts';
+import { prepare } from './prepared.ts';
 import { schemaObjects, schemaStatements } from './schema.ts';
+import { transactions } from './transaction.ts';
 import { useWal } from './wal.ts';
 
 /** True when every table and index of the schema exists: then no write lock is taken at all. */
-const schemaComplete = (db: Database, prefix: string): boolean => {
+const schemaComplete = (driver: SqliteDriver, prefix: string): boolean => {
   const names = schemaObjects(prefix);
-  const found = db
-    .prepare<string[], number>(
-      `SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'index') AND name IN (${names.map(() => '?').join(', ')})`,
-    )
-    .pluck()
-    .get(...names);
-  return found === names.length;
+  const found = prepare<string[], { count: number }>(
+    driver,
+    `SELECT count(*) AS count FROM sqlite_master WHERE type IN ('table', 'index') AND name IN (${names.map(() => '?').join(', ')})`,
+  ).get(...names);
+  return found?.count === names.length;
 };
 
 /**
@@ -27,11 +28,11 @@ const schemaComplete = (db: Database, prefix: string): boolean => {
  * write lock (see busy.ts), find everything there (every statement is `IF NOT EXISTS`). A file
  * whose schema is complete costs one read and no write lock.
  */
-export const createSchema = (db: Database, prefix: string): void => {
-  if (schemaComplete(db, prefix)) return;
-  db.transaction(() => {
-    for (const sql of schemaStatements(prefix)) db.exec(sql);
-  }).immediate();
+export const createSchema = (driver: SqliteDriver, prefix: string): void => {
+  if (schemaComplete(driver, prefix)) return;
+  transactions(driver)('IMMEDIATE', () => {
+    for (const sql of schemaStatements(prefix)) driver.exec(sql);
+  });
 };
 
 /**
@@ -42,13 +43,14 @@ export const createSchema = (db: Database, prefix: string): void => {
  * safe to run from several processes at once.
  */
 export const migrate = (
-  db: Database,
+  connection: SqliteConnection,
   options: { readonly tablePrefix?: string; readonly busyTimeoutMs?: number } = {},
 ): void => {
+  const driver = sqliteDriver(connection);
   const prefix = checkTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX);
   whileBusy(checkBusyTimeout(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS), () => {
-    db.pragma('busy_timeout = 0');
-    useWal(db);
-    createSchema(db, prefix);
+    driver.exec('PRAGMA busy_timeout = 0');
+    useWal(driver);
+    createSchema(driver, prefix);
   });
 };

@@ -43,7 +43,7 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs, ifOwner }: Cl
   if (!stored) {
     // ifOwner takes over one owner's run: it never creates one.
     if (ifOwner !== undefined) return { kind: 'not-found' };
-    s.createRun.run({ runId, owner, leaseExpiresAt, now });
+    s.createRun.run(runId, owner, leaseExpiresAt, now, now);
     const run: RunHead = {
       runId,
       status: 'running',
@@ -64,7 +64,7 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs, ifOwner }: Cl
   const free =
     ifOwner === undefined ? head.owner === null || head.leaseExpiresAt <= now : head.owner === ifOwner;
   if (!free) return { kind: 'busy', run: head };
-  s.takeOver.run({ runId, owner, leaseExpiresAt, now });
+  s.takeOver.run(owner, leaseExpiresAt, now, runId);
   const run: RunHead = {
     ...head,
     status: head.status === 'cancelled' ? 'cancelled' : 'running',
@@ -104,7 +104,7 @@ const undoing = (allowed: Fenced, change: () => void): Fenced => {
 export const putStep = (s: Statements, { runId, owner, record }: PutStepRequest): PutStepOutcome => {
   const allowed = fence(s, runId, owner);
   if (allowed !== 'ok') return { kind: allowed };
-  const { changes } = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
+  const changes = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
   if (changes === 1) return { kind: 'written' };
   // The first stored record wins; it exists, since we hold the write lock since the insert.
   return { kind: 'exists', record: s.step.get(runId, record.key)! };
@@ -125,7 +125,7 @@ export const rollback = (s: Statements, { runId, owner, cleanupId, afterSeq }: R
   });
 
 export const setLease = (s: Statements, { runId, owner, leaseExpiresAt, now }: SetLeaseRequest): Fenced =>
-  undoing(fence(s, runId, owner), () => s.setLease.run({ runId, leaseExpiresAt, now }));
+  undoing(fence(s, runId, owner), () => s.setLease.run(leaseExpiresAt, now, runId));
 
 export const finish = (
   s: Statements,
@@ -135,7 +135,7 @@ export const finish = (
   // A resent finish (its first reply lost) must not report a finished run as lost.
   if (head && head.owner === null && head.status === status) return 'ok';
   const change = () => {
-    s.finish.run({ runId, status, at, error });
+    s.finish.run(status, at, error, runId);
     if (dropCleanups) s.deleteCleanups.run(runId);
   };
   // Finishing as cancelled is how the owner of a cancelled run ends it, once its cleanups ran.
@@ -154,7 +154,7 @@ export const suspend = (
   }
   const allowed = verdict(head, owner);
   if (allowed !== 'ok') return { kind: allowed };
-  const parked = s.suspend.get({ runId, at, wakeAt, signalKey: signalKey ?? null })!;
+  const parked = s.suspend.get(at, runId, signalKey ?? null, at, wakeAt, runId)!;
   return { kind: 'suspended', wakeAt: parked.wakeAt };
 };
 
@@ -172,12 +172,12 @@ export const putSignal = (
     return { kind: 'full', status: head.status };
   }
   s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
-  s.wake.run({ runId, now });
+  s.wake.run(now, runId);
   return { kind: 'written', status: head.status };
 };
 
 export const cancel = (s: Statements, { runId, at }: CancelRequest): CancelOutcome => {
-  s.cancel.run({ runId, at });
+  s.cancel.run(at, runId);
   const run = s.head.get(runId);
   if (!run) return { kind: 'not-found' };
   return { kind: run.status === 'completed' ? 'completed' : 'cancelled', run };

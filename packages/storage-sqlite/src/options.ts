@@ -5,15 +5,16 @@ export interface SqliteStorageOptions {
    */
   readonly tablePrefix?: string;
   /**
-   * How long a write waits for another process's write lock before failing, in ms (SQLite
-   * `busy_timeout`). The wait blocks this process's event loop, as every better-sqlite3 call does.
+   * How long a call waits for another process's lock before failing, in ms. The adapter waits
+   * itself, retrying every few ms (see busy.ts), and sets SQLite's own `busy_timeout` to 0. The
+   * wait blocks this thread's event loop, as every call of a synchronous SQLite driver does.
    * Default 5000.
    */
   readonly busyTimeoutMs?: number;
   /**
    * SQLite `synchronous` for this connection. `full` (default) fsyncs the WAL on every commit, so
    * a recorded step or a registered cleanup survives a power loss, not just a process crash.
-   * `normal` is faster and still safe against process crashes (the better-sqlite3 default in WAL).
+   * `normal` is faster and still safe against process crashes (better-sqlite3's default in WAL).
    */
   readonly synchronous?: 'full' | 'normal';
 }

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteDriver } from './driver.ts';
 import { useWal } from './wal.ts';
 
 /**
@@ -7,8 +7,8 @@ import { useWal } from './wal.ts';
  * remembers it (see wal.ts). `synchronous` is per connection.
  * Throws SQLITE_BUSY when another process holds a lock: the caller retries all of it.
  */
-export const configure = (db: Database, setup: { readonly synchronous: 'full' | 'normal' }): void => {
-  db.pragma('busy_timeout = 0');
-  useWal(db);
-  db.pragma(`synchronous = ${setup.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+export const configure = (driver: SqliteDriver, setup: { readonly synchronous: 'full' | 'normal' }): void => {
+  driver.exec('PRAGMA busy_timeout = 0');
+  useWal(driver);
+  driver.exec(`PRAGMA synchronous = ${setup.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
 };

@@ -1,9 +1,14 @@
-import type { Database } from 'better-sqlite3';
 import { Busy } from './busy.ts';
+import type { SqliteDriver } from './driver.ts';
+import { prepare } from './prepared.ts';
 
 /** An in-memory or temporary database has no file: no other process can share it, and no WAL. */
-const hasFile = (db: Database): boolean =>
-  db.prepare<[], string>("SELECT file FROM pragma_database_list WHERE name = 'main'").pluck().get() !== '';
+const hasFile = (driver: SqliteDriver): boolean =>
+  prepare<[], { file: string }>(driver, "SELECT file FROM pragma_database_list WHERE name = 'main'").get()
+    ?.file !== '';
+
+const journalMode = (driver: SqliteDriver, sql: string): unknown =>
+  prepare<[], { journal_mode: unknown }>(driver, sql).get()?.journal_mode;
 
 /**
  * Puts the file in WAL mode; a file already in WAL costs one query (the file remembers the mode,
@@ -13,9 +18,9 @@ const hasFile = (db: Database): boolean =>
  * waiting for it), or answers the old journal mode instead of `wal`. Both throw a busy error, for
  * the caller's retry (see busy.ts): that is what processes starting together on a new file meet.
  */
-export const useWal = (db: Database): void => {
-  if (!hasFile(db) || db.pragma('journal_mode', { simple: true }) === 'wal') return;
-  const mode = db.pragma('journal_mode = WAL', { simple: true });
+export const useWal = (driver: SqliteDriver): void => {
+  if (!hasFile(driver) || journalMode(driver, 'PRAGMA journal_mode') === 'wal') return;
+  const mode = journalMode(driver, 'PRAGMA journal_mode = WAL');
   if (mode !== 'wal')
     throw new Busy(`durable-x-sqlite: the journal mode stayed ${String(mode)} instead of wal`);
 };

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { complete, durable, load, manualClock } from '@td7x/durable-x';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, schemaSql, sqliteStorage } from '../src/index.ts';
-import { countingDatabase } from './counting.ts';
+import { betterSqlite3Driver, migrate, schemaSql, sqliteStorage } from '../src/index.ts';
+import { countingDriver } from './counting.ts';
 import { tempDatabaseFile } from './harness.ts';
 
 const opened: Array<{ db: Database.Database; remove: () => void }> = [];
@@ -52,8 +52,8 @@ describe('sqliteStorage specifics', () => {
 
   it('does no I/O until called, then sets WAL, synchronous and busy_timeout 0 (it waits for locks itself) and creates its tables once', async () => {
     const { db } = fileDb();
-    const counted = countingDatabase(db);
-    const storage = sqliteStorage(counted.db, { tablePrefix: 'app_', busyTimeoutMs: 1234 });
+    const counted = countingDriver(betterSqlite3Driver(db));
+    const storage = sqliteStorage(counted.driver, { tablePrefix: 'app_', busyTimeoutMs: 1234 });
     expect(counted.counts).toEqual({ transactions: 0, statements: 0 });
     expect(tables(db)).toEqual([]);
     await storage.read('nothing');
@@ -63,7 +63,7 @@ describe('sqliteStorage specifics', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const afterSetup = counted.counts.statements;
     await storage.read('nothing');
-    expect(counted.counts.statements).toBe(afterSetup + 1); // one SELECT, no DDL again
+    expect(counted.counts.statements).toBe(afterSetup + 3); // BEGIN, one SELECT, COMMIT: no DDL again
   });
 
   it('keeps two prefixes in one file apart; migrate is idempotent', async () => {
@@ -124,8 +124,8 @@ describe('sqliteStorage specifics', () => {
 
   it('costs one transaction per step and one per load, whatever the number of steps', async () => {
     const { db } = fileDb();
-    const counted = countingDatabase(db);
-    const storage = sqliteStorage(counted.db);
+    const counted = countingDriver(betterSqlite3Driver(db));
+    const storage = sqliteStorage(counted.driver);
     const clock = manualClock();
     const run = async (steps: number) => {
       const cp = await load(storage, { clock })({})(`run-${steps}`);
