@@ -14,6 +14,7 @@ bash scripts/start-services.sh
 # shellcheck disable=SC1091
 . "$SERVICES_DIR/env"
 
+node scripts/import-cycles.mjs
 # Two cores: two tasks at a time keeps the crash and race tests (many child processes) honest.
 "${PNPM[@]}" turbo run typecheck lint build check test --concurrency=2 --continue "$@"
 echo "durable-x: typecheck, lint, build, check and test passed"

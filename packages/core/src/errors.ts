@@ -6,6 +6,7 @@
 export type DurableError =
   | InvalidRunId
   | InvalidName
+  | InvalidArgument
   | NotEncodable
   | NotDecodable
   | PayloadTooLarge
@@ -18,7 +19,9 @@ export type DurableError =
   | UnknownCleanup
   | Suspended
   | Cancelled
-  | RunNotFound;
+  | RunEnded
+  | RunNotFound
+  | TooManySignals;
 
 export type DurableErrorType = DurableError['type'];
 
@@ -34,6 +37,18 @@ export interface InvalidName {
   readonly type: 'InvalidName';
   readonly kind: 'step' | 'cleanup' | 'sleep' | 'signal';
   readonly name: unknown;
+  readonly reason: string;
+}
+
+/**
+ * An option or argument is out of range or of the wrong kind: `NaN`, `Infinity`, a negative or
+ * zero count, an invalid `Date`, a malformed cursor, a storage other than the run's own, a step
+ * that waits for itself. Raised before any I/O; nothing was written.
+ */
+export interface InvalidArgument {
+  readonly type: 'InvalidArgument';
+  /** Which one, as the caller wrote it (`leaseMs`, `retry.attempts`, `cursor`, …). */
+  readonly argument: string;
   readonly reason: string;
 }
 
@@ -85,7 +100,10 @@ export interface RunCompleted {
   readonly step: string;
 }
 
-/** The lease was taken over by another owner: this process must stop working on the run. */
+/**
+ * Another owner took the run over (this process's lease ran out or it was declared dead): this
+ * process must stop working on the run. Nothing it does now is written.
+ */
 export interface LeaseLost {
   readonly type: 'LeaseLost';
   readonly runId: string;
@@ -143,6 +161,26 @@ export interface Cancelled {
   readonly cleanupsRun: readonly string[];
 }
 
+/**
+ * This process already ended its hold on the run: it failed it (`fail`, or a step that spent its
+ * retries), or housekeeping compensated it. Load the run again to retry it.
+ */
+export interface RunEnded {
+  readonly type: 'RunEnded';
+  readonly runId: string;
+  readonly status: 'failed' | 'compensated';
+  /** The call that was refused. */
+  readonly op: string;
+}
+
+/** The run already holds as many signals as the storage allows; this one was not stored. */
+export interface TooManySignals {
+  readonly type: 'TooManySignals';
+  readonly runId: string;
+  readonly name: string;
+  readonly limit: number;
+}
+
 /** A signal or cancellation named a run that does not exist. Nothing was written. */
 export interface RunNotFound {
   readonly type: 'RunNotFound';
@@ -184,6 +222,8 @@ export const describeError = (error: DurableError): string => {
       return `invalid run id: ${error.reason}`;
     case 'InvalidName':
       return `invalid ${error.kind} name: ${error.reason}`;
+    case 'InvalidArgument':
+      return `invalid ${error.argument}: ${error.reason}`;
     case 'NotEncodable':
       return `${error.what} is not encodable at ${error.path}: ${error.reason}`;
     case 'NotDecodable':
@@ -193,11 +233,11 @@ export const describeError = (error: DurableError): string => {
     case 'StorageUnavailable':
       return `storage ${error.storage} failed in ${error.op}: ${messageOf(error.cause)}`;
     case 'RunBusy':
-      return `run ${JSON.stringify(error.runId)} is busy: another owner's lease runs until ${new Date(error.leaseExpiresAt).toISOString()}`;
+      return `run ${JSON.stringify(error.runId)} is busy: another owner's lease runs until ${instant(error.leaseExpiresAt)}`;
     case 'RunCompleted':
       return `run ${JSON.stringify(error.runId)} is completed and has no record of step ${JSON.stringify(error.step)}`;
     case 'LeaseLost':
-      return `lease on run ${JSON.stringify(error.runId)} was taken over (during ${error.op}); stop working on it`;
+      return `run ${JSON.stringify(error.runId)} was taken over by another owner (refused ${error.op}); stop working on it`;
     case 'StepFailed':
       return `step ${JSON.stringify(error.step)} of run ${JSON.stringify(error.runId)} failed${error.attempts === undefined ? '' : ` after ${error.attempts} attempt(s)`}: ${messageOf(error.cause)}`;
     case 'CleanupFailed':
@@ -205,10 +245,20 @@ export const describeError = (error: DurableError): string => {
     case 'UnknownCleanup':
       return `run ${JSON.stringify(error.runId)} has pending cleanups with no runner in the registry: ${error.names.join(', ')}`;
     case 'Suspended':
-      return `run ${JSON.stringify(error.runId)} is suspended on ${error.reason} ${JSON.stringify(error.name)} until ${error.resumeAt === null ? 'a signal arrives' : new Date(error.resumeAt).toISOString()}`;
+      return `run ${JSON.stringify(error.runId)} is suspended on ${error.reason} ${JSON.stringify(error.name)} until ${error.resumeAt === null ? 'a signal arrives' : instant(error.resumeAt)}`;
     case 'Cancelled':
       return `run ${JSON.stringify(error.runId)} was cancelled${error.cleanupsRun.length > 0 ? `; cleanups run: ${error.cleanupsRun.join(', ')}` : ''}`;
+    case 'RunEnded':
+      return `run ${JSON.stringify(error.runId)} was already ${error.status} by this process (refused ${error.op}); load it again to retry`;
     case 'RunNotFound':
       return `run ${JSON.stringify(error.runId)} does not exist`;
+    case 'TooManySignals':
+      return `run ${JSON.stringify(error.runId)} already holds ${error.limit} signals: signal ${JSON.stringify(error.name)} was not stored`;
   }
+};
+
+/** An epoch-ms instant for a message; never throws (a Date out of range has no ISO form). */
+const instant = (ms: number): string => {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
 };

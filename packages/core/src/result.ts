@@ -13,9 +13,22 @@ export { type PurgeRunsQuery, purgeRuns } from './housekeeping/purge.ts';
 export { findAbandoned, type RecoverReport, recoverAbandoned } from './housekeeping/recover.ts';
 export { afterSafe, beforeRisky, type CleanupError } from './run/cleanup.ts';
 export type { CompensateError } from './run/compensate.ts';
-export { type CompleteReport, complete, type FailError, type FailReport, fail } from './run/finish.ts';
+export {
+  type CompleteError,
+  type CompleteReport,
+  complete,
+  type FailError,
+  type FailReport,
+  fail,
+} from './run/finish.ts';
 export { DEFAULT_LEASE_MS, type LoadError, type LoadOptions, load } from './run/load.ts';
 export { type SleepError, type SleepFor, sleep } from './run/sleep.ts';
-export { durable, type StepError, type StepOptions, type StepValue } from './run/step.ts';
+export {
+  durable,
+  type StepContext,
+  type StepError,
+  type StepOptions,
+  type StepValue,
+} from './run/step.ts';
 export { type WaitError, type WaitOptions, waitFor } from './run/wait.ts';
 export * from './shared.ts';

@@ -2,6 +2,47 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalText, defaultCodec, EncodeError, sha256Hex } from '../src/index.ts';
 
+/** A value the codec would have to mangle; each must be refused at its path instead. */
+const mangled = (): [string, unknown, string][] => {
+  const withExtra = Object.assign([1, 2], { note: 'x' });
+  const dated = Object.assign(new Date(0), { tz: 'UTC' });
+  const sym = Symbol('s');
+  const hidden = {};
+  Object.defineProperty(hidden, 'secret', { value: 1, enumerable: false });
+  // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+  const sparse = [1, , 3];
+  class Bytes extends Uint8Array {}
+  return [
+    ['a symbol-keyed property', { ok: 1, [sym]: 2 }, '$'],
+    ['an array with an extra property', { list: withExtra }, '$.list'],
+    ['a sparse array', { list: sparse }, '$.list[1]'],
+    ['a Date with its own property', [dated], '$[0]'],
+    ['a non-enumerable property', { h: hidden }, '$.h'],
+    ['a subclass of Uint8Array (a Buffer)', { b: new Bytes(2) }, '$.b'],
+    ['a Map with its own property', Object.assign(new Map(), { x: 1 }), '$'],
+  ];
+};
+
+describe('what the codec cannot give back is refused, with its path', () => {
+  it.each(mangled())('%s', (_, value, path) => {
+    for (const encode of [() => defaultCodec.encode(value), () => canonicalText(value)]) {
+      let thrown: unknown;
+      try {
+        encode();
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(EncodeError);
+      expect((thrown as EncodeError).path).toBe(path);
+    }
+  });
+
+  it('so a step key of { [symbol]: 1 } is never the key of {}', () => {
+    expect(() => canonicalText({ [Symbol('x')]: 1 })).toThrow(EncodeError);
+    expect(canonicalText({})).toBe('{}');
+  });
+});
+
 describe('defaultCodec', () => {
   it('round-trips JSON plus the extra types, nested', () => {
     const value = {

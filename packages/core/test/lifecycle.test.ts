@@ -28,39 +28,61 @@ const counting = (inner: Storage) => {
   return { storage, calls };
 };
 
-/** A storage that fails every call, the way a dead server does. */
-const unreachable = (inner: Storage, how: 'reject' | 'throw'): Storage =>
-  new Proxy(inner, {
+/** A storage that fails every call while `down`, the way a dead server does. */
+const flaky = (inner: Storage, how: 'reject' | 'throw') => {
+  const state = { down: false };
+  const storage = new Proxy(inner, {
     get: (target, prop) => {
       const value = Reflect.get(target, prop);
       if (typeof value !== 'function') return value;
-      return () => {
+      return (...args: unknown[]) => {
+        if (!state.down) return value.apply(target, args);
         const cause = new Error('ECONNREFUSED 127.0.0.1:5432');
         if (how === 'throw') throw cause;
         return Promise.reject(cause);
       };
     },
   });
+  return { storage, state };
+};
 
 describe('storage failures', () => {
   it.each(['reject', 'throw'] as const)(
     'a storage that %ss becomes a typed StorageUnavailable',
     async (how) => {
-      const storage = memoryStorage();
-      const loaded = await load(unreachable(storage, how))({})('r');
+      const inner = memoryStorage();
+      const { storage, state } = flaky(inner, how);
+      state.down = true;
+      const loaded = await load(storage)({})('r');
       expect(loaded._unsafeUnwrapErr()).toMatchObject({
         type: 'StorageUnavailable',
         storage: 'memory',
         op: 'claim',
       });
+      state.down = false;
       const cp = (await load(storage, { clock: manualClock() })({})('r'))._unsafeUnwrap();
-      const step = await durable(unreachable(storage, how))(cp)('s')({})(() => 1);
+      state.down = true;
+      const step = await durable(storage)(cp)('s')({})(() => 1);
       expect(step._unsafeUnwrapErr()).toMatchObject({ type: 'StorageUnavailable', op: 'putStep' });
-      expect((await storage.read('r'))?.steps).toEqual([]);
+      expect((await inner.read('r'))?.steps).toEqual([]);
       // The outage is over: the same checkpoint goes on, nothing was corrupted.
+      state.down = false;
       expect((await durable(storage)(cp)('s')({})(() => 1))._unsafeUnwrap()).toBe(1);
     },
   );
+
+  it('refuses a storage other than the one the run was loaded from, before any I/O', async () => {
+    const storage = memoryStorage();
+    const other = memoryStorage();
+    const cp = (await load(storage, { clock: manualClock() })({})('own'))._unsafeUnwrap();
+    let ran = false;
+    const step = await durable(other)(cp)('s')({})(() => {
+      ran = true;
+    });
+    expect(step._unsafeUnwrapErr()).toMatchObject({ type: 'InvalidArgument', argument: 'storage' });
+    expect(ran).toBe(false);
+    expect(await other.read('own')).toBeUndefined();
+  });
 });
 
 describe('lease renewal', () => {
@@ -82,7 +104,8 @@ describe('lease renewal', () => {
     );
     await running;
     for (let i = 0; i < 6; i++) clock.advance(10_000);
-    await Promise.resolve();
+    // Lease writes land one after the other: let them.
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(calls.filter((c) => c === 'setLease')).toHaveLength(6);
     release();
     await step;

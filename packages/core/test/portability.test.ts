@@ -26,4 +26,10 @@ describe('portability of the core', () => {
       .replace(/\/\/.*$/gm, '');
     expect(code).not.toMatch(/from ['"]node:|require\(|\bprocess\.|\bBuffer\b|__dirname/);
   });
+
+  // The one runtime feature looked up rather than required: an async context, where there is one.
+  it('finds AsyncLocalStorage without importing it, and works without it', () => {
+    const lookups = files.filter((f) => readFileSync(f, 'utf8').includes('getBuiltinModule'));
+    expect(lookups.map((f) => f.slice(f.indexOf('/src/') + 1))).toEqual(['src/run/body-context.ts']);
+  });
 });

@@ -23,8 +23,13 @@ describe('durable sleep and signals in the core', () => {
     });
     expect(String((thrown as Error).message)).toContain('suspended on sleep "nap" until');
     expect(events).toEqual(['run.loaded', 'run.suspended']);
-    // The suspended session is over: later calls are refused without touching storage.
-    await expect(V.durable(storage)(cp)('x')({})(() => 1)).rejects.toMatchObject({ type: 'LeaseLost' });
+    // The run is parked: later calls of this process answer the same suspension, without I/O.
+    const before = await storage.read('nap');
+    await expect(V.durable(storage)(cp)('x')({})(() => 1)).rejects.toMatchObject({
+      type: 'Suspended',
+      error: { name: 'nap', resumeAt: clock.now() + 5000 },
+    });
+    expect(await storage.read('nap')).toEqual(before);
     expect(V.suspensionOf(new Error('other'))).toBeUndefined();
   });
 

@@ -5,4 +5,9 @@
  */
 export type { RedisCommands } from './commands.ts';
 export { type IoredisLike, ioredisClient } from './ioredis.ts';
-export { REDIS_MAX_VALUE_BYTES, type RedisStorageOptions, redisStorage } from './storage.ts';
+export {
+  REDIS_MAX_VALUE_BYTES,
+  REDIS_SIGNAL_LIMITS,
+  type RedisStorageOptions,
+  redisStorage,
+} from './storage.ts';

@@ -14,11 +14,12 @@ import { RUN_STATUSES, type RunStatus } from '@td7x/durable-x';
  *   <prefix>{<bucket>}:r:<…>:cleanups                        hash   cleanup id → record
  *   <prefix>{<bucket>}:i:<status>                            zset   encoded id scored by updatedAt
  *
- * One index per status, `suspended` and `cancelled` included. An index is created by its first
- * member, so a keyspace written before those statuses existed needs no migration.
+ * One index per status (`RUN_STATUSES`), kept exact by the scripts that change a run's status.
  *
  * base64url has no `{`, `}` or `:`, and the prefix may not contain braces, so neither can move the
- * hash tag nor make two runs share a key (`a/b` and `a%2Fb` encode differently).
+ * hash tag nor make two runs share a key (`a/b` and `a%2Fb` encode differently). And the first `{`
+ * of a key ends its prefix: two different prefixes (tenants) never share a key, even when one is
+ * a prefix of the other.
  */
 export const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 
@@ -64,6 +65,12 @@ export const encodeRunId = (runId: string): string => {
   let binary = '';
   for (const byte of utf8.encode(runId)) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+};
+
+/** The run id of an index member (the inverse of {@link encodeRunId}). */
+export const decodeRunId = (member: string): string => {
+  const binary = atob(member.replaceAll('-', '+').replaceAll('_', '/'));
+  return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
 };
 
 /** FNV-1a over the UTF-8 bytes: the same bucket in every process and runtime. */

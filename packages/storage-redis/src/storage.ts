@@ -10,13 +10,14 @@ import type {
   SuspendOutcome,
 } from '@td7x/durable-x';
 import { type RedisCommands, runScript, type Script } from './commands.ts';
-import { layout, STATUSES } from './keys.ts';
+import { decodeRunId, layout, STATUSES } from './keys.ts';
 import {
   CANCEL,
   CLAIM,
   FINISH,
   LIST,
-  PURGE,
+  PURGE_CANDIDATES,
+  PURGE_RUNS,
   PUT_CLEANUP,
   PUT_SIGNAL,
   PUT_STEP,
@@ -28,6 +29,7 @@ import {
 } from './lua.ts';
 import {
   byAge,
+  compareCodePoints,
   decodeAll,
   decodeCleanup,
   decodeHead,
@@ -39,7 +41,11 @@ import {
 export interface RedisStorageOptions {
   /** Runs scripts: `ioredisClient(new Redis(url, …))`, or any {@link RedisCommands}. */
   readonly client: RedisCommands;
-  /** Prepended to every key; may not contain `{` or `}`. Default `dx:`. */
+  /**
+   * Prepended to every key: one namespace (tenant) per prefix. Any well-formed string without `{`
+   * or `}`: two different prefixes never share a key or an index entry, even when one is a
+   * prefix of the other (see the README, Tenants). Default `dx:`.
+   */
   readonly prefix?: string;
   /** Expire a completed run (all its keys) this many seconds after it completed. Default: never. */
   readonly completedTtlSeconds?: number;
@@ -51,7 +57,20 @@ export interface RedisStorageOptions {
   readonly buckets?: number;
   /** Largest encoded value accepted. Default: Redis's 512 MB string limit less room for metadata. */
   readonly maxValueBytes?: number;
+  /**
+   * What senders may add to one run (the core refuses more before writing): how many signals,
+   * and the encoded size of each. Default {@link REDIS_SIGNAL_LIMITS}; only values below the
+   * core's own limits have an effect (see the README, Limits).
+   */
+  readonly signalLimits?: { readonly perRun?: number; readonly bytes?: number };
 }
+
+/**
+ * Signals are read back by every load, inside the claim script, which blocks the server while it
+ * builds its reply: measured (`test/measure/signal-load.ts`), 256 signals of 64 KiB (the core's
+ * limits) block it ~68 ms per load, of 16 KiB ~9 ms. So 16 KiB each here; the count is the core's.
+ */
+export const REDIS_SIGNAL_LIMITS = { bytes: 16 * 1024 } as const;
 
 /** Redis's limit on one string (and one script argument), minus room for a record's metadata. */
 export const REDIS_MAX_VALUE_BYTES = 512 * 1024 * 1024 - 64 * 1024;
@@ -65,13 +84,21 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   const prefix = options.prefix ?? 'dx:';
   const buckets = options.buckets ?? 16;
   const ttl = options.completedTtlSeconds ?? 0;
-  if (/[{}]/.test(prefix))
-    throw new TypeError('redisStorage: the prefix may not contain "{" or "}" (hash tags)');
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix) || !prefix.isWellFormed()) {
+    throw new TypeError(
+      'redisStorage: the prefix must be well-formed Unicode without "{" or "}" (see the README, Tenants)',
+    );
+  }
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > 16384) {
     throw new TypeError('redisStorage: buckets must be an integer from 1 to 16384');
   }
   if (!Number.isInteger(ttl) || ttl < 0)
     throw new TypeError('redisStorage: completedTtlSeconds must be an integer ≥ 0');
+  const signalLimits = { ...REDIS_SIGNAL_LIMITS, ...options.signalLimits };
+  for (const [name, limit] of Object.entries(signalLimits)) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new TypeError(`redisStorage: signalLimits.${name} must be an integer ≥ 1`);
+  }
   const keys = layout(prefix, buckets);
   const run = (lua: Script, scriptKeys: readonly string[], args: readonly (string | number)[]) =>
     runScript(options.client, lua, [...scriptKeys], args.map(String));
@@ -80,14 +107,15 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   return {
     name: 'redis',
     maxValueBytes: options.maxValueBytes ?? REDIS_MAX_VALUE_BYTES,
+    signalLimits,
 
-    async claim({ runId, owner, now, leaseMs }): Promise<ClaimOutcome> {
+    async claim({ runId, owner, now, leaseMs, ifOwner }): Promise<ClaimOutcome> {
       const k = keys.runKeys(runId);
-      const reply = (await run(
-        CLAIM,
-        [...k.run, ...k.indexes],
-        [runId, k.member, owner, now, now + leaseMs],
-      )) as ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?, string?];
+      const args = [runId, k.member, owner, now, now + leaseMs, ifOwner ?? '', ifOwner === undefined ? 0 : 1];
+      const reply = (await run(CLAIM, [...k.run, ...k.indexes], args)) as
+        | ['not-found']
+        | ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?, string?];
+      if (reply[0] === 'not-found') return { kind: 'not-found' };
       const [kind, head, steps = [], cleanups = [], previous = ''] = reply;
       if (kind === 'busy') return { kind, run: decodeHead(head) };
       const snapshot = snapshotOf(head, steps, cleanups);
@@ -101,7 +129,7 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
         PUT_STEP,
         [head, steps, seqs],
         [owner, record.key, record.seq, encodeStep(record)],
-      )) as ['written' | 'exists' | 'lease-lost', string?];
+      )) as ['written' | 'exists' | 'lease-lost' | 'cancelled', string?];
       if (reply[0] === 'exists')
         return { kind: 'exists', record: decodeStep(record.key, reply[1] as string) };
       return { kind: reply[0] };
@@ -149,21 +177,22 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       const k = keys.runKeys(runId);
       const args = [owner, k.member, at, wakeAt, signalKey ?? '', signalKey === undefined ? 0 : 1];
       const reply = (await run(SUSPEND, [...k.run, ...k.indexes], args)) as [
-        'suspended' | 'lease-lost',
+        'suspended' | 'lease-lost' | 'cancelled',
         string?,
       ];
-      if (reply[0] === 'lease-lost') return { kind: 'lease-lost' };
+      if (reply[0] !== 'suspended') return { kind: reply[0] };
       return { kind: 'suspended', wakeAt: Number(reply[1]) };
     },
 
-    async putSignal({ runId, record, now }): Promise<PutSignalOutcome> {
+    async putSignal({ runId, record, now, maxSignals }): Promise<PutSignalOutcome> {
       const [head, steps, seqs] = keys.runKeys(runId).run;
-      const reply = (await run(PUT_SIGNAL, [head, steps, seqs], [record.key, encodeStep(record), now])) as
+      const args = [record.key, encodeStep(record), now, maxSignals ?? ''];
+      const reply = (await run(PUT_SIGNAL, [head, steps, seqs], args)) as
         | ['not-found']
-        | ['written', RunStatus]
+        | ['written' | 'full', RunStatus]
         | ['exists', string, RunStatus];
       if (reply[0] === 'not-found') return { kind: 'not-found' };
-      if (reply[0] === 'written') return { kind: 'written', status: reply[1] };
+      if (reply[0] !== 'exists') return { kind: reply[0], status: reply[1] };
       return { kind: 'exists', record: decodeStep(record.key, reply[1]), status: reply[2] };
     },
 
@@ -205,17 +234,61 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     },
 
     async purge({ statuses, updatedBefore, limit }) {
+      if (limit <= 0 || statuses.length === 0) return 0;
+      const wanted = [...new Set(statuses)];
+      const indexesOf = (bucket: number) => wanted.map((status) => keys.indexKey(bucket, status));
+      // Two rounds, each one script per bucket sent concurrently: every bucket names its oldest
+      // candidates, the oldest of all are chosen here, then each bucket deletes those of its
+      // chosen runs that still match (see PURGE_RUNS). Entries of expired runs take no part of
+      // the batch: the rounds go on without them.
       let deleted = 0;
-      // One bucket after the other, so that the total never exceeds `limit`.
-      for (const bucket of allBuckets) {
-        if (deleted >= limit || statuses.length === 0) break;
-        const indexes = [...new Set(statuses)].map((status) => keys.indexKey(bucket, status));
-        deleted += Number(await run(PURGE, indexes, [updatedBefore, limit - deleted]));
+      for (;;) {
+        const wantedCount = limit - deleted;
+        const found = await Promise.all(
+          allBuckets.map(async (bucket) =>
+            candidatesOf(
+              bucket,
+              (await run(PURGE_CANDIDATES, indexesOf(bucket), [updatedBefore, wantedCount])) as string[],
+            ),
+          ),
+        );
+        const chosen = found.flat().sort(byCandidateAge).slice(0, wantedCount);
+        if (chosen.length === 0) return deleted;
+        const replies = await Promise.all(
+          allBuckets.map(async (bucket): Promise<[deleted: number, expired: number]> => {
+            const members = chosen.filter((c) => c.bucket === bucket).map((c) => c.member);
+            if (members.length === 0) return [0, 0];
+            return (await run(PURGE_RUNS, indexesOf(bucket), [updatedBefore, ...members])) as [
+              number,
+              number,
+            ];
+          }),
+        );
+        deleted += replies.reduce((sum, [n]) => sum + n, 0);
+        if (deleted >= limit || replies.every(([, expired]) => expired === 0)) return deleted;
       }
-      return deleted;
     },
   };
 };
+
+interface PurgeCandidate {
+  readonly bucket: number;
+  readonly updatedAt: number;
+  readonly member: string;
+}
+
+/** A PURGE_CANDIDATES reply: `[updatedAt, member, …]`. */
+const candidatesOf = (bucket: number, flat: readonly string[]): PurgeCandidate[] => {
+  const out: PurgeCandidate[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push({ bucket, updatedAt: Number(flat[i]), member: flat[i + 1] as string });
+  }
+  return out;
+};
+
+/** Oldest first, in the order of `list` (run ids decoded from the members only to break ties). */
+const byCandidateAge = (a: PurgeCandidate, b: PurgeCandidate): number =>
+  a.updatedAt - b.updatedAt || compareCodePoints(decodeRunId(a.member), decodeRunId(b.member));
 
 const snapshotOf = (head: string[], steps: string[], cleanups: string[]): RunSnapshot => ({
   run: decodeHead(head),

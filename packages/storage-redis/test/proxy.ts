@@ -8,14 +8,18 @@ import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 export interface CuttableProxy {
   readonly url: string;
   mode: 'pass' | 'drop-requests' | 'drop-replies';
+  /** The SHA-1 of every EVALSHA forwarded to the server, in order: a resent script shows twice. */
+  readonly forwarded: readonly string[];
   cut(): void;
   close(): Promise<void>;
 }
 
 export const startProxy = async (target: { host: string; port: number }): Promise<CuttableProxy> => {
   const sockets = new Set<Socket>();
+  const forwarded: string[] = [];
   const proxy = {
     mode: 'pass' as CuttableProxy['mode'],
+    forwarded,
     cut() {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
@@ -26,7 +30,12 @@ export const startProxy = async (target: { host: string; port: number }): Promis
     sockets.add(client);
     sockets.add(upstream);
     client.on('data', (data) => {
-      if (proxy.mode !== 'drop-requests') upstream.write(data);
+      if (proxy.mode === 'drop-requests') return;
+      // RESP: `…$7\r\nevalsha\r\n$40\r\n<sha1>\r\n…` (ioredis writes a small command in one chunk).
+      for (const m of data.toString('latin1').matchAll(/\r\nevalsha\r\n\$40\r\n([0-9a-f]{40})\r\n/gi)) {
+        forwarded.push(m[1] as string);
+      }
+      upstream.write(data);
     });
     upstream.on('data', (data) => {
       if (proxy.mode !== 'drop-replies') client.write(data);

@@ -8,6 +8,7 @@ import {
   manualClock,
   purgeRuns,
 } from '@td7x/durable-x';
+import * as R from '@td7x/durable-x/result';
 import { uniqueKeyPrefix } from '@td7x/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,32 @@ describe('redisStorage options', () => {
     expect(() => redisStorage({ client: untouchable, prefix: 'app{x}:' })).toThrow(TypeError);
     expect(() => redisStorage({ client: untouchable, buckets: 0 })).toThrow(TypeError);
     expect(() => redisStorage({ client: untouchable, completedTtlSeconds: 1.5 })).toThrow(TypeError);
+  });
+
+  it('declares lower signal limits than the core (16 KiB each), which the caller may change', () => {
+    expect(redisStorage({ client: untouchable }).signalLimits).toEqual({ bytes: 16_384 });
+    expect(redisStorage({ client: untouchable, signalLimits: { perRun: 32 } }).signalLimits).toEqual({
+      perRun: 32,
+      bytes: 16_384,
+    });
+    expect(redisStorage({ client: untouchable, signalLimits: { bytes: 65_536 } }).signalLimits).toEqual({
+      bytes: 65_536,
+    });
+    for (const signalLimits of [{ perRun: 0 }, { bytes: 1.5 }, { perRun: -1 }]) {
+      expect(() => redisStorage({ client: untouchable, signalLimits })).toThrow(TypeError);
+    }
+  });
+
+  it('makes the core refuse a signal over 16 KiB before writing, and take one at the limit', async () => {
+    const storage = redisStorage({ client: ioredisClient(redis), prefix });
+    await load(storage)({})('signal-limits');
+    // The encoded record of a string payload is a few bytes more than the string itself.
+    const refused = await R.signal(storage)('signal-limits')('big')('x'.repeat(16_384));
+    expect(refused.isErr() && refused.error.type).toBe('PayloadTooLarge');
+    expect(await R.signal(storage)('signal-limits')('fits')('x'.repeat(16_000))).toMatchObject({
+      value: { accepted: true },
+    });
+    expect((await storage.read('signal-limits'))?.steps.map((s) => s.name)).toEqual(['fits']);
   });
 
   it('passes a smaller maxValueBytes to the core, which refuses larger outputs before writing', async () => {

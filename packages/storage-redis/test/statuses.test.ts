@@ -1,4 +1,4 @@
-import { FOREVER, type Storage } from '@td7x/durable-x';
+import { FOREVER } from '@td7x/durable-x';
 import { uniqueKeyPrefix } from '@td7x/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +7,8 @@ import { layout, STATUSES } from '../src/keys.ts';
 import { connect, dropPrefix, sharedRedisUrl } from './support.ts';
 
 /**
- * `suspended` and `cancelled` in the key layout: each status has its index, every script that
- * changes a status moves the index entry in the same script, and a keyspace written before these
- * statuses existed needs nothing done to it.
+ * The status indexes (one per status): every script that changes a status moves the index entry
+ * in the same script. And the fields a head keeps for the contract's sake.
  */
 const prefix = uniqueKeyPrefix('redis-statuses');
 const T0 = Date.UTC(2026, 0, 1);
@@ -79,37 +78,70 @@ describe('status indexes', () => {
   });
 });
 
-describe('a keyspace written by 0.1 (four statuses)', () => {
-  it('suspends, wakes, lists and cancels its runs with no migration', async () => {
-    const own = `${prefix}old:`;
-    const k = layout(own, 16).runKeys('old-run');
-    // Exactly what 0.1's claim and putStep stored: a head, a step, the running index.
-    await redis.hset(k.run[0], {
-      runId: 'old-run',
-      status: 'running',
-      owner: 'a',
-      lease: T0 + 30_000,
-      attempt: 1,
-      createdAt: T0,
-      updatedAt: T0,
+describe('cancel', () => {
+  it('keeps the owner and its lease, moves the index entry, and the owner may still undo', async () => {
+    const own = `${prefix}cancel:`;
+    const storage = redisStorage({ client: ioredisClient(redis), prefix: own });
+    const runId = 'cancelled-while-running';
+    await storage.claim({ runId, owner: 'a', now: T0, leaseMs: 30_000 });
+    expect(await storage.cancel({ runId, at: T0 + 1 })).toMatchObject({
+      kind: 'cancelled',
+      run: { status: 'cancelled', owner: 'a', leaseExpiresAt: T0 + 30_000, updatedAt: T0 + 1 },
     });
-    await redis.hset(k.run[1], 's#1', `${JSON.stringify(['s', 1, T0])}\n1`);
-    await redis.zadd(k.run[2], 1, 's#1');
-    await redis.zadd(k.indexes[0] as string, T0, k.member);
-    const storage: Storage = redisStorage({ client: ioredisClient(redis), prefix: own });
+    expect(await indexedUnder(own, runId)).toEqual({ cancelled: T0 + 1 });
+    // Refused progress changes no index; the renewal of the owner's lease moves the entry's score.
+    expect(await storage.suspend({ runId, owner: 'a', at: T0 + 2, wakeAt: T0 + 9 })).toEqual({
+      kind: 'cancelled',
+    });
+    expect(await storage.setLease({ runId, owner: 'a', leaseExpiresAt: T0 + 40_000, now: T0 + 3 })).toBe(
+      'cancelled',
+    );
+    expect(await indexedUnder(own, runId)).toEqual({ cancelled: T0 + 3 });
+    expect(
+      await storage.finish({
+        runId,
+        owner: 'a',
+        status: 'cancelled',
+        at: T0 + 4,
+        error: null,
+        dropCleanups: true,
+      }),
+    ).toBe('cancelled');
+    expect(await indexedUnder(own, runId)).toEqual({ cancelled: T0 + 4 });
+  });
+});
 
-    expect(await storage.suspend({ runId: 'old-run', owner: 'a', at: T0 + 1, wakeAt: FOREVER })).toEqual({
-      kind: 'suspended',
-      wakeAt: FOREVER,
+describe('claimedFrom (what a resent claim answers)', () => {
+  /** The raw head field, read with plain HGET. */
+  const claimedFrom = (own: string, runId: string) =>
+    redis.hget(layout(own, 16).runKeys(runId).run[0], 'claimedFrom');
+
+  it('is kept with the owner and cleared with it', async () => {
+    const own = `${prefix}claimed-from:`;
+    const storage = redisStorage({ client: ioredisClient(redis), prefix: own });
+    const runId = 'kept';
+    await storage.claim({ runId, owner: 'a', now: T0, leaseMs: 1_000 });
+    expect(await claimedFrom(own, runId)).toBe('');
+    await storage.suspend({ runId, owner: 'a', at: T0 + 1, wakeAt: T0 + 2 });
+    expect(await claimedFrom(own, runId)).toBeNull();
+    await storage.claim({ runId, owner: 'b', now: T0 + 2, leaseMs: 1_000 });
+    expect(await claimedFrom(own, runId)).toBe('suspended');
+    // Cancelling keeps the owner, so a resent claim of that owner still answers `suspended`.
+    await storage.cancel({ runId, at: T0 + 3 });
+    expect(await storage.claim({ runId, owner: 'b', now: T0 + 4, leaseMs: 1_000 })).toMatchObject({
+      kind: 'claimed',
+      previousStatus: 'suspended',
+      snapshot: { run: { status: 'cancelled', owner: 'b', attempt: 2 } },
     });
-    expect(await storage.list({ statuses: ['suspended'], leaseExpiredAt: T0 + 2, limit: 10 })).toEqual([]);
-    await storage.putSignal({ runId: 'old-run', record: record('go#signal', 0, T0 + 2), now: T0 + 2 });
-    const due = await storage.list({ statuses: ['suspended'], leaseExpiredAt: T0 + 2, limit: 10 });
-    expect(due.map((h) => [h.runId, h.leaseExpiresAt])).toEqual([['old-run', T0 + 2]]);
-    expect((await storage.list({ limit: 10 })).map((h) => h.status)).toEqual(['suspended']);
-    await storage.cancel({ runId: 'old-run', at: T0 + 3 });
-    expect((await storage.read('old-run'))?.steps.map((s) => s.key).sort()).toEqual(['go#signal', 's#1']);
-    expect(await indexedUnder(own, 'old-run')).toEqual({ cancelled: T0 + 3 });
+    await storage.finish({
+      runId,
+      owner: 'b',
+      status: 'cancelled',
+      at: T0 + 5,
+      error: null,
+      dropCleanups: true,
+    });
+    expect(await claimedFrom(own, runId)).toBeNull();
   });
 });
 

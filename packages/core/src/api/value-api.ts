@@ -1,8 +1,8 @@
 import type { ResultAsync } from 'neverthrow';
 import { type DurableError, DurableXError } from '../errors.ts';
 import * as R from '../result.ts';
+import type { Checkpoint } from '../run/handle.ts';
 import type { CleanupParams, CleanupRegistry } from '../run/registry.ts';
-import type { Checkpoint } from '../run/session.ts';
 import type { Received } from '../run/signal-record.ts';
 import type { RunSnapshot, Storage } from '../storage/contract.ts';
 
@@ -28,7 +28,7 @@ export const durable =
   (cp: Checkpoint) =>
   (name: string, options?: R.StepOptions) =>
   (input?: unknown) =>
-  <T>(fn: () => T): Promise<R.StepValue<T>> =>
+  <T>(fn: (step: R.StepContext) => T): Promise<R.StepValue<T>> =>
     orThrow(R.durable(storage)(cp)(name, options)(input)(fn));
 
 /** A durable sleep; throws a `Suspended` DurableXError until its time (see `suspensionOf`). */
@@ -136,6 +136,7 @@ export type {
   SignalOptions,
   SignalReport,
   SleepFor,
+  StepContext,
   StepOptions,
   StepValue,
   StepView,

@@ -60,33 +60,80 @@ const walkObject = (value: object, path: string, ctx: Walk): Tagged => {
 };
 
 const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
-  if (Array.isArray(value)) return Array.from(value, (item, i) => walk(item, `${path}[${i}]`, ctx));
-  if (value instanceof Date) return tag('date', Number.isNaN(value.getTime()) ? null : value.getTime());
-  if (value instanceof Uint8Array) return tag('bytes', bytesToBase64(value));
-  if (value instanceof Map) {
-    const entries = [...value].map(
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Array.prototype) return walkArray(value as unknown[], path, ctx);
+  if (proto === Object.prototype || proto === null) return walkPlainObject(value, path, ctx);
+  if (proto === Date.prototype) {
+    noOwnProperties(value, path, 'a Date');
+    const time = (value as Date).getTime();
+    return tag('date', Number.isNaN(time) ? null : time);
+  }
+  if (proto === Uint8Array.prototype) {
+    noOwnProperties(value, path, 'a Uint8Array', (value as Uint8Array).length);
+    return tag('bytes', bytesToBase64(value as Uint8Array));
+  }
+  if (proto === Map.prototype) {
+    noOwnProperties(value, path, 'a Map');
+    const entries = [...(value as Map<unknown, unknown>)].map(
       ([k, v], i): Tagged => [walk(k, `${path}<key ${i}>`, ctx), walk(v, `${path}<value ${i}>`, ctx)],
     );
     return tag('map', ctx.canonical ? sortByJson(entries) : entries);
   }
-  if (value instanceof Set) {
-    const members = [...value].map((v, i) => walk(v, `${path}<member ${i}>`, ctx));
+  if (proto === Set.prototype) {
+    noOwnProperties(value, path, 'a Set');
+    const members = [...(value as Set<unknown>)].map((v, i) => walk(v, `${path}<member ${i}>`, ctx));
     return tag('set', ctx.canonical ? sortByJson(members) : members);
   }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    const kind = (proto?.constructor?.name as string | undefined) ?? 'unknown';
-    throw new EncodeError(
-      path,
-      `an instance of ${kind} is not encodable (use a plain object or a custom codec)`,
-    );
+  const kind = (proto?.constructor?.name as string | undefined) ?? 'unknown';
+  const hint =
+    value instanceof Uint8Array
+      ? ' (copy it into a plain Uint8Array)'
+      : ' (use a plain object or a custom codec)';
+  throw new EncodeError(path, `an instance of ${kind} is not encodable${hint}`);
+};
+
+/** Dense, and nothing but its items: a hole or an extra property would not come back. */
+const walkArray = (value: unknown[], path: string, ctx: Walk): Tagged => {
+  const out: Tagged[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) throw new EncodeError(`${path}[${i}]`, 'a sparse array (hole) is not encodable');
+    out[i] = walk(value[i], `${path}[${i}]`, ctx);
   }
+  noOwnProperties(value, path, 'an array', value.length);
+  return out;
+};
+
+const walkPlainObject = (value: object, path: string, ctx: Walk): Tagged => {
   const keys = Object.keys(value);
+  if (Object.getOwnPropertySymbols(value).length > 0) {
+    throw new EncodeError(path, 'a symbol-keyed property is not encodable');
+  }
+  if (Object.getOwnPropertyNames(value).length !== keys.length) {
+    throw new EncodeError(path, 'a non-enumerable property is not encodable');
+  }
   if (ctx.canonical) keys.sort();
   const out: { [key: string]: Tagged } = {};
   for (const key of keys)
     setOwn(out, key, walk((value as Record<string, unknown>)[key], `${path}.${key}`, ctx));
   return Object.hasOwn(value, TAG) ? tag('obj', out) : out;
+};
+
+/**
+ * Dates, byte arrays, Maps, Sets and arrays carry only what the codec writes: a property set on
+ * one (or `indices` items, for arrays) would be silently dropped, so it is refused.
+ */
+const noOwnProperties = (value: object, path: string, what: string, indices = 0): void => {
+  if (Object.getOwnPropertySymbols(value).length > 0) {
+    throw new EncodeError(path, `${what} with a symbol-keyed property is not encodable`);
+  }
+  const names = Object.getOwnPropertyNames(value);
+  const extra = names.length - indices - (Array.isArray(value) ? 1 : 0); // an array owns `length`
+  if (extra > 0) {
+    const isItem = (n: string) =>
+      (indices > 0 && /^(0|[1-9]\d*)$/.test(n)) || (Array.isArray(value) && n === 'length');
+    const name = names.find((n) => !isItem(n)) ?? names[0];
+    throw new EncodeError(path, `${what} with its own property ${JSON.stringify(name)} is not encodable`);
+  }
 };
 
 /** Plain assignment of `__proto__` would set the prototype instead of storing the key. */

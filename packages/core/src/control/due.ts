@@ -1,7 +1,7 @@
 import type { ResultAsync } from 'neverthrow';
 import { type Clock, systemClock } from '../clock.ts';
-import type { StorageUnavailable } from '../errors.ts';
-import { DEFAULT_PAGE, pageOf, type RunPage } from '../housekeeping/list.ts';
+import type { InvalidArgument, StorageUnavailable } from '../errors.ts';
+import { pageOf, type RunPage } from '../housekeeping/list.ts';
 import type { Storage } from '../storage/contract.ts';
 
 /**
@@ -11,10 +11,12 @@ import type { Storage } from '../storage/contract.ts';
  */
 export const findDue =
   (storage: Storage, options: { readonly clock?: Clock } = {}) =>
-  (query: { limit?: number; cursor?: string } = {}): ResultAsync<RunPage, StorageUnavailable> =>
+  (
+    query: { limit?: number; cursor?: string } = {},
+  ): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> =>
     pageOf(storage, {
       statuses: ['suspended'],
       leaseExpiredAt: (options.clock ?? systemClock).now(),
-      limit: query.limit ?? DEFAULT_PAGE,
+      limit: query.limit,
       cursor: query.cursor,
     });

@@ -8,9 +8,10 @@ import type {
   PayloadTooLarge,
   RunNotFound,
   StorageUnavailable,
+  TooManySignals,
 } from '../errors.ts';
 import { checkName, checkRunId } from '../run/names.ts';
-import { signalRecord } from '../run/signal-record.ts';
+import { SIGNAL_LIMITS, signalRecord } from '../run/signal-record.ts';
 import { callStorage } from '../storage/call.ts';
 import type { RunStatus, Storage } from '../storage/contract.ts';
 
@@ -38,12 +39,16 @@ export type SignalError =
   | NotEncodable
   | PayloadTooLarge
   | RunNotFound
+  | TooManySignals
   | StorageUnavailable;
 
 /**
  * Sends the signal `name` to a run, from any process, before or after the run waits for it:
  * `signal(storage)(runId)(name)(payload)`. One storage write. The first signal of a name wins
- * and is what `waitFor` returns on every replay; later ones are reported `accepted: false`.
+ * and is what `waitFor` returns on every replay; later ones are reported `accepted: false` (a
+ * request the driver resent is recognised as this sender's own, and reported accepted).
+ * A run holds at most `signalLimits.perRun` signals (256 unless the storage says fewer) of at most
+ * `signalLimits.bytes` each (64 KiB encoded): past them, `TooManySignals` and `PayloadTooLarge`.
  */
 export const signal =
   (storage: Storage, options: SignalOptions = {}) =>
@@ -56,11 +61,31 @@ export const signal =
     if (checkedName.isErr()) return errAsync(checkedName.error);
     const now = (options.clock ?? systemClock).now();
     const codec = options.codec ?? defaultCodec;
-    const record = signalRecord(codec, storage.maxValueBytes, name, { kind: 'signal', payload }, now);
+    const limits = {
+      perRun: Math.min(SIGNAL_LIMITS.perRun, storage.signalLimits?.perRun ?? SIGNAL_LIMITS.perRun),
+      bytes: Math.min(SIGNAL_LIMITS.bytes, storage.signalLimits?.bytes ?? SIGNAL_LIMITS.bytes),
+    };
+    const maxBytes = Math.min(limits.bytes, storage.maxValueBytes ?? Number.POSITIVE_INFINITY);
+    const record = signalRecord(codec, maxBytes, name, { kind: 'signal', payload }, now);
     if (record.isErr()) return errAsync(record.error);
-    return callStorage(storage, 'putSignal', { runId, record: record.value, now }).andThen((outcome) =>
-      outcome.kind === 'not-found'
-        ? errAsync<never, RunNotFound>({ type: 'RunNotFound', runId })
-        : okAsync({ runId, name, accepted: outcome.kind === 'written', status: outcome.status }),
+    const sent = record.value;
+    return callStorage(storage, 'putSignal', { runId, record: sent, now, maxSignals: limits.perRun }).andThen(
+      (outcome): ResultAsync<SignalReport, RunNotFound | TooManySignals> => {
+        switch (outcome.kind) {
+          case 'not-found':
+            return errAsync({ type: 'RunNotFound', runId });
+          case 'full':
+            return errAsync({ type: 'TooManySignals', runId, name, limit: limits.perRun });
+          case 'written':
+            return okAsync({ runId, name, accepted: true, status: outcome.status });
+          case 'exists':
+            return okAsync({
+              runId,
+              name,
+              accepted: outcome.record.output === sent.output,
+              status: outcome.status,
+            });
+        }
+      },
     );
   };

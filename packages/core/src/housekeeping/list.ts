@@ -1,13 +1,14 @@
-import type { ResultAsync } from 'neverthrow';
-import type { StorageUnavailable } from '../errors.ts';
+import { errAsync, ok, type ResultAsync } from 'neverthrow';
+import { type Checked, checkInstant, checkLimit, invalid } from '../arguments.ts';
+import type { InvalidArgument, StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { RunHead, RunStatus, Storage } from '../storage/contract.ts';
+import { RUN_STATUSES, type RunHead, type RunStatus, type Storage } from '../storage/contract.ts';
 
 export interface ListRunsQuery {
   readonly status?: RunStatus | readonly RunStatus[];
   /** Only runs last updated before this instant (a Date or epoch ms). */
   readonly updatedBefore?: Date | number;
-  /** Page size, default 100. */
+  /** Page size, 1 to 10 000; default 100. */
   readonly limit?: number;
   /** The `next` of the previous page. */
   readonly cursor?: string;
@@ -24,35 +25,73 @@ export const DEFAULT_PAGE = 100;
 /** Run heads by status and age, oldest first, a page at a time. */
 export const listRuns =
   (storage: Storage) =>
-  (query: ListRunsQuery = {}): ResultAsync<RunPage, StorageUnavailable> =>
-    pageOf(storage, {
-      ...(query.status === undefined ? {} : { statuses: ([] as RunStatus[]).concat(query.status) }),
-      ...(query.updatedBefore === undefined ? {} : { updatedBefore: Number(query.updatedBefore) }),
-      limit: query.limit ?? DEFAULT_PAGE,
+  (query: ListRunsQuery = {}): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> => {
+    const statuses = query.status === undefined ? ok(undefined) : checkStatuses(query.status);
+    if (statuses.isErr()) return errAsync(statuses.error);
+    const updatedBefore =
+      query.updatedBefore === undefined ? ok(undefined) : checkInstant('updatedBefore', query.updatedBefore);
+    if (updatedBefore.isErr()) return errAsync(updatedBefore.error);
+    return pageOf(storage, {
+      ...(statuses.value === undefined ? {} : { statuses: statuses.value }),
+      ...(updatedBefore.value === undefined ? {} : { updatedBefore: updatedBefore.value }),
+      limit: query.limit,
       cursor: query.cursor,
     });
+  };
 
+const checkStatuses = (status: RunStatus | readonly RunStatus[]): Checked<readonly RunStatus[]> => {
+  const statuses = ([] as RunStatus[]).concat(status);
+  const unknown = statuses.find((s) => !RUN_STATUSES.includes(s));
+  return unknown === undefined
+    ? ok(statuses)
+    : invalid('status', `unknown status ${JSON.stringify(unknown)}`);
+};
+
+/** One page of run heads; the limit and cursor are checked before any I/O. */
 export const pageOf = (
   storage: Storage,
   query: {
     statuses?: readonly RunStatus[];
     updatedBefore?: number;
     leaseExpiredAt?: number;
-    limit: number;
+    limit: number | undefined;
     cursor: string | undefined;
   },
-): ResultAsync<RunPage, StorageUnavailable> => {
-  const { cursor, ...rest } = query;
-  const after = cursor === undefined ? {} : { after: parseCursor(cursor) };
-  return callStorage(storage, 'list', { ...rest, ...after }).map((runs) => {
+): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> => {
+  const { cursor, limit: asked, ...rest } = query;
+  const limit = checkLimit('limit', asked);
+  if (limit.isErr()) return errAsync(limit.error);
+  const after = cursor === undefined ? ok(undefined) : parseCursor(cursor);
+  if (after.isErr()) return errAsync(after.error);
+  const pageSize = limit.value ?? DEFAULT_PAGE;
+  return callStorage(storage, 'list', {
+    ...rest,
+    limit: pageSize,
+    ...(after.value === undefined ? {} : { after: after.value }),
+  }).map((runs) => {
     const last = runs.at(-1);
-    return runs.length < query.limit || !last ? { runs } : { runs, next: makeCursor(last) };
+    return runs.length < pageSize || !last ? { runs } : { runs, next: makeCursor(last) };
   });
 };
 
 const makeCursor = (head: RunHead): string => JSON.stringify([head.updatedAt, head.runId]);
 
-const parseCursor = (cursor: string): { updatedAt: number; runId: string } => {
-  const [updatedAt, runId] = JSON.parse(cursor) as [number, string];
-  return { updatedAt, runId };
+/** A cursor this module made: `[updatedAt, runId]`; anything else is refused, never thrown. */
+const parseCursor = (cursor: string): Checked<{ updatedAt: number; runId: string }> => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cursor);
+  } catch {
+    return invalid('cursor', 'not a cursor returned by a page (not JSON)');
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[0] !== 'number' ||
+    !Number.isFinite(parsed[0]) ||
+    typeof parsed[1] !== 'string'
+  ) {
+    return invalid('cursor', 'not a cursor returned by a page');
+  }
+  return ok({ updatedAt: parsed[0], runId: parsed[1] });
 };

@@ -1,77 +1,78 @@
-import { okAsync, type ResultAsync } from 'neverthrow';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { systemClock } from '../clock.ts';
-import type { DurableError, StorageUnavailable } from '../errors.ts';
-import { finish } from '../run/finish.ts';
-import { type LoadOptions, load } from '../run/load.ts';
+import type { DurableError, InvalidArgument, StorageUnavailable } from '../errors.ts';
+import { finishAs } from '../run/finish.ts';
+import { type LoadOptions, loadRun } from '../run/load.ts';
 import type { CleanupRegistry } from '../run/registry.ts';
-import { sessionOf } from '../run/session.ts';
 import type { RunHead, Storage } from '../storage/contract.ts';
 import { DEFAULT_PAGE, pageOf, type RunPage } from './list.ts';
 
 /** Runs left `running` whose lease has expired: their process died or gave up. */
 export const findAbandoned =
   (storage: Storage, options: Pick<LoadOptions, 'clock'> = {}) =>
-  (query: { limit?: number; cursor?: string } = {}): ResultAsync<RunPage, StorageUnavailable> =>
+  (
+    query: { limit?: number; cursor?: string } = {},
+  ): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> =>
     pageOf(storage, {
       statuses: ['running'],
       leaseExpiredAt: (options.clock ?? systemClock).now(),
-      limit: query.limit ?? DEFAULT_PAGE,
+      limit: query.limit,
       cursor: query.cursor,
     });
 
 export interface RecoverReport {
   /** Runs whose cleanups ran; they are now `compensated` and may be retried by a later load. */
   readonly recovered: readonly { readonly runId: string; readonly cleanupsRun: readonly string[] }[];
-  /** Runs that could not be recovered now (busy again, a cleanup failed, storage error). */
+  /**
+   * Runs that could not be recovered now: a cleanup failed, storage failed, or the run moved on
+   * since it was listed (resumed, parked or finished by another process: `RunBusy`, left alone).
+   */
   readonly failed: readonly { readonly runId: string; readonly error: DurableError }[];
 }
 
 /**
- * For a cron or an operator: claims each abandoned run, runs its pending cleanups (as a resume
- * would) and marks it `compensated`, releasing it. One run's failure does not stop the others.
+ * For a cron or an operator: takes over each abandoned run — only from the owner it was listed
+ * with, so a run that was resumed, parked or finished meanwhile is left alone — runs its pending
+ * cleanups (as a resume would) and marks it `compensated`, releasing it. One run's failure does
+ * not stop the others.
  */
 export const recoverAbandoned =
   (storage: Storage, options: LoadOptions = {}) =>
   (registry: CleanupRegistry) =>
-  (query: { limit?: number } = {}): ResultAsync<RecoverReport, StorageUnavailable> =>
-    findAbandoned(
+  (query: { limit?: number } = {}): ResultAsync<RecoverReport, InvalidArgument | StorageUnavailable> => {
+    return findAbandoned(
       storage,
       options,
-    )({ limit: query.limit ?? DEFAULT_PAGE }).andThen(({ runs }) =>
-      runs.reduce<ResultAsync<RecoverReport, never>>(
-        (report, head) =>
-          report.andThen((done) => recoverOne(storage, options, registry, head).map(merge(done))),
-        okAsync({ recovered: [], failed: [] }),
-      ),
+    )({ limit: query.limit ?? DEFAULT_PAGE }).andThen(
+      ({ runs }) => new ResultAsync(recoverEach(storage, options, registry, runs)),
     );
+  };
 
-type Outcome =
-  | { ok: true; runId: string; cleanupsRun: readonly string[] }
-  | { ok: false; runId: string; error: DurableError };
-
-const recoverOne = (
+const recoverEach = async (
   storage: Storage,
   options: LoadOptions,
   registry: CleanupRegistry,
-  head: RunHead,
-): ResultAsync<Outcome, never> =>
-  load(
-    storage,
-    options,
-  )(registry)(head.runId)
-    .andThen((cp) =>
-      finish(sessionOf(cp), storage, 'compensated', null, false).map(
-        (): Outcome => ({ ok: true, runId: head.runId, cleanupsRun: cp.cleanupsRun }),
-      ),
-    )
-    .orElse((error) => okAsync<Outcome, never>({ ok: false, runId: head.runId, error }));
+  runs: readonly RunHead[],
+): Promise<Result<RecoverReport, never>> => {
+  const recovered: { runId: string; cleanupsRun: readonly string[] }[] = [];
+  const failed: { runId: string; error: DurableError }[] = [];
+  for (const head of runs) {
+    if (head.owner === null) continue;
+    const outcome = await recoverOne(storage, options, registry, { ...head, owner: head.owner });
+    if (outcome.isOk()) recovered.push({ runId: head.runId, cleanupsRun: outcome.value });
+    else failed.push({ runId: head.runId, error: outcome.error });
+  }
+  return ok({ recovered, failed });
+};
 
-const merge =
-  (report: RecoverReport) =>
-  (outcome: Outcome): RecoverReport =>
-    outcome.ok
-      ? {
-          ...report,
-          recovered: [...report.recovered, { runId: outcome.runId, cleanupsRun: outcome.cleanupsRun }],
-        }
-      : { ...report, failed: [...report.failed, { runId: outcome.runId, error: outcome.error }] };
+const recoverOne = async (
+  storage: Storage,
+  options: LoadOptions,
+  registry: CleanupRegistry,
+  head: RunHead & { readonly owner: string },
+): Promise<Result<readonly string[], DurableError>> => {
+  const run = await loadRun(storage, options, registry, head.runId, head.owner);
+  if (run.isErr()) return err(run.error);
+  const finished = await finishAs(run.value, 'compensated', null);
+  return finished.isErr() ? err(finished.error) : ok([...run.value.cleanupsRun]);
+};

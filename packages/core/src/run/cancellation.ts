@@ -1,66 +1,53 @@
-import { err, errAsync, ResultAsync } from 'neverthrow';
-import type { Cancelled, LeaseLost } from '../errors.ts';
+import { err, type Result } from 'neverthrow';
 import { callStorage } from '../storage/call.ts';
-import { whenIdle } from './bodies.ts';
-import { compensateOrRelease } from './compensate.ts';
-import { finish } from './finish.ts';
-import { markLost } from './lease.ts';
-import type { LoadError } from './load.ts';
-import type { Session } from './session.ts';
-
-/*
- * How a cancellation reaches a run. `cancel` clears the run's owner, so the owner's next fenced
- * write (a step, a cleanup, a lease renewal, completion) is refused like a takeover would be.
- * One read tells the two apart; on a cancellation this process loads the run again, which runs
- * the pending cleanups newest first and records the run `cancelled` for good.
- */
-
-/** What a call gets when its run was taken over or cancelled under it. */
-export type Refused = Exclude<LoadError, { type: 'RunBusy' }>;
-
-/** A load that found the run cancelled: run its cleanups, keep it cancelled, answer `Cancelled`. */
-export const finishCancelled = (session: Session): ResultAsync<never, Refused> =>
-  compensateOrRelease(session)
-    .andThen(() => finish(session, session.storage, 'cancelled', null, false))
-    .andThen(() => {
-      session.emit({ type: 'run.cancelled', runId: session.runId, cleanupsRun: session.cleanupsRun });
-      return errAsync<never, Cancelled>({
-        type: 'Cancelled',
-        runId: session.runId,
-        cleanupsRun: [...session.cleanupsRun],
-      });
-    });
+import { settled } from './activity.ts';
+import { compensate, INTERRUPTED } from './compensate.ts';
+import { fencedWrite } from './gateway.ts';
+import type { RunHandle } from './handle.ts';
+import { release } from './lease.ts';
+import type { UndoError, UndoOutcome } from './state.ts';
 
 /**
- * A fenced write of this process was refused during `op`. Cancelled → the cleanups run (once per
- * process, whichever call noticed first) and every call answers `Cancelled`; else `LeaseLost`.
+ * Undoes a run that was cancelled while this process held it (or that a load found cancelled).
+ * `cancel` leaves the owner its lease, so nobody else undoes the run meanwhile. First every step
+ * and cleanup function of the run still running here ends (a cleanup must not run before the
+ * effect it undoes has landed); then the pending cleanups run newest first; then the run is
+ * recorded `cancelled` for good, owner cleared. A cleanup that fails stays pending and the lease
+ * is released, so that the next load, in any process, retries it at once.
  */
-export const fencedOff = (session: Session, op: string): ResultAsync<never, Refused> => {
-  if (session.cancellation) return new ResultAsync(session.cancellation);
-  return callStorage(session.storage, 'read', session.runId)
-    .orElse(() => markLost(session, op))
-    .andThen((snapshot) =>
-      snapshot?.run.status === 'cancelled' ? honourCancellation(session) : markLost(session, op),
-    );
+export const undoCancelled = async (run: RunHandle): Promise<Result<never, UndoOutcome>> => {
+  await settled(run.activity, run.clock, run.leaseMs);
+  const undone = await compensate(run, 'cancelled');
+  if (undone.isErr())
+    return undone.error === INTERRUPTED ? lostWhileUndoing(run) : gaveUp(run, undone.error as UndoError);
+  const finished = await fencedWrite(run, {
+    op: 'finish',
+    undoing: true,
+    send: () =>
+      callStorage(run.storage, 'finish', {
+        runId: run.runId,
+        owner: run.owner,
+        status: 'cancelled',
+        at: run.clock.now(),
+        error: null,
+        dropCleanups: false,
+      }),
+    verdict: (answer) => answer,
+  });
+  if (finished.isErr()) {
+    return finished.error.type === 'StorageUnavailable' ? gaveUp(run, finished.error) : lostWhileUndoing(run);
+  }
+  run.keeper.stop();
+  run.emit({ type: 'run.cancelled', runId: run.runId, cleanupsRun: [...run.cleanupsRun] });
+  return err({ type: 'Cancelled', runId: run.runId, cleanupsRun: [...run.cleanupsRun] });
 };
 
-/** The error every call of a session that lost its lease (or learnt of a cancellation) gets. */
-export const refused = (session: Session, op: string): ResultAsync<never, Refused> =>
-  session.cancellation
-    ? new ResultAsync(session.cancellation)
-    : errAsync<never, LeaseLost>({ type: 'LeaseLost', runId: session.runId, op });
-
-const honourCancellation = (session: Session): ResultAsync<never, Refused> => {
-  session.lost = true;
-  session.keeper.stop();
-  session.cancellation ??= whenIdle(session.bodies, session.clock, session.leaseMs)
-    .then(() => session.reload())
-    .then((reloaded) =>
-      // The reload answers Cancelled after running the cleanups. RunBusy: another process claimed
-      // the cancelled run first and runs them; still a cancellation, as far as this process goes.
-      reloaded.isErr() && reloaded.error.type !== 'RunBusy'
-        ? err(reloaded.error)
-        : err<never, Cancelled>({ type: 'Cancelled', runId: session.runId, cleanupsRun: [] }),
-    );
-  return new ResultAsync(session.cancellation);
+const gaveUp = async (run: RunHandle, error: UndoError): Promise<Result<never, UndoOutcome>> => {
+  run.keeper.stop();
+  await release(run);
+  return err(error);
 };
+
+/** Another owner took the run over while this process undid it: that owner goes on undoing. */
+const lostWhileUndoing = (run: RunHandle): Result<never, UndoOutcome> =>
+  err({ type: 'LeaseLost', runId: run.runId, op: 'cancel' });

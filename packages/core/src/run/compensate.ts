@@ -1,108 +1,108 @@
-import { err, errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
-import type {
-  CleanupFailed,
-  LeaseLost,
-  NotDecodable,
-  StorageUnavailable,
-  UnknownCleanup,
-} from '../errors.ts';
+import { err, ok, type Result } from 'neverthrow';
+import type { CleanupFailed, NotDecodable, StorageUnavailable, UnknownCleanup } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { CleanupRecord, Storage } from '../storage/contract.ts';
-import { markLost, release } from './lease.ts';
+import type { CleanupRecord } from '../storage/contract.ts';
+import { runBody } from './activity.ts';
+import { fencedWrite } from './gateway.ts';
+import type { RunHandle } from './handle.ts';
+import { freshLease } from './lease.ts';
 import type { CleanupParams } from './registry.ts';
-import type { Session } from './session.ts';
 import { runUserCode } from './user-code.ts';
 import { decodeValue } from './values.ts';
 
-export type CompensateError = CleanupFailed | UnknownCleanup | NotDecodable | StorageUnavailable | LeaseLost;
+export type CompensateError = CleanupFailed | UnknownCleanup | NotDecodable | StorageUnavailable;
+
+/** The run left the state the compensation was running in (lost, cancelled): the caller answers that. */
+export const INTERRUPTED = { type: 'Interrupted' } as const;
+export type Interrupted = typeof INTERRUPTED;
 
 /**
- * Runs the pending cleanups newest first (SPEC 2 and 3). Each one that succeeds is removed
- * together with every step recorded after it was registered, in one atomic storage call, since
- * the cleanup may have undone what those steps did. The first failure stops the walk: it and all
- * older cleanups stay pending for the next attempt, because a saga undoes in reverse order.
- * Names are checked against the registry first, so an unknown one stops everything before any runs.
+ * Runs the pending cleanups newest first, while the run stays in `during` (`running` for a resume
+ * or a `fail`, `cancelled` for undoing a cancellation). Each one that succeeds is removed together
+ * with every step recorded after it was registered, in one fenced storage call, since the cleanup
+ * may have undone what those steps did. The first failure stops the walk: it and all older
+ * cleanups stay pending for the next attempt, because a saga undoes in reverse order. Names are
+ * checked against the registry first, so an unknown one stops everything before any runs.
+ *
+ * One compensation at a time per run in this process, and a cleanup only starts once the lease is
+ * proven fresh: a cleanup never runs twice at once, and a stale owner runs none.
  */
 export const compensate = (
-  session: Session,
-  storage: Storage = session.storage,
-): ResultAsync<readonly string[], CompensateError> => {
-  const unknown = session.pending.map((c) => c.name).filter((name) => !Object.hasOwn(session.registry, name));
-  if (unknown.length > 0) {
-    return errAsync({ type: 'UnknownCleanup', runId: session.runId, names: [...new Set(unknown)] });
-  }
-  const newestFirst = [...session.pending].reverse();
-  return newestFirst.reduce<ResultAsync<string[], CompensateError>>(
-    (done, cleanup) =>
-      done.andThen((names) => runOne(session, storage, cleanup).map(() => [...names, cleanup.name])),
-    okAsync([]),
-  );
+  run: RunHandle,
+  during: 'running' | 'cancelled',
+): Promise<Result<void, CompensateError | Interrupted>> => {
+  const task = () => walk(run, during);
+  const done = run.compensating.then(task, task);
+  run.compensating = done;
+  return done;
 };
 
-/**
- * `compensate`, and when it fails, release the lease (keeping the owner) so that the next
- * attempt, in any process, may claim the run at once to retry the cleanups.
- */
-export const compensateOrRelease = (session: Session): ResultAsync<readonly string[], CompensateError> =>
-  compensate(session).orElse((error) => {
-    session.keeper.stop();
-    return release(session).andThen(() => errAsync(error));
-  });
+const walk = async (
+  run: RunHandle,
+  during: 'running' | 'cancelled',
+): Promise<Result<void, CompensateError | Interrupted>> => {
+  const unknown = run.pending.map((c) => c.name).filter((name) => !Object.hasOwn(run.registry, name));
+  if (unknown.length > 0)
+    return err({ type: 'UnknownCleanup', runId: run.runId, names: [...new Set(unknown)] });
+  for (;;) {
+    const cleanup = run.pending.at(-1);
+    if (run.state.kind !== during) return err(INTERRUPTED);
+    if (!cleanup) return ok(undefined);
+    const lease = await freshLease(run);
+    if (lease.isErr()) return lease.error.type === 'StorageUnavailable' ? err(lease.error) : err(INTERRUPTED);
+    if (run.state.kind !== during) return err(INTERRUPTED);
+    const ran = await runCleanup(run, cleanup);
+    if (ran.isErr()) return err(ran.error);
+  }
+};
 
-const runOne = (
-  session: Session,
-  storage: Storage,
+const runCleanup = async (
+  run: RunHandle,
   cleanup: CleanupRecord,
-): ResultAsync<void, CompensateError> => {
-  const params = decodeValue(
-    session.codec,
-    session.runId,
-    `params of cleanup ${cleanup.name}`,
-    cleanup.params,
+): Promise<Result<void, CompensateError | Interrupted>> => {
+  const params = decodeValue(run.codec, run.runId, `params of cleanup ${cleanup.name}`, cleanup.params);
+  if (params.isErr()) return err(params.error);
+  const runner = run.registry[cleanup.name]!;
+  const end = run.keeper.begin();
+  const outcome = await runBody(run.activity, { key: `cleanup ${cleanup.id}`, parent: undefined }, () =>
+    runUserCode(() => runner(params.value as CleanupParams)),
   );
-  if (params.isErr()) return errAsync(params.error);
-  const runner = session.registry[cleanup.name]!;
-  const end = session.keeper.begin();
-  return ResultAsync.fromSafePromise(runUserCode(() => runner(params.value as CleanupParams)))
-    .andThen((outcome) => {
-      if (outcome.isOk()) return ok(undefined);
-      session.emit({
-        type: 'cleanup.failed',
-        runId: session.runId,
-        name: cleanup.name,
-        cause: outcome.error,
-      });
-      return err<never, CleanupFailed>({
-        type: 'CleanupFailed',
-        runId: session.runId,
-        cleanup: cleanup.name,
-        cause: outcome.error,
-      });
-    })
-    .andThen(() =>
-      callStorage(storage, 'rollback', {
-        runId: session.runId,
-        owner: session.owner,
+  if (outcome.isErr()) {
+    run.emit({ type: 'cleanup.failed', runId: run.runId, name: cleanup.name, cause: outcome.error });
+    end();
+    return err({ type: 'CleanupFailed', runId: run.runId, cleanup: cleanup.name, cause: outcome.error });
+  }
+  const rolledBack = await fencedWrite(run, {
+    op: 'rollback',
+    undoing: true,
+    send: () =>
+      callStorage(run.storage, 'rollback', {
+        runId: run.runId,
+        owner: run.owner,
         cleanupId: cleanup.id,
         afterSeq: cleanup.seq,
       }),
-    )
-    .andThen((outcome) => (outcome === 'lease-lost' ? markLost(session, 'rollback') : okAsync(undefined)))
-    .map(() => forget(session, cleanup))
-    .andTee(() => end())
-    .orTee(() => end());
+    verdict: (answer) => answer,
+  });
+  end(rolledBack.isErr());
+  if (rolledBack.isErr()) {
+    return rolledBack.error.type === 'StorageUnavailable' ? err(rolledBack.error) : err(INTERRUPTED);
+  }
+  forget(run, cleanup);
+  return ok(undefined);
 };
 
 /** Mirrors the storage's rollback in this process's memory. */
-const forget = (session: Session, cleanup: CleanupRecord): void => {
+const forget = (run: RunHandle, cleanup: CleanupRecord): void => {
   let forgot = 0;
-  for (const [key, step] of session.memo) {
-    if (step.seq > cleanup.seq) {
-      session.memo.delete(key);
+  for (const [key, record] of run.records) {
+    if (record.seq > cleanup.seq) {
+      run.records.delete(key);
       forgot++;
     }
   }
-  session.pending = session.pending.filter((c) => c.id !== cleanup.id);
-  session.cleanupsRun.push(cleanup.name);
-  session.emit({ type: 'cleanup.ran', runId: session.runId, name: cleanup.name, forgotSteps: forgot });
+  run.pending = run.pending.filter((c) => c.id !== cleanup.id);
+  run.inherited = run.inherited.filter((c) => c.id !== cleanup.id);
+  run.cleanupsRun.push(cleanup.name);
+  run.emit({ type: 'cleanup.ran', runId: run.runId, name: cleanup.name, forgotSteps: forgot });
 };

@@ -1,10 +1,11 @@
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
-import type { NotEncodable, PayloadTooLarge } from '../errors.ts';
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
+import type { InvalidArgument, NotEncodable, PayloadTooLarge, StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { FinishRequest, Storage } from '../storage/contract.ts';
-import { fencedOff, type Refused, refused } from './cancellation.ts';
-import { type CompensateError, compensate } from './compensate.ts';
-import { type Checkpoint, type Session, sessionOf } from './session.ts';
+import type { Storage } from '../storage/contract.ts';
+import { type Body, currentBody, othersSettled } from './activity.ts';
+import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
+import { fencedWrite, type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, handleOf, moveTo, type RunHandle } from './handle.ts';
 import { encodeValue, errorAsValue } from './values.ts';
 
 export interface CompleteReport {
@@ -13,24 +14,36 @@ export interface CompleteReport {
   readonly droppedCleanups: readonly string[];
 }
 
+export type CompleteError = InvalidArgument | Refusal | StorageUnavailable;
+
 /**
- * Marks the run completed and releases the lease (SPEC 5). Pending cleanups are dropped and
- * reported. Completing a completed run (a replay) is a no-op.
+ * Marks the run completed and releases the lease. Pending cleanups are dropped and reported.
+ * Completing a completed run (a replay) does nothing. A step of the run still running here is
+ * awaited first: its effect belongs to the run, and its record is then refused (a workflow that
+ * completes before its steps end has forgotten an `await`).
  */
 export const complete =
   (storage: Storage) =>
-  (cp: Checkpoint): ResultAsync<CompleteReport, Refused> => {
-    const session = sessionOf(cp);
-    if (session.completed) return okAsync({ runId: session.runId, droppedCleanups: [] });
-    if (session.lost) return refused(session, 'complete');
-    const droppedCleanups = session.pending.map((c) => c.name);
-    return finish(session, storage, 'completed', null, true).map(() => {
-      session.completed = true;
-      session.pending = [];
-      session.emit({ type: 'run.completed', runId: session.runId, droppedCleanups });
-      return { runId: session.runId, droppedCleanups };
-    });
+  (cp: Checkpoint): ResultAsync<CompleteReport, CompleteError> => {
+    const run = handleOf(storage, cp);
+    if (run.isErr()) return errAsync(run.error);
+    return new ResultAsync(completeRun(run.value, currentBody()));
   };
+
+const completeRun = async (
+  run: RunHandle,
+  caller: Body | undefined,
+): Promise<Result<CompleteReport, CompleteError>> => {
+  if (run.state.kind === 'replaying') return ok({ runId: run.runId, droppedCleanups: [] });
+  await othersSettled(run.activity, caller, run.clock, run.leaseMs);
+  if (run.state.kind !== 'running') return refusal(run, 'complete');
+  const droppedCleanups = run.pending.map((c) => c.name);
+  const finished = await finishAs(run, 'completed', null);
+  if (finished.isErr()) return err(finished.error);
+  run.pending = [];
+  run.emit({ type: 'run.completed', runId: run.runId, droppedCleanups });
+  return ok({ runId: run.runId, droppedCleanups });
+};
 
 export interface FailReport {
   readonly runId: string;
@@ -38,59 +51,78 @@ export interface FailReport {
   readonly cleanupsRun: readonly string[];
 }
 
-export type FailError = CompensateError | Refused | NotEncodable | PayloadTooLarge;
+export type FailError = InvalidArgument | CompensateError | Refusal | NotEncodable | PayloadTooLarge;
 
 /**
- * Fails the run now (SPEC 6): runs its pending cleanups (newest first, rolling back the steps
- * after each), records `error` and releases the lease. The run is not completed, so a later load
- * may retry it. If a cleanup fails, the run is still marked failed and that cleanup stays pending.
+ * Fails the run now: once the run's other steps running here have ended, runs its pending
+ * cleanups (newest first, rolling back the steps after each), records `error` and releases the
+ * lease. The run is not completed, so a later load may retry it. If a cleanup fails, the run is
+ * still recorded failed and that cleanup stays pending. On a run this process already let go of
+ * — completed, failed, or parked by a sleep or a wait (a catch-all `catch (e) { await fail(cp)(e);
+ * throw e }` sees the `Suspended`) — it does nothing.
  */
 export const fail =
   (storage: Storage) =>
   (cp: Checkpoint) =>
   (error: unknown): ResultAsync<FailReport, FailError> => {
-    const session = sessionOf(cp);
-    // Already failed by a step that exhausted its retries, or parked by a sleep or a wait (a
-    // catch-all `catch (e) { await fail(cp)(e); throw e }` sees the Suspended): nothing to do.
-    if (session.completed || session.finished === 'failed' || session.finished === 'suspended') {
-      return okAsync({ runId: session.runId, cleanupsRun: [] });
+    const run = handleOf(storage, cp);
+    if (run.isErr()) return errAsync(run.error);
+    const { state } = run.value;
+    if (
+      state.kind === 'replaying' ||
+      state.kind === 'suspended' ||
+      (state.kind === 'ended' && state.status === 'failed')
+    ) {
+      return okAsync({ runId: run.value.runId, cleanupsRun: [] });
     }
-    if (session.lost) return refused(session, 'fail');
-    const encoded = encodeValue(session.codec, storage.maxValueBytes, 'error', errorAsValue(error));
-    if (encoded.isErr()) return errAsync(encoded.error);
-    const before = session.cleanupsRun.length;
-    const record = () => finish(session, storage, 'failed', encoded.value, false);
-    return compensate(session, storage)
-      .orElse((cleanupError) => record().andThen(() => errAsync(cleanupError)))
-      .andThen(record)
-      .map(() => {
-        session.emit({ type: 'run.failed', runId: session.runId, error });
-        return { runId: session.runId, cleanupsRun: session.cleanupsRun.slice(before) };
-      });
+    return new ResultAsync(failRun(run.value, error, currentBody()));
   };
 
-/** Sets a final status; the storage clears owner and lease. Stops lease renewal either way. */
-export const finish = (
-  session: Session,
-  storage: Storage,
-  status: FinishRequest['status'],
+/** `fail`, for a caller inside the run (a step whose retries are spent). */
+export const failRun = async (
+  run: RunHandle,
+  error: unknown,
+  caller: Body | undefined,
+): Promise<Result<FailReport, FailError>> => {
+  if (run.state.kind !== 'running') return refusal(run, 'fail');
+  const encoded = encodeValue(run.codec, run.storage.maxValueBytes, 'error', errorAsValue(error));
+  if (encoded.isErr()) return err(encoded.error);
+  await othersSettled(run.activity, caller, run.clock, run.leaseMs);
+  const before = run.cleanupsRun.length;
+  const compensated = await compensate(run, 'running');
+  if (compensated.isErr() && compensated.error === INTERRUPTED) return refusal(run, 'fail');
+  const recorded = await finishAs(run, 'failed', encoded.value);
+  if (recorded.isErr()) return err(recorded.error);
+  if (compensated.isErr()) return err(compensated.error as CompensateError);
+  run.emit({ type: 'run.failed', runId: run.runId, error });
+  return ok({ runId: run.runId, cleanupsRun: run.cleanupsRun.slice(before) });
+};
+
+/**
+ * Records a final status and lets go of the run (the storage clears owner and lease): completed
+ * runs replay from here on, failed or compensated ones refuse every further call.
+ */
+export const finishAs = async (
+  run: RunHandle,
+  status: 'completed' | 'failed' | 'compensated',
   error: string | null,
-  dropCleanups: boolean,
-): ResultAsync<void, Refused> => {
-  session.keeper.stop();
-  return callStorage(storage, 'finish', {
-    runId: session.runId,
-    owner: session.owner,
-    status,
-    at: session.clock.now(),
-    error,
-    dropCleanups,
-  }).andThen((outcome) => {
-    if (outcome === 'lease-lost') return fencedOff(session, 'finish');
-    session.leaseExpiresAt = 0;
-    session.finished = status;
-    // The owner is cleared in storage: any further write of this process is fenced off.
-    session.lost = status !== 'completed';
-    return okAsync(undefined);
+): Promise<Result<void, Refusal | StorageUnavailable>> => {
+  const finished = await fencedWrite(run, {
+    op: status === 'completed' ? 'complete' : 'fail',
+    undoing: false,
+    send: () =>
+      callStorage(run.storage, 'finish', {
+        runId: run.runId,
+        owner: run.owner,
+        status,
+        at: run.clock.now(),
+        error,
+        dropCleanups: status === 'completed',
+      }),
+    verdict: (answer) => answer,
   });
+  if (finished.isErr()) return err(finished.error);
+  run.leaseExpiresAt = 0;
+  moveTo(run, status === 'completed' ? { kind: 'replaying' } : { kind: 'ended', status });
+  return ok(undefined);
 };

@@ -1,102 +1,76 @@
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
-import type { LeaseLost } from '../errors.ts';
+import { err, ok, type Result } from 'neverthrow';
+import type { StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import { fencedOff, type Refused } from './cancellation.ts';
-import type { Session } from './session.ts';
+import { fencedWrite, type Refusal } from './gateway.ts';
+import type { RunHandle } from './handle.ts';
+
+/*
+ * The lease as this process holds it. The keeper (lease-keeper.ts) renews it while the run is
+ * active; before a side effect (a step's function, a cleanup) the lease is renewed first when it
+ * may have gone stale while the run was idle or stalled. That renewal is also what proves this
+ * process is still the owner: a process that stalled past its lease is refused here, and runs
+ * nothing.
+ */
 
 /**
- * Keeps the lease of a run alive while the run is active, and only then.
- *
- * "Active" means a step or cleanup is running, or one finished since the last tick. A renewal
- * costs one storage call every `leaseMs / 3`, never one per step. When a tick finds the run
- * idle the timer stops, so a workflow that threw and was abandoned stops renewing and can be
- * taken over after one lease period, and no timer outlives its run.
+ * One lease write after the ones before it: a release sent after a failed step and a renewal sent
+ * by the `fail` that follows must not cross (the release would land last and leave the cleanups
+ * running without a lease).
  */
-export interface LeaseKeeper {
-  /**
-   * Marks the start of work; call the returned function when it ends. Work that ended in a
-   * failure (`failed = true`) does not count as activity: the lease it released stays released.
-   */
-  begin(): (failed?: boolean) => void;
-  stop(): void;
-}
-
-export const leaseKeeper = (session: Session): LeaseKeeper => {
-  let active = 0;
-  let touched = false;
-  let cancel: (() => void) | undefined;
-  const interval = Math.max(1, Math.floor(session.leaseMs / 3));
-
-  const stop = () => {
-    cancel?.();
-    cancel = undefined;
+const inOrder = <T>(run: RunHandle, write: () => Promise<T>): Promise<T> => {
+  const done = run.leaseWrites === undefined ? write() : run.leaseWrites.then(write, write);
+  run.leaseWrites = done;
+  const settled = () => {
+    if (run.leaseWrites === done) run.leaseWrites = undefined;
   };
-
-  const tick = () => {
-    if (active === 0 && !touched) return stop();
-    touched = false;
-    void renew(session).map(() => (session.lost ? stop() : undefined));
-  };
-
-  return {
-    begin() {
-      active++;
-      touched = true;
-      cancel ??= session.clock.every(interval, tick);
-      let ended = false;
-      return (failed = false) => {
-        if (ended) return;
-        ended = true;
-        active--;
-        touched = failed ? active > 0 : true;
-      };
-    },
-    stop,
-  };
+  done.then(settled, settled);
+  return done;
 };
 
-/**
- * Extends the lease to `now + leaseMs`. A storage error is left for the next tick or write; a
- * refusal may be a cancellation, which the next call of the run then reports.
- */
-export const renew = (session: Session): ResultAsync<void, Refused> => {
-  const now = session.clock.now();
-  const leaseExpiresAt = now + session.leaseMs;
-  return callStorage(session.storage, 'setLease', {
-    runId: session.runId,
-    owner: session.owner,
-    leaseExpiresAt,
-    now,
-  }).andThen((outcome) => {
-    if (outcome === 'lease-lost') return fencedOff(session, 'setLease');
-    session.leaseExpiresAt = Math.max(session.leaseExpiresAt, leaseExpiresAt);
-    return okAsync(undefined);
+/** Extends the lease to `now + leaseMs`; on a cancelled run too (its owner undoes under it). */
+export const renew = (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> =>
+  inOrder(run, async () => {
+    const now = run.clock.now();
+    const leaseExpiresAt = now + run.leaseMs;
+    const renewed = await fencedWrite(run, {
+      op: 'setLease',
+      undoing: true,
+      send: () =>
+        callStorage(run.storage, 'setLease', { runId: run.runId, owner: run.owner, leaseExpiresAt, now }),
+      verdict: (answer) => answer,
+    });
+    if (renewed.isErr()) return err(renewed.error);
+    run.leaseExpiresAt = leaseExpiresAt;
+    return ok(undefined);
   });
-};
+
+/** True when less than a third of the lease is left (or it was released). */
+const stale = (run: RunHandle): boolean => run.clock.now() >= run.leaseExpiresAt - run.leaseMs / 3;
 
 /**
- * Before side effects: renew first if the lease was released (after a failed step) or has gone
- * stale while the run was idle. On a busy run the keeper has kept it fresh: no round trip.
+ * Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews.
+ * A lease write still in flight is waited for first: what this process believes must be what
+ * storage holds once its writes have landed.
  */
-export const leaseIsStale = (session: Session): boolean =>
-  session.clock.now() >= session.leaseExpiresAt - session.leaseMs / 3;
-
-/** Releases the lease but keeps the owner: a retry elsewhere may claim the run at once. */
-export const release = (session: Session): ResultAsync<void, never> => {
-  session.leaseExpiresAt = 0;
-  return callStorage(session.storage, 'setLease', {
-    runId: session.runId,
-    owner: session.owner,
-    leaseExpiresAt: 0,
-    now: session.clock.now(),
-  })
-    .map(() => undefined)
-    .orElse(() => okAsync(undefined));
+export const freshLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
+  while (run.leaseWrites !== undefined) await run.leaseWrites;
+  return stale(run) ? renew(run) : ok(undefined);
 };
 
-export const markLost = (session: Session, op: string): ResultAsync<never, LeaseLost> => {
-  if (!session.lost) session.emit({ type: 'lease.lost', runId: session.runId, op });
-  session.lost = true;
-  session.keeper.stop();
-  return errAsync({ type: 'LeaseLost', runId: session.runId, op });
-};
+/** Releases the lease but keeps the owner, so that a retry elsewhere may claim the run at once. */
+export const release = (run: RunHandle): Promise<void> =>
+  inOrder(run, async () => {
+    run.leaseExpiresAt = 0;
+    await fencedWrite(run, {
+      op: 'setLease',
+      undoing: true,
+      send: () =>
+        callStorage(run.storage, 'setLease', {
+          runId: run.runId,
+          owner: run.owner,
+          leaseExpiresAt: 0,
+          now: run.clock.now(),
+        }),
+      verdict: (answer) => answer,
+    });
+  });

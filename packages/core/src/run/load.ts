@@ -1,16 +1,20 @@
-import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
+import { type Checked, checkFunction, checkNumber, invalid, MAX_TIMER_MS } from '../arguments.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { type Codec, defaultCodec } from '../codec/codec.ts';
-import type { Cancelled, InvalidRunId, LeaseLost, RunBusy, StorageUnavailable } from '../errors.ts';
+import type { InvalidArgument, InvalidRunId, RunBusy, StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { ClaimOutcome, Storage } from '../storage/contract.ts';
-import { finishCancelled } from './cancellation.ts';
-import { type CompensateError, compensateOrRelease } from './compensate.ts';
+import type { RunSnapshot, Storage } from '../storage/contract.ts';
+import { noActivity } from './activity.ts';
+import { undoCancelled } from './cancellation.ts';
+import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
 import { type EventListener, safeEmit } from './events.ts';
-import { leaseKeeper } from './lease.ts';
-import { checkRunId } from './names.ts';
+import { cancelledUnder, type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, checkpointOf, type RunHandle } from './handle.ts';
+import { release, renew } from './lease.ts';
+import { leaseKeeper } from './lease-keeper.ts';
+import { checkName, checkRunId } from './names.ts';
 import type { CleanupRegistry } from './registry.ts';
-import { type Checkpoint, checkpointOf, type Session, sessionFromSnapshot } from './session.ts';
 import { applyVersion } from './version.ts';
 
 export interface LoadOptions {
@@ -36,75 +40,190 @@ export interface LoadOptions {
 
 export const DEFAULT_LEASE_MS = 30_000;
 
-export type LoadError = InvalidRunId | RunBusy | StorageUnavailable | CompensateError | Cancelled | LeaseLost;
+export type LoadError =
+  | InvalidArgument
+  | InvalidRunId
+  | RunBusy
+  | StorageUnavailable
+  | CompensateError
+  | Refusal;
 
 /**
- * Claims a run and hands back its checkpoint (SPEC 1 and 2): creates the run if absent, takes it
- * over if its lease expired or was released, replays it read-only if it completed, and answers
- * `RunBusy` while another owner's lease is live. A run taken over first runs its pending cleanups,
- * except after a suspension (the run parked on purpose). A cancelled run only runs its cleanups
- * and answers `Cancelled`. One storage round trip when no cleanup is pending, whatever the
- * number of steps (two for a new run with a `version`).
+ * Claims a run and hands back its checkpoint: creates the run if absent, takes it over if its
+ * lease expired or was released, replays it read-only if it completed, and answers `RunBusy`
+ * while another owner's lease is live. A run taken over first runs its pending cleanups, except
+ * after a suspension (the run parked on purpose). A cancelled run only runs its cleanups and
+ * answers `Cancelled`. One storage round trip when no cleanup is pending, whatever the number of
+ * steps (two for a new run with a `version`).
  */
 export const load =
   (storage: Storage, options: LoadOptions = {}) =>
   (registry: CleanupRegistry) =>
-  (runId: string): ResultAsync<Checkpoint, LoadError> => {
-    const clock = options.clock ?? systemClock;
-    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    const owner = `${options.ownerPrefix ?? storage.ownerPrefix ?? 'dx'}:${crypto.randomUUID()}`;
-    return checkRunId(runId)
-      .asyncAndThen((id) => callStorage(storage, 'claim', { runId: id, owner, now: clock.now(), leaseMs }))
-      .andThen((outcome) =>
-        startSession(outcome, {
-          runId,
-          owner,
-          storage,
-          registry,
-          clock,
-          leaseMs,
-          codec: options.codec ?? defaultCodec,
-          emit: safeEmit(options.onEvent),
-          completed: outcome.kind === 'completed',
-          previousStatus: outcome.kind === 'claimed' ? outcome.previousStatus : null,
-          reload: async () => load(storage, options)(registry)(runId),
-        }),
-      )
-      .andThen((session) =>
-        session.storedStatus === 'cancelled'
-          ? finishCancelled(session)
-          : resumeRun(session).andThen((s) => applyVersion(s, options.version)),
-      )
-      .map(checkpointOf);
-  };
+  (runId: string): ResultAsync<Checkpoint, LoadError> =>
+    new ResultAsync(loadRun(storage, options, registry, runId)).map(checkpointOf);
 
-type Seed = Parameters<typeof sessionFromSnapshot>[0];
-
-const startSession = (outcome: ClaimOutcome, seed: Seed): ResultAsync<Session, RunBusy> => {
-  if (outcome.kind === 'busy') {
-    return errAsync({ type: 'RunBusy', runId: seed.runId, leaseExpiresAt: outcome.run.leaseExpiresAt });
+/** Every option in range, before any I/O. */
+const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupRegistry): Checked<void> => {
+  if (typeof storage !== 'object' || storage === null || typeof storage.claim !== 'function') {
+    return invalid('storage', 'expected a durable-x Storage');
   }
-  const session = sessionFromSnapshot(seed, outcome.snapshot, leaseKeeper);
-  if (session.completed) session.leaseExpiresAt = 0;
-  session.emit({
-    type: 'run.loaded',
-    runId: session.runId,
-    attempt: session.attempt,
-    status: session.completed ? 'completed' : 'running',
-    previousStatus: session.previousStatus,
-    memoizedSteps: session.memo.size,
-    pendingCleanups: session.pending.length,
-  });
-  return okAsync(session);
+  if (typeof registry !== 'object' || registry === null)
+    return invalid('registry', 'expected an object of cleanup runners');
+  const checks = [
+    options.leaseMs === undefined
+      ? ok(0)
+      : checkNumber('leaseMs', options.leaseMs, { min: 3, max: MAX_TIMER_MS, integer: true }),
+    checkFunction('onEvent', options.onEvent),
+    options.version === undefined
+      ? ok(undefined)
+      : checkName('step', options.version).mapErr(() => ({
+          type: 'InvalidArgument' as const,
+          argument: 'version',
+          reason: 'expected a string of 1–256 characters without NUL',
+        })),
+    options.ownerPrefix === undefined
+      ? ok(undefined)
+      : checkName('step', options.ownerPrefix).mapErr(() => ({
+          type: 'InvalidArgument' as const,
+          argument: 'ownerPrefix',
+          reason: 'expected a string of 1–256 characters without NUL',
+        })),
+  ];
+  for (const check of checks) if (check.isErr()) return err(check.error);
+  return ok(undefined);
 };
 
 /**
- * A run that is not completed first compensates what a crashed attempt left pending. A run that
- * suspended did not crash: its pending cleanups are adopted by the replay, not run.
+ * `load`, as the handle. With `ifOwner`, only a run held by exactly that owner is taken over
+ * (housekeeping takes over the run it listed, and never one that moved on since).
  */
-const resumeRun = (session: Session): ResultAsync<Session, CompensateError> => {
-  if (session.completed || session.pending.length === 0 || session.previousStatus === 'suspended') {
-    return okAsync(session);
+export const loadRun = async (
+  storage: Storage,
+  options: LoadOptions,
+  registry: CleanupRegistry,
+  runId: string,
+  ifOwner?: string,
+): Promise<Result<RunHandle, LoadError>> => {
+  const checked = checkOptions(storage, options, registry);
+  if (checked.isErr()) return err(checked.error);
+  const id = checkRunId(runId);
+  if (id.isErr()) return err(id.error);
+  const clock = options.clock ?? systemClock;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const owner = `${options.ownerPrefix ?? storage.ownerPrefix ?? 'dx'}:${crypto.randomUUID()}`;
+  const claimed = await callStorage(storage, 'claim', {
+    runId,
+    owner,
+    now: clock.now(),
+    leaseMs,
+    ...(ifOwner === undefined ? {} : { ifOwner }),
+  });
+  if (claimed.isErr()) return err(claimed.error);
+  const outcome = claimed.value;
+  if (outcome.kind === 'busy' || outcome.kind === 'not-found') {
+    return err({
+      type: 'RunBusy',
+      runId,
+      leaseExpiresAt: outcome.kind === 'busy' ? outcome.run.leaseExpiresAt : 0,
+    });
   }
-  return compensateOrRelease(session).map(() => session);
+  const run = handleFrom(outcome.snapshot, {
+    runId,
+    owner,
+    storage,
+    registry,
+    clock,
+    leaseMs,
+    codec: options.codec ?? defaultCodec,
+    emit: safeEmit(options.onEvent),
+    previousStatus: outcome.kind === 'claimed' ? outcome.previousStatus : outcome.snapshot.run.status,
+    replay: outcome.kind === 'completed',
+  });
+  run.emit({
+    type: 'run.loaded',
+    runId,
+    attempt: run.attempt,
+    status: run.replay ? 'completed' : 'running',
+    previousStatus: run.previousStatus,
+    memoizedSteps: run.records.size,
+    pendingCleanups: run.pending.length,
+  });
+  if (run.replay) return ok(run);
+  const resumed = await resume(run, outcome.snapshot.run.status === 'cancelled');
+  if (resumed.isErr()) return err(resumed.error);
+  const versioned = await applyVersion(run, options.version);
+  return versioned.isErr() ? err(versioned.error) : ok(run);
+};
+
+type Seed = Pick<
+  RunHandle,
+  | 'runId'
+  | 'owner'
+  | 'storage'
+  | 'registry'
+  | 'clock'
+  | 'leaseMs'
+  | 'codec'
+  | 'emit'
+  | 'previousStatus'
+  | 'replay'
+>;
+
+/** A loop, not `Math.max(...)`: spreading 150k records overflows the call stack. */
+const highestSeq = (...lists: readonly (readonly { seq: number }[])[]): number => {
+  let highest = 0;
+  for (const list of lists) for (const record of list) if (record.seq > highest) highest = record.seq;
+  return highest;
+};
+
+/** The run as the claim found it: `running`, or `replaying` for a completed run. */
+const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
+  const pending = [...snapshot.cleanups].sort((a, b) => a.seq - b.seq);
+  const run: RunHandle = {
+    ...seed,
+    attempt: snapshot.run.attempt,
+    state: seed.replay ? { kind: 'replaying' } : { kind: 'running' },
+    records: new Map(snapshot.steps.map((s) => [s.key, s])),
+    pending,
+    inherited: seed.previousStatus === 'suspended' ? [...pending] : [],
+    windows: new Map(),
+    opened: new Map(),
+    seq: highestSeq(snapshot.steps, pending),
+    cleanupsRun: [],
+    leaseExpiresAt: seed.replay ? 0 : snapshot.run.leaseExpiresAt,
+    keeper: leaseKeeper(
+      seed.clock,
+      seed.leaseMs,
+      () => void renew(run),
+      () => release(run),
+    ),
+    activity: noActivity(),
+    executions: new Map(),
+    compensating: Promise.resolve(),
+    leaseWrites: undefined,
+    abort: new AbortController(),
+    undo: undoCancelled,
+  };
+  if (seed.replay) run.keeper.stop();
+  return run;
+};
+
+/**
+ * A run taken over first compensates what a crashed attempt left pending; a cancelled one is
+ * undone, and the load answers `Cancelled`. A run that suspended did not crash: its pending
+ * cleanups are adopted by the replay, not run. When a cleanup cannot run now, the lease is
+ * released so that the next attempt, in any process, may claim the run at once.
+ */
+const resume = async (run: RunHandle, cancelled: boolean): Promise<Result<void, LoadError>> => {
+  if (cancelled) {
+    cancelledUnder(run);
+    return refusal(run, 'load');
+  }
+  if (run.pending.length === 0 || run.previousStatus === 'suspended') return ok(undefined);
+  const compensated = await compensate(run, 'running');
+  if (compensated.isOk()) return ok(undefined);
+  if (compensated.error === INTERRUPTED) return refusal(run, 'load');
+  run.keeper.stop();
+  await release(run);
+  return err(compensated.error as CompensateError);
 };

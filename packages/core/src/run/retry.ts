@@ -1,3 +1,13 @@
+import { err, ok } from 'neverthrow';
+import {
+  type Checked,
+  checkFunction,
+  checkNumber,
+  checkOptionalNumber,
+  invalid,
+  MAX_TIMER_MS,
+} from '../arguments.ts';
+
 /**
  * How a step retries in process: `attempts` in all (the first included), waiting between them
  * `initialDelayMs × factor^(n−1)`, capped at `maxDelayMs`, each wait shortened at random by up to
@@ -14,9 +24,27 @@ export interface RetryPolicy {
   readonly maxDelayMs?: number;
   /** 0 to 1. Default 0.2. */
   readonly jitter?: number;
-  /** Retry this error? Called after the `attempt`-th failure; default: every error is retried. */
+  /**
+   * Retry this error? Called after the `attempt`-th failure; default: every error is retried.
+   * One that throws counts as no.
+   */
   readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
 }
+
+/** Every number of a policy in range (a zero `attempts` would fail the run without running the step). */
+export const checkRetryPolicy = (policy: RetryPolicy): Checked<RetryPolicy> => {
+  if (typeof policy !== 'object' || policy === null) return invalid('retry', 'expected an object');
+  const checks = [
+    checkNumber('retry.attempts', policy.attempts, { min: 1, max: 1_000_000, integer: true }),
+    checkOptionalNumber('retry.initialDelayMs', policy.initialDelayMs, { min: 0, max: MAX_TIMER_MS }),
+    checkOptionalNumber('retry.factor', policy.factor, { min: 1, max: 1_000 }),
+    checkOptionalNumber('retry.maxDelayMs', policy.maxDelayMs, { min: 0, max: MAX_TIMER_MS }),
+    checkOptionalNumber('retry.jitter', policy.jitter, { min: 0, max: 1 }),
+    checkFunction('retry.shouldRetry', policy.shouldRetry),
+  ];
+  for (const check of checks) if (check.isErr()) return err(check.error);
+  return ok(policy);
+};
 
 /**
  * Throw it (or return it in an `Err`) from a step to stop retrying at once: the step fails,
@@ -30,8 +58,14 @@ export const isNonRetryable = (error: unknown): boolean =>
   error instanceof Error && error.name === 'NonRetryableError';
 
 /** Whether the `attempt`-th failure (from 1) with `error` gets another attempt. */
-export const retryable = (policy: RetryPolicy, error: unknown, attempt: number): boolean =>
-  attempt < policy.attempts && !isNonRetryable(error) && (policy.shouldRetry?.(error, attempt) ?? true);
+export const retryable = (policy: RetryPolicy, error: unknown, attempt: number): boolean => {
+  if (attempt >= policy.attempts || isNonRetryable(error)) return false;
+  try {
+    return policy.shouldRetry?.(error, attempt) ?? true;
+  } catch {
+    return false;
+  }
+};
 
 /** The wait after the `attempt`-th failure, in ms. */
 export const backoffMs = (

@@ -14,25 +14,46 @@ export type Received<T = unknown> =
   | { readonly kind: 'signal'; readonly payload: T }
   | { readonly kind: 'timeout' };
 
+/** Default bounds on what signals may add to one run (a storage may declare lower ones). */
+export const SIGNAL_LIMITS = { perRun: 256, bytes: 64 * 1024 } as const;
+
+/**
+ * The record of a signal or a timeout. A signal carries a token unique to its sending, so that a
+ * sender whose request arrived twice recognises its own record in the `exists` answer. The shape
+ * survives a plain JSON codec (a missing payload is `undefined`).
+ */
 export const signalRecord = (
   codec: Codec,
   maxBytes: number | undefined,
   name: string,
   received: Received,
   at: number,
-): Result<StepRecord, NotEncodable | PayloadTooLarge> =>
-  encodeValue(
-    codec,
-    maxBytes,
-    'payload',
-    received.kind === 'signal' ? { signal: received.payload } : { timeout: true },
-  ).map((output) => ({ key: signalKey(name), name, seq: 0, output, at }));
+): Result<StepRecord, NotEncodable | PayloadTooLarge> => {
+  const value =
+    received.kind === 'signal'
+      ? { kind: 'signal', payload: received.payload, from: crypto.randomUUID() }
+      : { kind: 'timeout' };
+  return encodeValue(codec, maxBytes, 'payload', value).andThen((output) => {
+    const record = { key: signalKey(name), name, seq: 0, output, at };
+    // A codec that cannot give it back would store a signal no load can read, for good.
+    return receivedOf(codec, '', record).isOk()
+      ? ok(record)
+      : err<StepRecord, NotEncodable>({
+          type: 'NotEncodable',
+          what: 'payload',
+          path: '$',
+          reason: 'the codec does not give the signal back as it was sent',
+        });
+  });
+};
 
 export const receivedOf = (codec: Codec, runId: string, record: StepRecord): Result<Received, NotDecodable> =>
   decodeValue(codec, runId, `signal ${record.name}`, record.output).andThen((value) => {
-    if (typeof value === 'object' && value !== null) {
-      if ('signal' in value) return ok<Received, NotDecodable>({ kind: 'signal', payload: value.signal });
-      if ('timeout' in value) return ok<Received, NotDecodable>({ kind: 'timeout' });
+    const stored = value as { kind?: unknown; payload?: unknown } | null;
+    if (typeof stored === 'object' && stored !== null) {
+      if (stored.kind === 'signal')
+        return ok<Received, NotDecodable>({ kind: 'signal', payload: stored.payload });
+      if (stored.kind === 'timeout') return ok<Received, NotDecodable>({ kind: 'timeout' });
     }
     return err<Received, NotDecodable>({
       type: 'NotDecodable',

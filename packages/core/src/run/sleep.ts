@@ -1,16 +1,31 @@
-import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import type { InvalidName, NotDecodable, RunCompleted, Suspended } from '../errors.ts';
-import type { StepRecord, Storage } from '../storage/contract.ts';
-import { type Refused, refused } from './cancellation.ts';
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
+import { type Checked, checkInstant, checkNumber, invalid } from '../arguments.ts';
+import type {
+  InvalidArgument,
+  InvalidName,
+  NotDecodable,
+  RunCompleted,
+  StorageUnavailable,
+  Suspended,
+} from '../errors.ts';
+import { FOREVER, type StepRecord, type Storage } from '../storage/contract.ts';
+import { type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, handleOf, type RunHandle } from './handle.ts';
 import { sleepKey } from './keys.ts';
 import { checkName } from './names.ts';
-import { recordOnce } from './record.ts';
-import { type Checkpoint, type Session, sessionOf } from './session.ts';
+import { recordOnce } from './step.ts';
 import { suspendRun } from './suspend.ts';
 
-export type SleepError = InvalidName | NotDecodable | RunCompleted | Suspended | Refused;
+export type SleepError =
+  | InvalidArgument
+  | InvalidName
+  | NotDecodable
+  | RunCompleted
+  | Suspended
+  | StorageUnavailable
+  | Refusal;
 
-/** How long to sleep (ms), or until when (a `Date` or `{ until: epochMs }`). */
+/** How long to sleep (ms), or until when (a `Date` or `{ until: epochMs | Date }`). */
 export type SleepFor = number | Date | { readonly until: number | Date };
 
 /**
@@ -24,61 +39,64 @@ export const sleep =
   (cp: Checkpoint) =>
   (name: string) =>
   (duration: SleepFor): ResultAsync<void, SleepError> => {
-    const session = sessionOf(cp);
-    return new ResultAsync(sleepTask(session, storage, name, duration));
+    const run = handleOf(storage, cp);
+    if (run.isErr()) return errAsync(run.error);
+    return new ResultAsync(sleepTask(run.value, name, duration));
   };
 
 const sleepTask = async (
-  session: Session,
-  storage: Storage,
+  run: RunHandle,
   name: string,
   duration: SleepFor,
 ): Promise<Result<void, SleepError>> => {
   const checked = checkName('sleep', name);
   if (checked.isErr()) return err(checked.error);
-  const wakeAt = await recordedTime(session, storage, name, sleepKey(name), () =>
-    wakeTime(session, duration),
-  );
+  const wake = wakeTime(run, duration);
+  if (wake.isErr()) return err(wake.error);
+  const wakeAt = await recordedTime(run, name, sleepKey(name), wake.value);
   if (wakeAt.isErr()) return err(wakeAt.error);
   // A replay of a completed run went past this sleep, whatever this process's clock says.
-  if (session.completed || session.clock.now() >= wakeAt.value) return ok(undefined);
-  return suspendRun(session, { reason: 'sleep', name, wakeAt: wakeAt.value });
+  if (run.state.kind === 'replaying' || run.clock.now() >= wakeAt.value) return ok(undefined);
+  return suspendRun(run, { reason: 'sleep', name, wakeAt: wakeAt.value });
 };
 
-const wakeTime = (session: Session, duration: SleepFor): number => {
-  if (typeof duration === 'number') return session.clock.now() + Math.max(0, duration);
-  const until = duration instanceof Date ? duration : duration.until;
-  return until instanceof Date ? until.getTime() : until;
+/** The wake time asked for, checked before any I/O: a NaN or an invalid Date would be stored for good. */
+const wakeTime = (run: RunHandle, duration: SleepFor): Checked<number> => {
+  if (typeof duration === 'number') {
+    // A past duration wakes now; one past the end of time never wakes (only a cancel ends it).
+    return checkNumber('duration', duration, { min: Number.NEGATIVE_INFINITY }).map((ms) =>
+      Math.min(FOREVER, run.clock.now() + Math.max(0, ms)),
+    );
+  }
+  if (duration instanceof Date) return checkInstant('duration', duration);
+  if (typeof duration === 'object' && duration !== null && 'until' in duration) {
+    return checkInstant('duration.until', duration.until);
+  }
+  return invalid('duration', 'expected milliseconds, a Date or { until }');
 };
 
 /**
  * A time recorded once under `key` (a sleep's end, a wait's deadline): the stored one if any,
- * else `compute()`, recorded (the first writer's time wins).
+ * else `proposed`, recorded (the first writer's time wins).
  */
 export const recordedTime = async (
-  session: Session,
-  storage: Storage,
+  run: RunHandle,
   name: string,
   key: string,
-  compute: () => number,
-): Promise<Result<number, NotDecodable | RunCompleted | Refused>> => {
-  const stored = session.memo.get(key);
-  if (stored) return timeOf(session, stored);
-  if (session.completed) return err({ type: 'RunCompleted', runId: session.runId, step: name });
-  if (session.lost) return refused(session, name);
-  const record = { key, name, seq: ++session.seq, output: String(compute()), at: session.clock.now() };
-  const kept = await recordOnce(session, storage, record);
-  return kept.isErr() ? err(kept.error) : timeOf(session, kept.value.record);
+  proposed: number,
+): Promise<Result<number, NotDecodable | RunCompleted | StorageUnavailable | Refusal>> => {
+  const stored = run.records.get(key);
+  if (stored) return timeOf(run, stored);
+  if (run.state.kind === 'replaying') return err({ type: 'RunCompleted', runId: run.runId, step: name });
+  if (run.state.kind !== 'running') return refusal(run, name);
+  const record = { key, name, seq: ++run.seq, output: String(proposed), at: run.clock.now() };
+  const kept = await recordOnce(run, name, record);
+  return kept.isErr() ? err(kept.error) : timeOf(run, kept.value);
 };
 
-const timeOf = (session: Session, record: StepRecord): Result<number, NotDecodable> => {
+const timeOf = (run: RunHandle, record: StepRecord): Result<number, NotDecodable> => {
   const time = Number(record.output);
   return Number.isFinite(time)
     ? ok(time)
-    : err({
-        type: 'NotDecodable',
-        runId: session.runId,
-        what: `time of ${record.key}`,
-        cause: record.output,
-      });
+    : err({ type: 'NotDecodable', runId: run.runId, what: `time of ${record.key}`, cause: record.output });
 };

@@ -1,59 +1,84 @@
-import { err, ok, type Result, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
+import { invalid } from '../arguments.ts';
 import { waitOn } from '../clock.ts';
+import { sha256HexSync } from '../codec/sha256.ts';
 import {
   DurableXError,
+  type InvalidArgument,
   type InvalidName,
   type NotDecodable,
   type NotEncodable,
   type PayloadTooLarge,
   type RunCompleted,
   type StepFailed,
+  type StorageUnavailable,
 } from '../errors.ts';
+import { callStorage } from '../storage/call.ts';
 import type { StepRecord, Storage } from '../storage/contract.ts';
-import { trackBody } from './bodies.ts';
-import { type Refused, refused } from './cancellation.ts';
-import { fail } from './finish.ts';
+import { type Body, currentBody, isWithin, runBody } from './activity.ts';
+import { failRun } from './finish.ts';
+import { fencedWrite, type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, handleOf, type RunHandle } from './handle.ts';
 import { attemptKey, failedAttempts } from './keys.ts';
-import { leaseIsStale, release, renew } from './lease.ts';
+import { freshLease } from './lease.ts';
 import { checkName } from './names.ts';
-import { recordOnce } from './record.ts';
-import { backoffMs, type RetryPolicy, retryable } from './retry.ts';
-import { type Checkpoint, checkpointOf, type Session, sessionOf } from './session.ts';
+import { backoffMs, checkRetryPolicy, type RetryPolicy, retryable } from './retry.ts';
 import { runUserCode } from './user-code.ts';
 import { decodeValue, encodeValue, errorAsValue, stepKey } from './values.ts';
 
 export type StepError =
+  | InvalidArgument
   | InvalidName
   | NotEncodable
   | NotDecodable
   | PayloadTooLarge
   | RunCompleted
   | StepFailed
-  | Refused;
+  | StorageUnavailable
+  | Refusal;
 
 export interface StepOptions {
   /** Retry the step in process before giving up; exhausting it fails the run. Default: no retry. */
   readonly retry?: RetryPolicy;
 }
 
+/** What a step's function is given. */
+export interface StepContext {
+  readonly runId: string;
+  readonly step: string;
+  /** The attempt of this step, from 1 (failed attempts recorded under a retry policy count). */
+  readonly attempt: number;
+  /**
+   * The same for every attempt of this step, in every process, until a cleanup undoes it (then
+   * the step runs again under a new key): pass it to APIs that deduplicate by key (Stripe's
+   * `Idempotency-Key`, an SQS deduplication id, a conditional PUT), so that a step whose process
+   * died after the effect and before its record does not act twice. 64 hex digits.
+   */
+  readonly idempotencyKey: string;
+  /** Aborted when the run is cancelled or taken over under this process: stop early. */
+  readonly signal: AbortSignal;
+}
+
 /** What a step yields: the awaited value, or the `Ok` value when the function returns a Result. */
 export type StepValue<R> = Awaited<R> extends Result<infer T, unknown> ? T : Awaited<R>;
 
 /**
- * A memoized step (SPEC 4): `durable(storage)(cp)(name, options?)(input)(fn)`.
+ * A memoized step: `durable(storage)(cp)(name, options?)(input)(fn)`.
  * The memo key is `name` plus a hash of the canonical `input`. A recorded key returns its stored
  * output without running `fn`; otherwise `fn` runs, and its output is recorded with one fenced
  * storage write. The first record stored for a key wins, and every writer returns that one.
- * A failing `fn` (throw or `Err`) records nothing and releases the lease, so a retry may start.
+ * A failing `fn` (throw or `Err`) records nothing; once nothing else of the run is running, the
+ * lease is released so that a retry may start at once.
  */
 export const durable =
   (storage: Storage) =>
   (cp: Checkpoint) =>
   (name: string, options: StepOptions = {}) =>
   (input?: unknown) =>
-  <R>(fn: () => R): ResultAsync<StepValue<R>, StepError> => {
-    const session = sessionOf(cp);
-    return new ResultAsync(stepTask(session, storage, name, input, fn, options.retry)) as ResultAsync<
+  <R>(fn: (step: StepContext) => R): ResultAsync<StepValue<R>, StepError> => {
+    const run = handleOf(storage, cp);
+    if (run.isErr()) return errAsync(run.error);
+    return new ResultAsync(stepTask(run.value, name, input, fn, options.retry, currentBody())) as ResultAsync<
       StepValue<R>,
       StepError
     >;
@@ -61,210 +86,201 @@ export const durable =
 
 /*
  * The step path is plain async code around Results, wrapped in ONE ResultAsync at the API
- * boundary: every extra ResultAsync hop costs promises and a generator in neverthrow's build,
- * which was measured as most of the core's time per step (on top of the one storage write).
+ * boundary: every extra ResultAsync hop costs promises on every step.
  */
 
 type Outcome = Result<unknown, StepError>;
 
+interface Step {
+  readonly name: string;
+  readonly key: string;
+  readonly fn: (step: StepContext) => unknown;
+  readonly retry: RetryPolicy | undefined;
+  readonly caller: Body | undefined;
+}
+
 const stepTask = async (
-  session: Session,
-  storage: Storage,
+  run: RunHandle,
   name: string,
   input: unknown,
-  fn: () => unknown,
+  fn: (step: StepContext) => unknown,
   retry: RetryPolicy | undefined,
+  caller: Body | undefined,
 ): Promise<Outcome> => {
   const checked = checkName('step', name);
   if (checked.isErr()) return err(checked.error);
+  if (typeof fn !== 'function') return invalid('fn', `expected a function, got ${typeof fn}`);
+  if (retry !== undefined) {
+    const policy = checkRetryPolicy(retry);
+    if (policy.isErr()) return err(policy.error);
+  }
   const key = stepKey(name, input);
   if (key.isErr()) return err(key.error);
-  // The step body never runs inside the caller's synchronous call (as before this path was
-  // synchronous up to here): one microtask, no ResultAsync.
+  // The step's function never runs inside the caller's synchronous call.
   await undefined;
-  return memoizedOr(session, name, key.value, () => execute(session, storage, name, key.value, fn, retry));
-};
-
-const memoizedOr = (
-  session: Session,
-  name: string,
-  key: string,
-  run: () => Promise<Outcome>,
-): Promise<Outcome> | Outcome => {
-  const stored = session.memo.get(key);
+  const stored = run.records.get(key.value);
   if (stored) {
-    session.emit({ type: 'step.skipped', runId: session.runId, name });
-    return decodeOutput(session, stored);
+    run.emit({ type: 'step.skipped', runId: run.runId, name });
+    return decodeOutput(run, stored);
   }
-  if (session.completed) return err({ type: 'RunCompleted', runId: session.runId, step: name });
-  if (session.lost) return Promise.resolve(refused(session, 'step'));
-  // Concurrent calls of one key in this process share one execution.
-  const running = session.inflight.get(key) as Promise<Outcome> | undefined;
-  if (running) return running;
-  const settled = run().finally(() => session.inflight.delete(key));
-  session.inflight.set(key, settled);
-  return settled;
+  if (run.state.kind === 'replaying') return err({ type: 'RunCompleted', runId: run.runId, step: name });
+  if (run.state.kind !== 'running') return refusal(run, 'step');
+  return shared(run, { name, key: key.value, fn, retry, caller });
 };
 
-const execute = async (
-  session: Session,
-  storage: Storage,
-  name: string,
-  key: string,
-  fn: () => unknown,
-  retry: RetryPolicy | undefined,
-): Promise<Outcome> => {
-  const end = session.keeper.begin();
-  const started = session.clock.now();
+/** Calls of one key in this process share one execution; a step that calls itself is refused. */
+const shared = (run: RunHandle, step: Step): Promise<Outcome> => {
+  const running = run.executions.get(step.key);
+  if (running) {
+    if (isWithin(step.caller, running.body)) {
+      return Promise.resolve(
+        invalid(
+          'fn',
+          `step ${JSON.stringify(step.name)} waits for itself: its function called it again with the same input`,
+        ),
+      );
+    }
+    return running.outcome as Promise<Outcome>;
+  }
+  const body: Body = { key: step.key, parent: step.caller };
+  const outcome = execute(run, step, body).finally(() => run.executions.delete(step.key));
+  run.executions.set(step.key, { body, outcome });
+  return outcome;
+};
+
+const execute = async (run: RunHandle, step: Step, body: Body): Promise<Outcome> => {
+  const end = run.keeper.begin();
+  const started = run.clock.now();
+  let failed = false;
   try {
-    let attempt = failedAttempts(session.memo, key);
+    let attempt = failedAttempts(run.records, step.key);
     // Spent before this load (a run failed by this step, loaded again): no attempt beyond the budget.
-    if (retry && attempt >= retry.attempts) {
-      return await failRun(session, storage, { name, attempt }, lastError(session, key, attempt));
+    if (step.retry && attempt >= step.retry.attempts) {
+      return await spent(run, step, attempt, lastError(run, step.key, attempt));
     }
     for (;;) {
-      if (leaseIsStale(session)) {
-        const renewed = await renew(session);
-        if (renewed.isErr()) return err(renewed.error);
-      }
+      const lease = await freshLease(run);
+      if (lease.isErr()) return err(lease.error);
+      if (run.state.kind !== 'running') return await refusal(run, 'step');
       attempt++;
-      const body = await trackBody(session.bodies, () => runUserCode(fn));
-      if (body.isOk()) return await succeed(session, storage, { key, name, started }, body.value);
-      if (!retry) {
-        const failed: StepFailed = {
-          type: 'StepFailed',
-          runId: session.runId,
-          step: name,
-          cause: body.error,
-        };
-        return await failStep(session, failed, end);
+      const context = stepContext(run, step, attempt);
+      const result = await runBody(run.activity, body, () => runUserCode(() => step.fn(context)));
+      if (result.isOk()) return await succeed(run, step, started, result.value);
+      if (!step.retry) {
+        failed = true;
+        run.emit({ type: 'step.failed', runId: run.runId, name: step.name, cause: result.error });
+        return err({ type: 'StepFailed', runId: run.runId, step: step.name, cause: result.error });
       }
-      const noted = await noteAttempt(session, storage, { key, name, attempt }, body.error);
-      if (noted.isErr()) return noted;
-      if (!retryable(retry, body.error, attempt)) {
-        return await failRun(session, storage, { name, attempt }, body.error);
-      }
-      const delayMs = backoffMs(retry, attempt);
-      session.emit({
+      const noted = await noteAttempt(run, step, attempt, result.error);
+      if (noted.isErr()) return err(noted.error);
+      if (!retryable(step.retry, result.error, attempt)) return await spent(run, step, attempt, result.error);
+      const delayMs = backoffMs(step.retry, attempt);
+      run.emit({
         type: 'step.retrying',
-        runId: session.runId,
-        name,
+        runId: run.runId,
+        name: step.name,
         attempt,
         delayMs,
-        cause: body.error,
+        cause: result.error,
       });
-      await waitOn(session.clock, delayMs);
-      if (session.lost) return await refused(session, 'step');
+      await waitOn(run.clock, delayMs);
+      if (run.state.kind !== 'running') return await refusal(run, 'step');
     }
   } finally {
-    end();
+    await end(failed);
   }
 };
 
-const succeed = async (
-  session: Session,
-  storage: Storage,
-  step: { key: string; name: string; started: number },
-  value: unknown,
-): Promise<Outcome> => {
-  const output = encodeValue(session.codec, storage.maxValueBytes, 'output', value);
+/**
+ * The key is derived from the run, the step's memo key and the newest cleanup pending when it
+ * runs: a cleanup that undid the step is gone on the next attempt, and the one registered again
+ * has a new id.
+ */
+const stepContext = (run: RunHandle, step: Step, attempt: number): StepContext => {
+  const generation = run.pending.at(-1)?.id ?? 0;
+  let key: string | undefined;
+  return {
+    runId: run.runId,
+    step: step.name,
+    attempt,
+    get idempotencyKey() {
+      key ??= sha256HexSync(`${run.runId}\u0000${step.key}\u0000${generation}`);
+      return key;
+    },
+    signal: run.abort.signal,
+  };
+};
+
+const succeed = async (run: RunHandle, step: Step, started: number, value: unknown): Promise<Outcome> => {
+  const output = encodeValue(run.codec, run.storage.maxValueBytes, 'output', value);
   if (output.isErr()) return err(output.error);
   const record = {
     key: step.key,
     name: step.name,
-    seq: ++session.seq,
+    seq: ++run.seq,
     output: output.value,
-    at: session.clock.now(),
+    at: run.clock.now(),
   };
-  const recorded = await write(session, storage, record, value);
-  if (recorded.isOk()) {
-    session.emit({
-      type: 'step.ran',
-      runId: session.runId,
-      name: step.name,
-      ms: session.clock.now() - step.started,
-    });
-  }
-  return recorded;
+  const kept = await recordOnce(run, 'putStep', record);
+  if (kept.isErr()) return err(kept.error);
+  run.emit({ type: 'step.ran', runId: run.runId, name: step.name, ms: run.clock.now() - started });
+  return kept.value === record ? ok(value) : decodeOutput(run, kept.value);
 };
 
 /**
- * A failed step records nothing and releases the lease, so that the host's retry can claim the
- * run at once instead of waiting out the lease. Its end is reported as a failure first, so the
- * lease keeper does not renew what was just released.
+ * One fenced insert of a record of the run (a step's output, a failed attempt, a wake time, the
+ * version, a wait's timeout), mirrored in memory. The first record stored under a key wins: after
+ * a lost race the stored one comes back, not ours.
  */
-const failStep = async (
-  session: Session,
-  failed: StepFailed,
-  end: (failed: boolean) => void,
-): Promise<Result<never, StepFailed>> => {
-  session.emit({ type: 'step.failed', runId: session.runId, name: failed.step, cause: failed.cause });
-  end(true);
-  await release(session);
-  return err(failed);
+export const recordOnce = async (
+  run: RunHandle,
+  op: string,
+  record: StepRecord,
+): Promise<Result<StepRecord, Refusal | StorageUnavailable>> => {
+  const written = await fencedWrite(run, {
+    op,
+    undoing: false,
+    send: () => callStorage(run.storage, 'putStep', { runId: run.runId, owner: run.owner, record }),
+    verdict: (answer) => (answer.kind === 'lease-lost' || answer.kind === 'cancelled' ? answer.kind : 'ok'),
+  });
+  if (written.isErr()) return err(written.error);
+  const kept = written.value.kind === 'exists' ? written.value.record : record;
+  run.records.set(kept.key, kept);
+  // New work: a wake-up's replay is over, its registrations no longer adopt (cleanup.ts).
+  run.inherited = [];
+  return ok(kept);
 };
 
-const lastError = (session: Session, key: string, attempt: number): unknown => {
-  const record = session.memo.get(attemptKey(key, attempt));
-  return (
-    record && decodeValue(session.codec, session.runId, 'attempt', record.output).unwrapOr(record.output)
-  );
+const lastError = (run: RunHandle, key: string, attempt: number): unknown => {
+  const record = run.records.get(attemptKey(key, attempt));
+  return record && decodeValue(run.codec, run.runId, 'attempt', record.output).unwrapOr(record.output);
 };
 
-/** One write per failed attempt: its error, so `inspectRun` shows it and a crash keeps the count. */
-const noteAttempt = async (
-  session: Session,
-  storage: Storage,
-  step: { key: string; name: string; attempt: number },
-  cause: unknown,
-): Promise<Result<unknown, StepError>> => {
-  const output = encodeValue(session.codec, storage.maxValueBytes, 'error', errorAsValue(cause)).orElse(() =>
-    encodeValue(session.codec, storage.maxValueBytes, 'error', { message: String(cause).slice(0, 1000) }),
+/** One write per failed attempt: its error, so `describeRun` shows it and a crash keeps the count. */
+const noteAttempt = async (run: RunHandle, step: Step, attempt: number, cause: unknown): Promise<Outcome> => {
+  const max = run.storage.maxValueBytes;
+  const output = encodeValue(run.codec, max, 'error', errorAsValue(cause)).orElse(() =>
+    encodeValue(run.codec, max, 'error', { message: String(cause).slice(0, 1000) }),
   );
   if (output.isErr()) return err(output.error);
   const record = {
-    key: attemptKey(step.key, step.attempt),
+    key: attemptKey(step.key, attempt),
     name: step.name,
-    seq: ++session.seq,
+    seq: ++run.seq,
     output: output.value,
-    at: session.clock.now(),
+    at: run.clock.now(),
   };
-  return write(session, storage, record, undefined);
+  return recordOnce(run, 'putStep', record);
 };
 
-/** Retries exhausted or refused: the step fails the run (its cleanups run, the error is kept). */
-const failRun = async (
-  session: Session,
-  storage: Storage,
-  step: { name: string; attempt: number },
-  cause: unknown,
-): Promise<Outcome> => {
-  const failed: StepFailed = {
-    type: 'StepFailed',
-    runId: session.runId,
-    step: step.name,
-    cause,
-    attempts: step.attempt,
-  };
-  session.emit({ type: 'step.failed', runId: session.runId, name: step.name, cause });
-  const recorded = await fail(storage)(checkpointOf(session))(new DurableXError(failed));
-  if (recorded.isErr() && (recorded.error.type === 'LeaseLost' || recorded.error.type === 'Cancelled')) {
-    return err(recorded.error);
-  }
-  return err(failed);
+/** Retries spent or refused: the step fails the run (its cleanups run, the error is kept). */
+const spent = async (run: RunHandle, step: Step, attempts: number, cause: unknown): Promise<Outcome> => {
+  const failed: StepFailed = { type: 'StepFailed', runId: run.runId, step: step.name, cause, attempts };
+  run.emit({ type: 'step.failed', runId: run.runId, name: step.name, cause });
+  const recorded = await failRun(run, new DurableXError(failed), step.caller);
+  // Recorded failed (even if a cleanup failed and stays pending): the step's own failure is the answer.
+  return recorded.isErr() && run.state.kind !== 'ended' ? err(recorded.error) : err(failed);
 };
 
-/** One fenced write; on a lost race the stored record (the first writer's) is what we return. */
-const write = async (
-  session: Session,
-  storage: Storage,
-  step: StepRecord,
-  value: unknown,
-): Promise<Outcome> => {
-  const kept = await recordOnce(session, storage, step);
-  if (kept.isErr()) return err(kept.error);
-  return kept.value.written ? ok(value) : decodeOutput(session, kept.value.record);
-};
-
-const decodeOutput = (session: Session, step: StepRecord): Result<unknown, NotDecodable> =>
-  decodeValue(session.codec, session.runId, `output of step ${step.name}`, step.output);
+const decodeOutput = (run: RunHandle, record: StepRecord): Result<unknown, NotDecodable> =>
+  decodeValue(run.codec, run.runId, `output of step ${record.name}`, record.output);

@@ -1,45 +1,45 @@
-import { errAsync, type ResultAsync } from 'neverthrow';
-import type { Suspended } from '../errors.ts';
+import { err, type Result } from 'neverthrow';
+import type { StorageUnavailable, Suspended } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import { FOREVER } from '../storage/contract.ts';
-import { fencedOff, type Refused } from './cancellation.ts';
-import type { Session } from './session.ts';
+import { fencedWrite, type Refusal } from './gateway.ts';
+import { moveTo, type RunHandle } from './handle.ts';
 
 /**
- * Parks the run until `wakeAt` (or until the signal `signalKey` arrives) and ends this session:
- * the storage clears the owner, so the lease is released and no process waits. Answers the typed
- * `Suspended` that the host turns into a delayed retry.
+ * Parks the run until `wakeAt` (or until the signal `signalKey` arrives) and lets go of it: the
+ * storage clears the owner, so the lease is released and no process waits. Answers the typed
+ * `Suspended` that the host turns into a delayed run; every later call of this process answers
+ * the same.
  */
-export const suspendRun = (
-  session: Session,
+export const suspendRun = async (
+  run: RunHandle,
   park: { reason: Suspended['reason']; name: string; wakeAt: number; signalKey?: string },
-): ResultAsync<never, Suspended | Refused> => {
-  session.keeper.stop();
-  return callStorage(session.storage, 'suspend', {
-    runId: session.runId,
-    owner: session.owner,
-    at: session.clock.now(),
-    wakeAt: park.wakeAt,
-    ...(park.signalKey === undefined ? {} : { signalKey: park.signalKey }),
-  }).andThen((outcome) => {
-    if (outcome.kind === 'lease-lost') return fencedOff(session, 'suspend');
-    session.lost = true;
-    session.finished = 'suspended';
-    session.leaseExpiresAt = 0;
-    const resumeAt = outcome.wakeAt >= FOREVER ? null : outcome.wakeAt;
-    session.emit({
-      type: 'run.suspended',
-      runId: session.runId,
-      name: park.name,
-      reason: park.reason,
-      resumeAt,
-    });
-    return errAsync<never, Suspended>({
-      type: 'Suspended',
-      runId: session.runId,
-      reason: park.reason,
-      name: park.name,
-      resumeAt,
-    });
+): Promise<Result<never, Suspended | Refusal | StorageUnavailable>> => {
+  const parked = await fencedWrite(run, {
+    op: park.reason === 'sleep' ? 'sleep' : 'waitFor',
+    undoing: false,
+    send: () =>
+      callStorage(run.storage, 'suspend', {
+        runId: run.runId,
+        owner: run.owner,
+        at: run.clock.now(),
+        wakeAt: park.wakeAt,
+        ...(park.signalKey === undefined ? {} : { signalKey: park.signalKey }),
+      }),
+    verdict: (answer) => (answer.kind === 'suspended' ? 'ok' : answer.kind),
   });
+  if (parked.isErr()) return err(parked.error);
+  const wakeAt = parked.value.kind === 'suspended' ? parked.value.wakeAt : park.wakeAt;
+  const resumeAt = wakeAt >= FOREVER ? null : wakeAt;
+  const suspension: Suspended = {
+    type: 'Suspended',
+    runId: run.runId,
+    reason: park.reason,
+    name: park.name,
+    resumeAt,
+  };
+  run.leaseExpiresAt = 0;
+  moveTo(run, { kind: 'suspended', suspension });
+  run.emit({ type: 'run.suspended', runId: run.runId, name: park.name, reason: park.reason, resumeAt });
+  return err(suspension);
 };

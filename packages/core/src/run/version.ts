@@ -1,11 +1,12 @@
-import { okAsync, ResultAsync } from 'neverthrow';
+import { err, ok, type Result } from 'neverthrow';
+import type { StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import type { StepRecord } from '../storage/contract.ts';
-import { fencedOff, type Refused } from './cancellation.ts';
-import { type CompensateError, compensate } from './compensate.ts';
+import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
+import { fencedWrite, type Refusal, refusal } from './gateway.ts';
+import type { RunHandle } from './handle.ts';
 import { VERSION_KEY } from './keys.ts';
-import { recordOnce } from './record.ts';
-import type { Session } from './session.ts';
+import { recordOnce } from './step.ts';
 
 /*
  * Run versions. The stored version is a record of the run like a step's (`#version`, encoded as
@@ -14,30 +15,38 @@ import type { Session } from './session.ts';
  * record but the signals is forgotten in one rollback, then the new version is recorded.
  */
 
-export const applyVersion = (
-  session: Session,
+export const applyVersion = async (
+  run: RunHandle,
   version: string | undefined,
-): ResultAsync<Session, CompensateError | Refused> => {
-  if (version === undefined || session.completed) return okAsync(session);
-  const stored = versionOf(session.memo.get(VERSION_KEY));
-  if (stored === version) return okAsync(session);
-  const hasRecords = [...session.memo.values()].some((r) => r.seq > 0);
-  const restart = hasRecords || session.pending.length > 0;
-  const cleanupsBefore = session.cleanupsRun.length;
-  return (restart ? forgetEverything(session) : okAsync(undefined))
-    .andThen(() => recordVersion(session, version))
-    .map(() => {
-      if (restart) {
-        session.emit({
-          type: 'run.restarted',
-          runId: session.runId,
-          from: stored ?? null,
-          to: version,
-          cleanupsRun: session.cleanupsRun.slice(cleanupsBefore),
-        });
-      }
-      return session;
+): Promise<Result<void, CompensateError | Refusal | StorageUnavailable>> => {
+  if (version === undefined || run.state.kind !== 'running') return ok(undefined);
+  const stored = versionOf(run.records.get(VERSION_KEY));
+  if (stored === version) return ok(undefined);
+  const hasRecords = [...run.records.values()].some((r) => r.seq > 0);
+  const restart = hasRecords || run.pending.length > 0;
+  const cleanupsBefore = run.cleanupsRun.length;
+  if (restart) {
+    const forgotten = await forgetEverything(run);
+    if (forgotten.isErr()) return err(forgotten.error);
+  }
+  const recorded = await recordOnce(run, 'load', {
+    key: VERSION_KEY,
+    name: 'version',
+    seq: ++run.seq,
+    output: JSON.stringify(version),
+    at: run.clock.now(),
+  });
+  if (recorded.isErr()) return err(recorded.error);
+  if (restart) {
+    run.emit({
+      type: 'run.restarted',
+      runId: run.runId,
+      from: stored ?? null,
+      to: version,
+      cleanupsRun: run.cleanupsRun.slice(cleanupsBefore),
     });
+  }
+  return ok(undefined);
 };
 
 /** The version a `#version` record holds; undefined when there is none (or it is unreadable). */
@@ -51,28 +60,23 @@ export const versionOf = (record: StepRecord | undefined): string | undefined =>
   }
 };
 
-const forgetEverything = (session: Session): ResultAsync<void, CompensateError | Refused> =>
-  compensate(session)
-    .andThen(() =>
-      callStorage(session.storage, 'rollback', {
-        runId: session.runId,
-        owner: session.owner,
-        cleanupId: 0,
-        afterSeq: 0,
-      }),
-    )
-    .andThen((outcome) => (outcome === 'lease-lost' ? fencedOff(session, 'rollback') : okAsync(undefined)))
-    .map(() => {
-      for (const [key, record] of session.memo) if (record.seq > 0) session.memo.delete(key);
-    });
-
-const recordVersion = (session: Session, version: string): ResultAsync<void, Refused> =>
-  new ResultAsync(
-    recordOnce(session, session.storage, {
-      key: VERSION_KEY,
-      name: 'version',
-      seq: ++session.seq,
-      output: JSON.stringify(version),
-      at: session.clock.now(),
-    }),
-  ).map(() => undefined);
+const forgetEverything = async (
+  run: RunHandle,
+): Promise<Result<void, CompensateError | Refusal | StorageUnavailable>> => {
+  const compensated = await compensate(run, 'running');
+  if (compensated.isErr())
+    return compensated.error === INTERRUPTED
+      ? refusal(run, 'load')
+      : err(compensated.error as CompensateError);
+  const rolledBack = await fencedWrite(run, {
+    op: 'load',
+    undoing: true,
+    send: () =>
+      callStorage(run.storage, 'rollback', { runId: run.runId, owner: run.owner, cleanupId: 0, afterSeq: 0 }),
+    verdict: (answer) => answer,
+  });
+  if (rolledBack.isErr()) return err(rolledBack.error);
+  if (run.state.kind !== 'running') return refusal(run, 'load');
+  for (const [key, record] of run.records) if (record.seq > 0) run.records.delete(key);
+  return ok(undefined);
+};

@@ -1,30 +1,35 @@
-import { err, ok, type Result, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
+import { checkOptionalNumber } from '../arguments.ts';
 import type {
+  InvalidArgument,
   InvalidName,
   NotDecodable,
   NotEncodable,
   PayloadTooLarge,
   RunCompleted,
+  StorageUnavailable,
   Suspended,
 } from '../errors.ts';
-import { callStorage } from '../storage/call.ts';
 import { FOREVER, type Storage } from '../storage/contract.ts';
-import { type Refused, refused } from './cancellation.ts';
+import { type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, handleOf, type RunHandle } from './handle.ts';
 import { signalKey, waitKey } from './keys.ts';
 import { checkName } from './names.ts';
-import { type Checkpoint, type Session, sessionOf } from './session.ts';
 import { type Received, receivedOf, signalRecord } from './signal-record.ts';
 import { recordedTime } from './sleep.ts';
+import { recordOnce } from './step.ts';
 import { suspendRun } from './suspend.ts';
 
 export type WaitError =
+  | InvalidArgument
   | InvalidName
   | NotEncodable
   | NotDecodable
   | PayloadTooLarge
   | RunCompleted
   | Suspended
-  | Refused;
+  | StorageUnavailable
+  | Refusal;
 
 export interface WaitOptions {
   /** Give up after this many ms from the first time the run got here: `{ kind: 'timeout' }`. */
@@ -42,67 +47,56 @@ export const waitFor =
   (cp: Checkpoint) =>
   (name: string) =>
   <T = unknown>(options: WaitOptions = {}): ResultAsync<Received<T>, WaitError> => {
-    const session = sessionOf(cp);
-    return new ResultAsync(waitTask(session, storage, name, options)) as ResultAsync<Received<T>, WaitError>;
+    const run = handleOf(storage, cp);
+    if (run.isErr()) return errAsync(run.error);
+    return new ResultAsync(waitTask(run.value, name, options)) as ResultAsync<Received<T>, WaitError>;
   };
 
 const waitTask = async (
-  session: Session,
-  storage: Storage,
+  run: RunHandle,
   name: string,
   options: WaitOptions,
 ): Promise<Result<Received, WaitError>> => {
   const checked = checkName('signal', name);
   if (checked.isErr()) return err(checked.error);
+  const timeout = checkOptionalNumber('timeout', options.timeout, { min: 0 });
+  if (timeout.isErr()) return err(timeout.error);
   const key = signalKey(name);
-  const known = session.memo.get(key);
-  if (known) return receivedOf(session.codec, session.runId, known).map((r) => announce(session, name, r));
-  if (session.completed) return err({ type: 'RunCompleted', runId: session.runId, step: name });
-  if (session.lost) return refused(session, name);
+  const known = run.records.get(key);
+  if (known) return receivedOf(run.codec, run.runId, known).map((r) => announce(run, name, r));
+  if (run.state.kind === 'replaying') return err({ type: 'RunCompleted', runId: run.runId, step: name });
+  if (run.state.kind !== 'running') return refusal(run, 'waitFor');
   const deadline =
-    options.timeout === undefined
+    timeout.value === undefined
       ? ok(FOREVER)
-      : await recordedTime(
-          session,
-          storage,
-          name,
-          waitKey(name),
-          () => session.clock.now() + options.timeout!,
-        );
+      : await recordedTime(run, name, waitKey(name), Math.min(FOREVER, run.clock.now() + timeout.value));
   if (deadline.isErr()) return err(deadline.error);
-  if (session.clock.now() < deadline.value) {
-    return suspendRun(session, { reason: 'signal', name, wakeAt: deadline.value, signalKey: key });
+  if (run.clock.now() < deadline.value) {
+    return suspendRun(run, { reason: 'signal', name, wakeAt: deadline.value, signalKey: key });
   }
-  return timeOut(session, storage, name);
+  return timeOut(run, name);
 };
 
-/** Past the deadline: record the timeout as the wait's answer, unless a signal got there first. */
-const timeOut = async (
-  session: Session,
-  storage: Storage,
-  name: string,
-): Promise<Result<Received, WaitError>> => {
-  const now = session.clock.now();
-  const record = signalRecord(session.codec, storage.maxValueBytes, name, { kind: 'timeout' }, now);
-  if (record.isErr()) return err(record.error);
-  const outcome = await callStorage(storage, 'putSignal', {
-    runId: session.runId,
-    record: record.value,
-    now,
-  });
-  if (outcome.isErr()) return err(outcome.error);
-  if (outcome.value.kind === 'not-found') return refused(session, name);
-  const kept = outcome.value.kind === 'exists' ? outcome.value.record : record.value;
-  session.memo.set(kept.key, kept);
-  return receivedOf(session.codec, session.runId, kept).map((r) => announce(session, name, r));
-};
-
-const announce = (session: Session, name: string, received: Received): Received => {
-  session.emit({
-    type: 'signal.received',
-    runId: session.runId,
+/**
+ * Past the deadline: record the timeout as the wait's answer, unless a signal got there first.
+ * Written as a fenced record under the signal's key (seq 0, never rolled back), so that a stale
+ * owner cannot decide it.
+ */
+const timeOut = async (run: RunHandle, name: string): Promise<Result<Received, WaitError>> => {
+  const record = signalRecord(
+    run.codec,
+    run.storage.maxValueBytes,
     name,
-    timedOut: received.kind === 'timeout',
-  });
+    { kind: 'timeout' },
+    run.clock.now(),
+  );
+  if (record.isErr()) return err(record.error);
+  const kept = await recordOnce(run, 'waitFor', record.value);
+  if (kept.isErr()) return err(kept.error);
+  return receivedOf(run.codec, run.runId, kept.value).map((r) => announce(run, name, r));
+};
+
+const announce = (run: RunHandle, name: string, received: Received): Received => {
+  run.emit({ type: 'signal.received', runId: run.runId, name, timedOut: received.kind === 'timeout' });
   return received;
 };

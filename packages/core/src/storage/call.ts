@@ -1,8 +1,8 @@
 import { ResultAsync } from 'neverthrow';
 import type { StorageUnavailable } from '../errors.ts';
-import type { Storage } from './contract.ts';
+import type { Storage, StorageOperation } from './contract.ts';
 
-type Operation = Exclude<keyof Storage, 'name' | 'maxValueBytes' | 'ownerPrefix'>;
+type Operation = StorageOperation;
 type Request<K extends Operation> = Parameters<Storage[K]>[0];
 type Outcome<K extends Operation> = Awaited<ReturnType<Storage[K]>>;
 

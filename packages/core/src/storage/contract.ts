@@ -111,7 +111,8 @@ export interface Storage {
    * run's status after the write; `not-found` when the run does not exist (nothing written).
    * A record of that key already stored → `exists` with it (a resent request gets its own back).
    * Otherwise, when `maxSignals` is given and the run already holds that many signal records
-   * (`seq` 0) → `full`, nothing written: senders cannot grow a run without bound.
+   * (`seq` 0, the run's own timeout records included) → `full`, nothing written: senders cannot
+   * grow a run without bound.
    */
   putSignal(request: PutSignalRequest): Promise<PutSignalOutcome>;
 
@@ -142,7 +143,8 @@ export interface Storage {
    * `updatedAt < updatedBefore`, oldest first, and resolve how many were deleted. Each run is
    * deleted only if it still matches when it is deleted: a run claimed (or otherwise changed)
    * meanwhile is kept whole, and a claim racing the purge answers with what is stored after it
-   * (a run deleted whole, then created anew; never a new head with the old records).
+   * (a run deleted whole, then created anew; never a new head with the old records). A resent
+   * purge deletes nothing the first arrival did not choose, and may answer fewer than it deleted.
    */
   purge(query: PurgeQuery): Promise<number>;
 
@@ -371,4 +373,3 @@ export interface PurgeQuery {
   readonly updatedBefore: number;
   readonly limit: number;
 }
-

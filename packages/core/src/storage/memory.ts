@@ -77,7 +77,8 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       }
       const { head } = run;
       if (head.status === 'completed') return { kind: 'completed', snapshot: snapshot(run) };
-      if (head.owner === owner) return { kind: 'claimed', snapshot: snapshot(run), previousStatus: run.claimedFrom };
+      if (head.owner === owner)
+        return { kind: 'claimed', snapshot: snapshot(run), previousStatus: run.claimedFrom };
       const free =
         ifOwner === undefined ? head.owner === null || head.leaseExpiresAt <= now : head.owner === ifOwner;
       if (!free) return { kind: 'busy', run: { ...head } };

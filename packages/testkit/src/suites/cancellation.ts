@@ -1,9 +1,22 @@
 import { beforeRisky, cancel, durable } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { expect, it } from 'vitest';
-import { expectErr, gate, newClock, processOn, type SuiteContext, uniqueRunId } from '../context.ts';
+import {
+  expectErr,
+  gate,
+  LEASE_EXPIRY,
+  LEASE_MS,
+  newClock,
+  processOn,
+  type SuiteContext,
+  uniqueRunId,
+} from '../context.ts';
 
-/** Cancellation through the core: the owner notices, runs its cleanups, and the run stays cancelled. */
+/**
+ * Cancellation through the core: the owner keeps its lease, notices at its next write, runs the
+ * cleanups once its steps have ended, and the run stays cancelled; a dead owner's run is undone by
+ * the first load after its lease.
+ */
 export const cancellationSuite = ({ harness }: SuiteContext) => {
   it('the owner gets Cancelled at its next step, after its running step ended, and runs its cleanups', async () => {
     const { storage, reopen } = harness();
@@ -50,7 +63,51 @@ export const cancellationSuite = ({ harness }: SuiteContext) => {
     expect((await storage.read(runId))?.run.status).toBe('cancelled');
   });
 
-  it('a cancelled run whose cleanup fails keeps it pending and cancelled, and the next load retries it', async () => {
+  it('while its owner holds a cancelled run, another load answers RunBusy and runs no cleanup', async () => {
+    const { storage, reopen } = harness();
+    const clock = newClock();
+    const runId = uniqueRunId('cancel-busy');
+    const undone: string[] = [];
+    const registry = { undo: () => void undone.push('undo') };
+    const cp = await processOn(storage, clock).load(registry, runId);
+    await beforeRisky(storage)(cp)('undo')({});
+    const inside = gate();
+    const finishing = gate();
+    const step = R.durable(storage)(cp)('slow')({})(async () => {
+      inside.open();
+      await finishing.promise;
+    });
+    await inside.promise;
+    const other = await reopen();
+    await cancel(other, { clock })(runId);
+    await expectErr(R.load(other, { clock, leaseMs: LEASE_MS })(registry)(runId), 'RunBusy');
+    expect(undone).toEqual([]);
+    finishing.open();
+    expect((await expectErr(step, 'Cancelled')).cleanupsRun).toEqual(['undo']);
+    expect(undone).toEqual(['undo']);
+  });
+
+  it('an owner that died after the cancel: the first load after its lease runs the cleanups', async () => {
+    const { storage } = harness();
+    const clock = newClock();
+    const runId = uniqueRunId('cancel-dead');
+    const undone: string[] = [];
+    const registry = { undo: () => void undone.push('undo') };
+    const cp = await processOn(storage, clock).load(registry, runId);
+    await beforeRisky(storage)(cp)('undo')({});
+    await cancel(storage, { clock })(runId);
+    // The owner never makes another call: it died.
+    clock.advance(LEASE_EXPIRY);
+    const cancelled = await expectErr(
+      R.load(storage, { clock, leaseMs: LEASE_MS })(registry)(runId),
+      'Cancelled',
+    );
+    expect(cancelled.cleanupsRun).toEqual(['undo']);
+    expect(undone).toEqual(['undo']);
+    expect((await storage.read(runId))?.run).toMatchObject({ status: 'cancelled', owner: null });
+  });
+
+  it('a cleanup that fails while the owner undoes stays pending, and the next load retries it at once', async () => {
     const { storage } = harness();
     const clock = newClock();
     const runId = uniqueRunId('cancel-cleanup-fails');
@@ -63,10 +120,17 @@ export const cancellationSuite = ({ harness }: SuiteContext) => {
     const cp = await processOn(storage, clock).load(registry, runId);
     await beforeRisky(storage)(cp)('undo')({});
     await cancel(storage, { clock })(runId);
-    await expectErr(R.load(storage, { clock })(registry)(runId), 'CleanupFailed');
-    expect((await storage.read(runId))?.run.status).toBe('cancelled');
+    await expectErr(
+      R.durable(storage)(cp)('next')({})(() => 1),
+      'CleanupFailed',
+    );
+    const stored = await storage.read(runId);
+    expect(stored?.run).toMatchObject({ status: 'cancelled', leaseExpiresAt: 0 });
+    expect(stored?.cleanups.map((c) => c.name)).toEqual(['undo']);
+    // Released: no wait for the lease.
     const cancelled = await expectErr(R.load(storage, { clock })(registry)(runId), 'Cancelled');
     expect(cancelled.cleanupsRun).toEqual(['undo']);
+    expect((await storage.read(runId))?.cleanups).toEqual([]);
   });
 
   it('cancel of a completed run changes nothing; of an unknown run answers RunNotFound', async () => {
