@@ -95,7 +95,7 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
 };
 
 /**
- * The ready storage of the brief's quick start: data table `main`, tables `public.durable_x_*`
+ * The ready storage of the README's Windmill quick start: data table `main`, tables `public.durable_x_*`
  * created on first use, windmill-client configured from the job's environment (BASE_INTERNAL_URL,
  * WM_TOKEN, WM_WORKSPACE). Importing it does nothing; its first operation imports the client.
  */
