@@ -9,9 +9,6 @@ export const warehouse = {
     console.log(`reserve ${orderId}`);
     return { orderId, shelf: 'B7' };
   },
-  release: async (orderId: string) => {
-    console.log(`release ${orderId}`);
-  },
 };
 
 export const carrier = {
@@ -22,5 +19,8 @@ export const carrier = {
       throw new Error('carrier API unavailable');
     }
     return { tracking: `TRK-${reservation.orderId}`, key: idempotencyKey.length };
+  },
+  cancel: async (orderId: string) => {
+    console.log(`cancel ${orderId}`);
   },
 };

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickStarts } from './extract.ts';
-import { generate, lines, REPO, run, runToEnd, typecheck, workdir } from './support.ts';
+import { freePort, generate, lines, REPO, run, runToEnd, typecheck, workdir } from './support.ts';
 
 /**
  * Every README quick start, extracted from the README (the block after `<!-- quick-start: name
@@ -116,7 +116,7 @@ describe('packages/http/README.md', () => {
   it('the quick start serves idempotent payments: replay, 422, 409 while in flight, a stored 402', async () => {
     const url = new URL(process.env.TEST_POSTGRES_URL as string);
     url.pathname = `/${database}`;
-    const port = 20_000 + (process.pid % 20_000);
+    const port = await freePort();
     server = run(files.http, { cwd: workdir(), env: { DATABASE_URL: url.href, PORT: String(port) } });
     const out = lines(server);
     const base = `http://127.0.0.1:${port}`;
@@ -178,13 +178,13 @@ describe('packages/bullmq/README.md', () => {
   beforeAll(flush);
   afterAll(flush);
 
-  it('the quick start ships: the failed shipment releases the stock, the retry skips the reservation', async () => {
+  it("the quick start ships: the failed shipment's label is cancelled, the retry skips the reservation", async () => {
     const out = await runToEnd(files.bullmq, { cwd: workdir(), env: { REDIS_URL: url.href } });
     expect(jsonAfter(out, 'result')).toEqual({ tracking: 'TRK-42', key: 64 });
-    expect(out.split('\n').filter((l) => /^(reserve|release|ship) /.test(l))).toEqual([
+    expect(out.split('\n').filter((l) => /^(reserve|cancel|ship) /.test(l))).toEqual([
       'reserve 42',
       'ship 42',
-      'release 42',
+      'cancel 42',
       'ship 42',
     ]);
   });
