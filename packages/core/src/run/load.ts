@@ -204,6 +204,7 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
       () => release(run),
     ),
     activity: noActivity(),
+    writes: new Set(),
     executions: new Map(),
     compensating: Promise.resolve(),
     leaseWrites: undefined,
