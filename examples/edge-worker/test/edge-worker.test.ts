@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uniqueKeyPrefix } from '@td7x/testing';
 import { Redis } from 'ioredis';
@@ -43,6 +43,7 @@ afterAll(async () => {
   const keys = await redis?.keys(`${prefix}*`);
   if (keys?.length) await redis.del(...keys);
   await Promise.all([bridge?.close(), payments?.close(), redis?.quit()]);
+  if (bundle) rmSync(dirname(bundle), { recursive: true, force: true });
 });
 
 const bindings = () => ({

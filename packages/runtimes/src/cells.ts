@@ -1,11 +1,11 @@
+import type { Runtime } from './runtimes.ts';
+
 /**
  * The runtime matrix (see ../README.md): which package's vitest suites run on which runtime. Node 20
  * is not listed: `npm test` already runs every package's tests on it (each package's `test` task).
  * The files are the packages' own, run by vitest itself under the runtime: the same suites, the same
  * runner, the same real servers.
  */
-export type Runtime = 'bun' | 'deno';
-
 export interface Cell {
   readonly runtime: Runtime;
   /** The package, from the repository root; vitest runs there with the package's own config. */

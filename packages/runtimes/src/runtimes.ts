@@ -1,28 +1,29 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Runtime } from './cells.ts';
+
+export type Runtime = 'bun' | 'deno';
 
 const require = createRequire(import.meta.url);
 
 /** The binaries of the pinned `bun` and `deno` npm packages (devDependencies of this package). */
-const binaries: Record<Runtime, string> = {
+export const binaryOf: Record<Runtime, string> = {
   bun: join(dirname(require.resolve('bun/package.json')), 'bin', 'bun.exe'),
   deno: join(dirname(require.resolve('deno/package.json')), 'deno'),
 };
 
 /** The command line that runs a Node program (a path) on `runtime`, in its Node-compatible mode. */
-export const commandFor = (runtime: Runtime, program: string): [string, string[]] =>
+export const nodeProgramOn = (runtime: Runtime, program: string): [string, string[]] =>
   runtime === 'bun'
     ? // --bun: run the program on Bun even though its shebang names node.
-      [binaries.bun, ['--bun', program]]
+      [binaryOf.bun, ['--bun', program]]
     : // vitest starts workers, reads and writes files and opens sockets: all permissions.
-      [binaries.deno, ['run', '--allow-all', program]];
+      [binaryOf.deno, ['run', '--allow-all', program]];
 
 export const versionOf = (runtime: Runtime): string =>
-  execFileSync(binaries[runtime], ['--version'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? '?';
+  execFileSync(binaryOf[runtime], ['--version'], { encoding: 'utf8' }).split('\n')[0]?.trim() ?? '?';
 
-/** The environment every runtime gets: no update checks or prompts, and which runtime it is. */
+/** The environment every runtime gets: no update checks, prompts or telemetry; which runtime it is. */
 export const environmentFor = (runtime: Runtime): NodeJS.ProcessEnv => ({
   ...process.env,
   DX_RUNTIME: runtime,
