@@ -186,6 +186,8 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
     records: new Map(snapshot.steps.map((s) => [s.key, s])),
     pending,
     inherited: seed.previousStatus === 'suspended' ? [...pending] : [],
+    windows: new Map(),
+    opened: new Map(),
     seq: highestSeq(snapshot.steps, pending),
     cleanupsRun: [],
     leaseExpiresAt: seed.replay ? 0 : snapshot.run.leaseExpiresAt,
@@ -198,6 +200,7 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
     activity: noActivity(),
     executions: new Map(),
     compensating: Promise.resolve(),
+    leaseWrites: undefined,
     abort: new AbortController(),
     undo: undoCancelled,
   };

@@ -40,8 +40,7 @@ export const fencingSuite = ({ harness }: SuiteContext) => {
     const stored = await storage.read(runId);
     expect(stored?.run).toMatchObject({ status: 'running', owner: freshOwner });
     expect(stored?.steps).toEqual([]);
-    if (raw)
-      expect(await raw.readRun(runId)).toMatchObject({ status: 'running', owner: freshOwner, stepKeys: [] });
+    expect(await raw.readRun(runId)).toMatchObject({ status: 'running', owner: freshOwner, stepKeys: [] });
     expect((await R.complete(storage)(fresh)).isOk()).toBe(true);
   });
 

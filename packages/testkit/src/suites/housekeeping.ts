@@ -117,7 +117,7 @@ export const housekeepingSuite = ({ harness }: SuiteContext) => {
     const purged = await purgeRuns(storage, { clock })({ olderThanMs: 3_600_000, batch: 1 });
     expect(purged).toBeGreaterThanOrEqual(1);
     expect(await storage.read(old)).toBeUndefined();
-    if (raw) expect(await raw.readRun(old)).toBeUndefined();
+    expect(await raw.readRun(old)).toBeUndefined();
     expect((await storage.read(oldRunning))?.run.status).toBe('running');
     expect((await storage.read(recent))?.run.status).toBe('completed');
     const fresh = await processOn(storage, clock).load(NO_CLEANUPS, old);

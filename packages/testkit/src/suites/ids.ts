@@ -54,7 +54,7 @@ export const idSuite = ({ harness }: SuiteContext) => {
       expect(stored?.run.runId).toBe(runId);
       expect(stored?.steps).toHaveLength(1);
       expect(stored?.cleanups.map((c) => c.name)).toEqual(['undo']);
-      if (raw) expect((await raw.readRun(runId))?.stepKeys).toHaveLength(1);
+      expect((await raw.readRun(runId))?.stepKeys).toHaveLength(1);
       const cp = await processOn(fresh, clock).load({ undo: () => undefined }, runId);
       expect(cp.cleanupsRun).toEqual(['undo']);
       expect(await durable(fresh)(cp)('which')({ runId })(() => 'rolled back, runs again')).toBe(
