@@ -34,6 +34,18 @@ export const cells: readonly Cell[] = [
   ),
   {
     runtime: 'bun',
+    dir: 'packages/runtimes',
+    files: ['test/sqlite.test.ts'],
+    proves: "the conformance suite on SQLite through bun:sqlite (the SQLite package's own harness)",
+  },
+  {
+    runtime: 'deno',
+    dir: 'packages/runtimes',
+    files: ['test/sqlite.test.ts'],
+    proves: "the conformance suite on SQLite through node:sqlite (the SQLite package's own harness)",
+  },
+  {
+    runtime: 'bun',
     dir: 'packages/storage-windmill',
     files: [],
     proves: "the Windmill package's tests (its jobs run on Bun too) through the stand-in of Windmill's API",

@@ -23,7 +23,10 @@ export const nodeProgramOn = (runtime: Runtime, program: string): [string, strin
 /** `bun 1.4.5`, `deno 2.9.6`: the first line of `--version`, named. */
 export const versionOf = (runtime: Runtime): string => {
   const line = execFileSync(binaryOf[runtime], ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
-  return `${runtime} ${line.replace(/^\S+ /, '').replace(/ \(.*$/, '').trim()}`;
+  return `${runtime} ${line
+    .replace(/^\S+ /, '')
+    .replace(/ \(.*$/, '')
+    .trim()}`;
 };
 
 /** The environment every runtime gets: no update checks, prompts or telemetry; which runtime it is. */
