@@ -37,7 +37,10 @@ export const read = (s: Statements, runId: string): RunSnapshot | undefined => {
   return head ? snapshotOf(s, head) : undefined;
 };
 
-export const claim = (s: Statements, { runId, owner, now, leaseMs, ifOwner }: ClaimRequest): ClaimOutcome => {
+export const claim = (
+  s: Statements,
+  { runId, owner, now, leaseMs, ifOwner, ifLeaseExpiresAt }: ClaimRequest,
+): ClaimOutcome => {
   const leaseExpiresAt = now + leaseMs;
   const stored = s.claimHead.get(runId);
   if (!stored) {
@@ -61,8 +64,12 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs, ifOwner }: Cl
   // Owner tokens are unique per load: this very claim arrived twice. Answer as the first did.
   if (head.owner === owner)
     return { kind: 'claimed', snapshot: snapshotOf(s, head), previousStatus: claimedFrom };
+  // ifOwner: exactly the run the caller saw (that owner, and a lease not renewed since if given).
   const free =
-    ifOwner === undefined ? head.owner === null || head.leaseExpiresAt <= now : head.owner === ifOwner;
+    ifOwner === undefined
+      ? head.owner === null || head.leaseExpiresAt <= now
+      : head.owner === ifOwner &&
+        (ifLeaseExpiresAt === undefined || head.leaseExpiresAt === ifLeaseExpiresAt);
   if (!free) return { kind: 'busy', run: head };
   s.takeOver.run(owner, leaseExpiresAt, now, runId);
   const run: RunHead = {
@@ -115,8 +122,12 @@ export const putCleanup = (s: Statements, { runId, owner, record }: PutCleanupRe
     s.putCleanup.run(runId, record.id, record.name, record.seq, record.params, record.at),
   );
 
-export const removeCleanup = (s: Statements, { runId, owner, id }: RemoveCleanupRequest): Fenced =>
-  progress(fence(s, runId, owner), () => s.removeCleanup.run(runId, id));
+/** The cleanup goes, and the record that its window is closed, if given, unless its key exists. */
+export const removeCleanup = (s: Statements, { runId, owner, id, record }: RemoveCleanupRequest): Fenced =>
+  progress(fence(s, runId, owner), () => {
+    s.removeCleanup.run(runId, id);
+    if (record) s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
+  });
 
 export const rollback = (s: Statements, { runId, owner, cleanupId, afterSeq }: RollbackRequest): Fenced =>
   undoing(fence(s, runId, owner), () => {

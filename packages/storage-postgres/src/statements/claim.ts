@@ -44,15 +44,16 @@ import { RETRY, type Retry, type Statement } from './statement.ts';
  * - `completed`, a resent claim (`owner` is already ours) and `busy` are decided on the snapshot,
  *   where nothing was written: a consistent answer as of the statement's start.
  * - A `cancelled` run stays `cancelled` when taken over: its new owner only runs its cleanups.
- * - `ifOwner`: take over only from exactly that owner, whatever its lease, and never create.
+ * - `ifOwner`: take over only from exactly that owner, whatever its lease (and, with
+ *   `ifLeaseExpiresAt`, only while that lease still ends then: not renewed since), never create.
  *
- * Params: $1 run id, $2 owner, $3 now, $4 lease ms, $5 ifOwner or NULL.
+ * Params: $1 run id, $2 owner, $3 now, $4 lease ms, $5 ifOwner or NULL, $6 ifLeaseExpiresAt or NULL.
  */
 export const claimSql = (t: TableNames): string => {
   // Whether a run (alias `x`) may be taken over by this claim.
   const free = (x: string) => `CASE WHEN $5::text IS NULL
       THEN ${x}.owner IS NULL OR ${x}.lease_expires_at <= $3::bigint
-      ELSE ${x}.owner = $5::text
+      ELSE ${x}.owner = $5::text AND ($6::bigint IS NULL OR ${x}.lease_expires_at = $6::bigint)
     END`;
   return `
 WITH seen AS (
@@ -131,6 +132,6 @@ export const claimStatement =
   (sql: string) =>
   (r: ClaimRequest): Statement<ClaimOutcome | Retry> => ({
     sql,
-    params: [r.runId, r.owner, r.now, r.leaseMs, r.ifOwner ?? null],
+    params: [r.runId, r.owner, r.now, r.leaseMs, r.ifOwner ?? null, r.ifLeaseExpiresAt ?? null],
     parse: parseClaim,
   });

@@ -132,20 +132,39 @@ export const putCleanupStatement =
     parse: fenced,
   });
 
-/** removeCleanup (absent is fine, so a resend answers `ok` too). Params: $1 run id, $2 owner, $3 id. */
+/**
+ * removeCleanup (absent is fine, so a resend answers `ok` too), with the record that the window is
+ * closed when one is given (first one stays, as putStep).
+ * Params: $1 run id, $2 owner, $3 id, then the record or NULLs: $4 key, $5 name, $6 seq, $7 output, $8 at.
+ */
 export const removeCleanupSql = (t: TableNames): string => `
 WITH ${progressFence(t)},
 removed AS (
   DELETE FROM ${t.cleanups} c USING fence f
   WHERE c.run_id = f.run_id AND c.cleanup_id = $3::bigint AND ${ALLOWED}
+),
+recorded AS (
+  INSERT INTO ${t.steps} (run_id, step_key, name, seq, output, at)
+  SELECT run_id, $4::text, $5::text, $6::bigint, $7::text, $8::bigint FROM fence f
+  WHERE ${ALLOWED} AND $4::text IS NOT NULL
+  ON CONFLICT (run_id, step_key) DO NOTHING
 )
 ${FENCED}`;
 
 export const removeCleanupStatement =
   (sql: string) =>
-  ({ runId, owner, id }: RemoveCleanupRequest): Statement<Fenced> => ({
+  ({ runId, owner, id, record: s }: RemoveCleanupRequest): Statement<Fenced> => ({
     sql,
-    params: [runId, owner, id],
+    params: [
+      runId,
+      owner,
+      id,
+      s?.key ?? null,
+      s?.name ?? null,
+      s?.seq ?? null,
+      s?.output ?? null,
+      s?.at ?? null,
+    ],
     parse: fenced,
   });
 

@@ -76,7 +76,8 @@ export const housekeepingSuite = ({ harness }: SuiteContext) => {
     const abandoned = `${label}-dead`;
     const live = `${label}-live`;
     const done = `${label}-done`;
-    const dead = await processOn(storage, clock).load(registry, abandoned);
+    // The dead process's clock stops with it: its lease keeper never fires on `clock.advance`.
+    const dead = await processOn(storage, eraClock(1990)).load(registry, abandoned);
     await durable(storage)(dead)('s')({})(() => 1);
     await beforeRisky(storage)(dead)('undo')({ id: 'dead' });
     await complete(storage)(await processOn(storage, clock).load(registry, done));
