@@ -32,7 +32,10 @@ export type ClaimDecision =
   | { readonly kind: 'not-found' };
 
 export const claim =
-  ({ runId, owner, now, leaseMs, ifOwner }: ClaimRequest, incarnation: string): Change<ClaimDecision> =>
+  (
+    { runId, owner, now, leaseMs, ifOwner, ifLeaseExpiresAt }: ClaimRequest,
+    incarnation: string,
+  ): Change<ClaimDecision> =>
   (doc) => {
     if (!doc) {
       if (ifOwner !== undefined) return { outcome: { kind: 'not-found' } };
@@ -59,7 +62,10 @@ export const claim =
     // Owner tokens are unique per load: this very claim arrived before (a resend).
     if (doc.owner === owner) return { outcome: { kind: 'claimed', previousStatus: doc.claimedFrom } };
     const free =
-      ifOwner === undefined ? doc.owner === null || doc.leaseExpiresAt <= now : doc.owner === ifOwner;
+      ifOwner === undefined
+        ? doc.owner === null || doc.leaseExpiresAt <= now
+        : doc.owner === ifOwner &&
+          (ifLeaseExpiresAt === undefined || doc.leaseExpiresAt === ifLeaseExpiresAt);
     if (!free) return { outcome: { kind: 'busy' } };
     return {
       outcome: { kind: 'claimed', previousStatus: doc.status },
@@ -128,8 +134,20 @@ export const putCleanup = (owner: string, cleanup: StoredCleanup, incarnation?: 
   return (doc) => (otherIncarnation(doc, incarnation) ? { outcome: 'lease-lost' } : apply(doc));
 };
 
-export const removeCleanup = (owner: string, id: number): Change<Fenced> =>
-  fenced(owner, (doc) => ({ ...doc, cleanups: doc.cleanups.filter((c) => c.id !== id) }));
+/** The cleanup goes; the record that its window is closed, if given, is kept unless its key exists. */
+export const removeCleanup = (
+  owner: string,
+  id: number,
+  step?: StoredStep,
+  incarnation?: string,
+): Change<Fenced> => {
+  const apply = fenced(owner, (doc) => ({
+    ...doc,
+    cleanups: doc.cleanups.filter((c) => c.id !== id),
+    steps: step === undefined || doc.steps.some((s) => s.key === step.key) ? doc.steps : [...doc.steps, step],
+  }));
+  return (doc) => (otherIncarnation(doc, incarnation) ? { outcome: 'lease-lost' } : apply(doc));
+};
 
 /** The cleanup and every later step go in the same PUT: a crash leaves all or nothing. */
 export const rollback = (owner: string, cleanupId: number, afterSeq: number): Change<Fenced> =>

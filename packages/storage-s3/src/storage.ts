@@ -304,14 +304,19 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
       return outcome;
     },
 
-    async removeCleanup({ runId, owner, id }) {
+    async removeCleanup({ runId, owner, id, record }) {
       const runKey = await runKeyOf(runId);
+      const stored = record ? await storeValue(runId, runKey, owner, record.output) : undefined;
+      if (stored === 'refused') return 'lease-lost';
+      const step = record && stored ? storedStep(record, stored.value, writeId()) : undefined;
       const { outcome, doc, garbage } = await documents.mutate(
         runId,
         runKey,
-        change.removeCleanup(owner, id),
+        change.removeCleanup(owner, id, step, stored?.incarnation),
         holder,
       );
+      if (stored && (outcome !== 'ok' || !doc?.steps.some((s) => s.w === step?.w)))
+        await discard(runKey, stored, doc);
       await collect(runKey, doc, garbage);
       return outcome;
     },

@@ -8,6 +8,7 @@ export { type GetJob, type WindmillLivenessOptions, windmillJobLiveness } from '
 export { type Env, windmillLoadOptions, windmillRunId } from './run-id.ts';
 export {
   DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_SIGNAL_LIMITS,
   datatableStorage,
   type WindmillStorageOptions,
   windmillStorage,

@@ -1,3 +1,4 @@
+import type { SuiteGroup } from './group-names.ts';
 import { cancelSuite } from './suites/cancel.ts';
 import { cancellationSuite } from './suites/cancellation.ts';
 import { claimSuite } from './suites/claim.ts';
@@ -57,9 +58,7 @@ export const suites = {
   names: nameSuite,
   listing: listingSuite,
   purge: purgeSuite,
-} as const;
-
-export type SuiteGroup = keyof typeof suites;
+} as const satisfies Record<SuiteGroup, unknown>;
 
 /**
  * The groups that call the storage contract directly, without the core: together they check
@@ -80,3 +79,5 @@ export const contractGroups = [
   'listing',
   'purge',
 ] as const satisfies readonly SuiteGroup[];
+
+export type { SuiteGroup };

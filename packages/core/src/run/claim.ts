@@ -13,8 +13,11 @@ export interface ClaimPlan {
   readonly owner: string;
   readonly clock: Clock;
   readonly leaseMs: number;
-  /** Housekeeping: take over only from exactly this owner; no liveness check, no waiting. */
-  readonly ifOwner: string | undefined;
+  /**
+   * Housekeeping: take over only from exactly this owner, under exactly this lease (the run it
+   * listed); no liveness check, no waiting.
+   */
+  readonly seen: Seen | undefined;
   readonly liveness: LivenessCheck | undefined;
   readonly livenessTimeoutMs: number;
   /** Wait for a busy run's lease instead of answering `RunBusy`, until `deadline` (clock ms). */
@@ -24,23 +27,30 @@ export interface ClaimPlan {
 
 export type Claimed = Extract<ClaimOutcome, { kind: 'claimed' | 'completed' }>;
 
+/** A run as someone saw it: take it over only if it is still so (`ifOwner`, `ifLeaseExpiresAt`). */
+export interface Seen {
+  readonly owner: string;
+  readonly leaseExpiresAt: number;
+}
+
 /** While waiting with a liveness check, ask it again this often: its owner may die meanwhile. */
 export const LIVENESS_POLL_MS = 1_000;
 
-const claim = (plan: ClaimPlan, ifOwner: string | undefined) =>
+const claim = (plan: ClaimPlan, seen: Seen | undefined) =>
   callStorage(plan.storage, 'claim', {
     runId: plan.runId,
     owner: plan.owner,
     now: plan.clock.now(),
     leaseMs: plan.leaseMs,
-    ...(ifOwner === undefined ? {} : { ifOwner }),
+    ...(seen === undefined ? {} : { ifOwner: seen.owner, ifLeaseExpiresAt: seen.leaseExpiresAt }),
   });
 
 /**
  * The busy path: the run is held by `head.owner` under a live lease. When the liveness check
  * proves that owner dead, take the run over at once with a claim that succeeds only while that
- * owner still holds it (one more round trip): of several loaders racing for a dead owner's run
- * exactly one gets it, and a run that moved on meanwhile is left alone.
+ * owner still holds it under the lease we saw (one more round trip): of several loaders racing
+ * for a dead owner's run exactly one gets it, and a run that moved on meanwhile (resumed,
+ * suspended, finished, or renewed: its owner was alive after all) is left alone.
  */
 const takeOverIfDead = async (
   plan: ClaimPlan,
@@ -50,7 +60,7 @@ const takeOverIfDead = async (
   const answer = await askLiveness(plan.liveness, head.owner, plan.clock, plan.livenessTimeoutMs);
   plan.emit({ type: 'owner.checked', runId: plan.runId, owner: head.owner, answer });
   if (answer !== 'dead') return ok({ kind: 'busy', run: head });
-  return claim(plan, head.owner);
+  return claim(plan, { owner: head.owner, leaseExpiresAt: head.leaseExpiresAt });
 };
 
 const busy = (plan: ClaimPlan, outcome: ClaimOutcome): RunBusy => ({
@@ -67,10 +77,10 @@ const busy = (plan: ClaimPlan, outcome: ClaimOutcome): RunBusy => ({
  */
 export const claimRun = async (plan: ClaimPlan): Promise<Result<Claimed, RunBusy | StorageUnavailable>> => {
   for (;;) {
-    const first = await claim(plan, plan.ifOwner);
+    const first = await claim(plan, plan.seen);
     if (first.isErr()) return err(first.error);
     let outcome = first.value;
-    if (outcome.kind === 'busy' && plan.ifOwner === undefined) {
+    if (outcome.kind === 'busy' && plan.seen === undefined) {
       const taken = await takeOverIfDead(plan, outcome.run);
       if (taken.isErr()) return err(taken.error);
       outcome = taken.value;

@@ -14,7 +14,6 @@ import { type Checkpoint, handleOf, type RunHandle, type Window } from './handle
 import { safeKey } from './keys.ts';
 import { checkName } from './names.ts';
 import type { CleanupParams } from './registry.ts';
-import { recordOnce } from './step.ts';
 import { encodeValue } from './values.ts';
 
 export type CleanupError =
@@ -104,10 +103,10 @@ const adopt = (run: RunHandle, name: string): CleanupRecord | undefined => {
 };
 
 /**
- * Closes the newest open risky window of that name once its operation is safe: records that the
- * window is closed, then removes its cleanup (two writes, in that order: a crash between them
- * leaves the cleanup pending, and running it forgets the record with the window's steps). Nothing
- * open under that name (or a completed run) is not an error.
+ * Closes the newest open risky window of that name once its operation is safe: removes its
+ * cleanup and records that the window is closed, in one write (a replay then skips the window;
+ * an older cleanup that runs later forgets the record with the window's steps). Nothing open under
+ * that name (or a completed run) is not an error.
  */
 export const afterSafe =
   (storage: Storage) =>
@@ -135,27 +134,29 @@ const close = async (run: RunHandle, name: string): Promise<Result<void, Storage
   return ok(undefined);
 };
 
-const closeWindow = async (
+/** One write: the cleanup goes, and (for a window opened here) the record that it is closed. */
+const closeWindow = (
   run: RunHandle,
   target: CleanupRecord,
   n: number | undefined,
 ): Promise<Result<unknown, StorageUnavailable | Refusal>> => {
-  if (n !== undefined) {
-    const marker = {
-      key: safeKey(target.name, n),
-      name: target.name,
-      seq: ++run.seq,
-      output: '1',
-      at: run.clock.now(),
-    };
-    const marked = await recordOnce(run, 'afterSafe', marker);
-    if (marked.isErr()) return marked;
-  }
+  const record =
+    n === undefined
+      ? undefined
+      : { key: safeKey(target.name, n), name: target.name, seq: ++run.seq, output: '1', at: run.clock.now() };
   return fencedWrite(run, {
     op: 'afterSafe',
     undoing: false,
     send: () =>
-      callStorage(run.storage, 'removeCleanup', { runId: run.runId, owner: run.owner, id: target.id }),
+      callStorage(run.storage, 'removeCleanup', {
+        runId: run.runId,
+        owner: run.owner,
+        id: target.id,
+        ...(record === undefined ? {} : { record }),
+      }),
     verdict: (answer) => answer,
+  }).then((removed) => {
+    if (removed.isOk() && record) run.records.set(record.key, record);
+    return removed;
   });
 };

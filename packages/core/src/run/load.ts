@@ -6,7 +6,7 @@ import type { InvalidArgument, InvalidRunId, RunBusy, StorageUnavailable } from 
 import type { RunSnapshot, Storage } from '../storage/contract.ts';
 import { noActivity } from './activity.ts';
 import { undoCancelled } from './cancellation.ts';
-import { claimRun } from './claim.ts';
+import { claimRun, type Seen } from './claim.ts';
 import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
 import { type EventListener, safeEmit } from './events.ts';
 import { cancelledUnder, type Refusal, refusal } from './gateway.ts';
@@ -164,16 +164,16 @@ const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupR
 };
 
 /**
- * `load`, as the handle. With `ifOwner`, only a run held by exactly that owner is taken over
- * (housekeeping takes over the run it listed, and never one that moved on since); no liveness
- * check and no waiting then.
+ * `load`, as the handle. With `seen`, only a run still held by that owner under that lease is
+ * taken over (housekeeping takes over the run it listed, and never one that moved on since); no
+ * liveness check and no waiting then.
  */
 export const loadRun = async (
   storage: Storage,
   options: LoadOptions,
   registry: CleanupRegistry,
   runId: string,
-  ifOwner?: string,
+  seen?: Seen,
 ): Promise<Result<RunHandle, LoadError>> => {
   const checked = checkOptions(storage, options, registry);
   if (checked.isErr()) return err(checked.error);
@@ -191,11 +191,11 @@ export const loadRun = async (
     owner,
     clock,
     leaseMs,
-    ifOwner,
+    seen,
     liveness,
     livenessTimeoutMs: options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
     wait:
-      wait === undefined || ifOwner !== undefined
+      wait === undefined || seen !== undefined
         ? undefined
         : { deadline: clock.now() + (wait.timeoutMs ?? DEFAULT_WAIT_FOR_LEASE_MS), signal: wait.signal },
     emit,
@@ -273,6 +273,7 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
       () => release(run),
     ),
     activity: noActivity(),
+    writes: new Set(),
     executions: new Map(),
     compensating: Promise.resolve(),
     leaseWrites: undefined,

@@ -110,6 +110,45 @@ export const recordSuite = ({ harness }: SuiteContext) => {
     ]);
   });
 
+  it('removeCleanup with a record stores it in the same write, first one stays; a resend stores no twin', async () => {
+    const { storage, raw } = harness();
+    const now = newClock().now();
+    const runId = await createdRun(storage, 'cleanup-remove-record', now);
+    for (const id of [1, 2]) await storage.putCleanup({ runId, owner: 'a', record: cleanupRecord(id, now) });
+    const closed = stepRecord('undo#safe1', 3, now, '1');
+    expect(
+      await storage.removeCleanup({ runId, owner: 'a', id: 1, record: closed }),
+      'removeCleanup with a record by the owner → ok',
+    ).toBe('ok');
+    const after = await stored(storage, runId);
+    expect(
+      after?.cleanups.map((c) => c.id),
+      'removeCleanup with a record deletes that cleanup',
+    ).toEqual([2]);
+    expect(after?.steps, 'removeCleanup with a record stores it byte for byte').toEqual([closed]);
+    expect((await raw.readRun(runId))?.stepKeys, 'removeCleanup with a record (raw read)').toEqual([
+      'undo#safe1',
+    ]);
+    const resent = await storage.removeCleanup({
+      runId,
+      owner: 'a',
+      id: 1,
+      record: { ...closed, output: '2', at: now + 1 },
+    });
+    expect(resent, 'a resent removeCleanup with a record → ok').toBe('ok');
+    await expectUnchanged(
+      storage,
+      runId,
+      after,
+      'a resent removeCleanup with a record (the first record stays)',
+    );
+    expect(
+      await storage.removeCleanup({ runId, owner: 'b', id: 2, record: stepRecord('x#safe1', 4, now) }),
+      'removeCleanup with a record by another owner → lease-lost',
+    ).toBe('lease-lost');
+    await expectUnchanged(storage, runId, after, 'a refused removeCleanup with a record');
+  });
+
   it('rollback deletes that cleanup and every step after afterSeq, keeping the step at afterSeq, signals and the other cleanups', async () => {
     const { storage, raw } = harness();
     const now = newClock().now();

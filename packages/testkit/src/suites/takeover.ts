@@ -79,6 +79,42 @@ export const takeoverSuite = ({ harness, options }: SuiteContext) => {
     ).toEqual({ kind: 'lease-lost' });
   });
 
+  it('with ifOwner and ifLeaseExpiresAt, takes over only a lease that was not renewed since', async () => {
+    const { storage } = harness();
+    const runId = uniqueRunId('claim-if-lease');
+    const now = newClock().now();
+    await claimAs(storage, runId, 'a', now);
+    const seen = (await storage.read(runId))?.run.leaseExpiresAt ?? 0;
+    // The owner renews after the caller saw the run: it is alive, the takeover must not happen.
+    await storage.setLease({ runId, owner: 'a', leaseExpiresAt: seen + 5_000, now: now + 1 });
+    const renewed = normalized(await storage.read(runId));
+    expect(
+      await storage.claim({
+        runId,
+        owner: 'b',
+        now: now + 2,
+        leaseMs: LEASE_MS,
+        ifOwner: 'a',
+        ifLeaseExpiresAt: seen,
+      }),
+      'ifOwner with a lease renewed since → busy',
+    ).toMatchObject({ kind: 'busy', run: { owner: 'a', leaseExpiresAt: seen + 5_000 } });
+    expect(normalized(await storage.read(runId)), 'a refused conditional claim changes nothing').toEqual(
+      renewed,
+    );
+    expect(
+      await storage.claim({
+        runId,
+        owner: 'b',
+        now: now + 3,
+        leaseMs: LEASE_MS,
+        ifOwner: 'a',
+        ifLeaseExpiresAt: seen + 5_000,
+      }),
+      'ifOwner with the lease as it is now → claimed',
+    ).toMatchObject({ kind: 'claimed', snapshot: { run: { owner: 'b', attempt: 2 } } });
+  });
+
   it('with ifOwner, changes nothing when the run moved on, and never creates one', async () => {
     const { storage } = harness();
     const now = newClock().now();

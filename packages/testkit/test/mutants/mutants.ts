@@ -1073,4 +1073,37 @@ export const mutants: readonly Mutant[] = [
       },
     }),
   ),
+  mutant(
+    'claim-ignores-if-lease',
+    'v1',
+    'claim: owner === `ifOwner`, and when `ifLeaseExpiresAt` is given its lease still ends exactly then (a renewed lease taken over)',
+    (inner) => ({
+      claim: async (r) => {
+        const { ifLeaseExpiresAt: _, ...plain } = r;
+        return inner.claim(plain);
+      },
+    }),
+  ),
+  mutant(
+    'remove-cleanup-drops-record',
+    'v1',
+    'removeCleanup: when `record` is given, an insert-if-absent of that step record … together (the record not stored)',
+    (inner) => ({
+      removeCleanup: async (r) => {
+        const { record: _, ...plain } = r;
+        return inner.removeCleanup(plain);
+      },
+    }),
+  ),
+  mutant(
+    'remove-cleanup-record-replaces',
+    'v1',
+    'removeCleanup: an insert-if-absent of that step record (as `putStep`, the first one stays) (a resend replaces it)',
+    (inner, runs) => ({
+      removeCleanup: async (r) => {
+        if (r.record) runs.get(r.runId)?.steps.delete(r.record.key);
+        return inner.removeCleanup(r);
+      },
+    }),
+  ),
 ];

@@ -170,9 +170,25 @@ export class Model {
     return () => this.running.delete(body);
   }
 
-  undo(runId: string, step: string): void {
+  /** Undoes every effect of the step, unless the cleanup was finished late by a zombie (see above). */
+  async undo(process: SimProcess, runId: string, step: string): Promise<void> {
+    if (await this.zombie(process, runId)) {
+      this.late++;
+      this.world.log(
+        `${process.name} finished a cleanup of ${runId} after losing its lease (a paused process)`,
+      );
+      return;
+    }
     const effects = this.effectsOf(runId, step);
     for (const exec of effects.applied) effects.undone.add(exec);
+  }
+
+  /** Effects finished by a process that lost the run while it was paused inside the function. */
+  late = 0;
+
+  private async zombie(process: SimProcess, runId: string): Promise<boolean> {
+    const head = await tracked(this.world, this.truth.head(runId));
+    return !process.alive || head?.owner == null || head.owner !== process.tokens.get(runId);
   }
 
   /** Once the world is calm: what is stored must agree with what happened. */

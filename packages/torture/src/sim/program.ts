@@ -63,21 +63,22 @@ export const registry = (env: ProcessEnv, programs: ReadonlyMap<string, Program>
   undo: async (params) => {
     const undo = params as unknown as UndoParams;
     const end = await env.model.cleanupStarted(env.process, undo.run, undo);
-    await env.world.pause(env.process, `${env.process.name} undoing ${undo.step}`);
+    await env.world.pause(env.process, `${env.process.name} undoing ${undo.step}`, LEASE_MS / 5);
     const flaky = programs
       .get(undo.run)
       ?.some((i) => i.kind === 'risky' && i.name === undo.step && i.flakyCleanup);
     end();
     if (flaky && env.model.flaky(`${undo.run}|cleanup|${undo.reg}`, 1))
       throw new Error('cleanup failed once');
-    env.model.undo(undo.run, undo.step);
+    await env.model.undo(env.process, undo.run, undo.step);
   },
 });
 
 /** A step's function: it runs for a while, has its effect, and sometimes fails after it. */
 const body = (env: ProcessEnv, runId: string, name: string, flaky: number) => async () => {
   const end = await env.model.stepStarted(env.process, runId, name);
-  await env.world.pause(env.process, `${env.process.name} in ${name}`);
+  // Functions take a while (up to a third of the lease): a cancel or a sibling's failure lands meanwhile.
+  await env.world.pause(env.process, `${env.process.name} in ${name}`, LEASE_MS / 3);
   const exec = env.model.effect(runId, name);
   end();
   if (flaky > 0 && env.model.flaky(`${runId}|${name}`, flaky)) throw new Error(`${name} failed`);

@@ -74,6 +74,13 @@ const ACTORS = [
 ] as const;
 type Actor = (typeof ACTORS)[number];
 
+/**
+ * Healthy attempts a run gets once the world is calm. Each may end in a sleep, a wait or a failure
+ * (a failure rolls back what followed the newest cleanup, sleeps included), so a program of flaky
+ * steps can take a few per instruction.
+ */
+const RECOVERY_ROUNDS = 30;
+
 /** The most events one schedule may take: past it, the world did not settle (a livelock). */
 const MAX_EVENTS = 50_000;
 
@@ -184,7 +191,7 @@ export const runSchedule = async (
   // The world calms down: no more faults; every run is driven to its end by healthy workers.
   calm = true;
   for (const runId of runIds) {
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < RECOVERY_ROUNDS; round++) {
       const snapshot = await backend.truth.read(runId);
       if (snapshot && ended(snapshot)) break;
       world.time += 10 * LEASE_MS;
@@ -202,11 +209,14 @@ export const runSchedule = async (
     const snapshot = await backend.truth.read(runId);
     count(`ended ${snapshot?.run.status ?? 'absent'}`);
     if (snapshot && !ended(snapshot)) {
-      model.violations.push(`${runId} is stranded: ${snapshot.run.status} after 8 healthy attempts`);
+      model.violations.push(
+        `${runId} is stranded: ${snapshot.run.status} after ${RECOVERY_ROUNDS} healthy attempts`,
+      );
     }
     await model.checkFinal(runId, stepNames(programs.get(runId) ?? []));
   }
   if (events >= MAX_EVENTS) model.violations.push(`the world did not settle within ${MAX_EVENTS} events`);
+  if (model.late > 0) stats['late effects of paused processes'] = model.late;
   return { seed, violations: model.violations, trace: world.trace, events, stats };
 };
 

@@ -1,6 +1,9 @@
 import { STORAGE_OPERATIONS, type Storage, type StorageOperation } from '@td7x/durable-x';
 import type { SimProcess, World } from './world.ts';
 
+/** A network hop's latency, at most (ms of virtual time). */
+const HOP_MS = 20;
+
 /** How a simulated network and server treat a request. */
 export interface Faults {
   /** The request is applied twice (a driver resent it after a lost reply). */
@@ -44,38 +47,48 @@ export const simStorage = (
     const method = (inner[op] as (request: unknown) => Promise<unknown>).bind(inner);
     wrapped[op] = (request: unknown) =>
       new Promise((resolve, reject) => {
-        world.schedule(process, `${process.name} → ${op}`, async () => {
-          const fault = faults();
-          if (world.rng.chance(fault.refused)) {
-            world.schedule(process, `${process.name} ✗ ${op} refused`, () =>
-              reject(new Error('ECONNREFUSED')),
-            );
-            return;
-          }
-          let answer: unknown;
-          try {
-            answer = await method(request);
-            observe.applied(process, op, request, answer);
-            if (op !== 'read' && op !== 'list' && world.rng.chance(fault.resend)) {
-              world.log(`${process.name} ↻ ${op} resent`);
+        world.schedule(
+          process,
+          `${process.name} → ${op}`,
+          async () => {
+            const fault = faults();
+            if (world.rng.chance(fault.refused)) {
+              world.schedule(process, `${process.name} ✗ ${op} refused`, () =>
+                reject(new Error('ECONNREFUSED')),
+              );
+              return;
+            }
+            let answer: unknown;
+            try {
               answer = await method(request);
               observe.applied(process, op, request, answer);
+              if (op !== 'read' && op !== 'list' && world.rng.chance(fault.resend)) {
+                world.log(`${process.name} ↻ ${op} resent`);
+                answer = await method(request);
+                observe.applied(process, op, request, answer);
+              }
+            } catch (error) {
+              world.schedule(process, `${process.name} ✗ ${op}`, () => reject(error), world.after(HOP_MS));
+              return;
             }
-          } catch (error) {
-            world.schedule(process, `${process.name} ✗ ${op}`, () => reject(error));
-            return;
-          }
-          if (world.rng.chance(fault.lostReply)) {
-            world.schedule(process, `${process.name} ✗ ${op} reply lost`, () =>
-              reject(new Error('ECONNRESET')),
+            if (world.rng.chance(fault.lostReply)) {
+              world.schedule(process, `${process.name} ✗ ${op} reply lost`, () =>
+                reject(new Error('ECONNRESET')),
+              );
+              return;
+            }
+            world.schedule(
+              process,
+              `${process.name} ← ${op}`,
+              () => {
+                observe.received(process, op, request, answer);
+                resolve(answer);
+              },
+              world.after(HOP_MS),
             );
-            return;
-          }
-          world.schedule(process, `${process.name} ← ${op}`, () => {
-            observe.received(process, op, request, answer);
-            resolve(answer);
-          });
-        });
+          },
+          world.after(HOP_MS),
+        );
       });
   }
   return wrapped as unknown as Storage;

@@ -3,9 +3,10 @@ import type { Prng } from './prng.ts';
 /**
  * The simulated world: one virtual time, the processes, and the events waiting to happen. Nothing
  * in a schedule happens on its own: a storage request is delivered, a reply comes back, a timer
- * fires, a step's function goes on, a process is killed or stalled, time moves — each is an event
- * the scheduler picks with the seeded generator. Between two events every promise callback runs
- * to quiescence, so the same seed replays the same interleaving.
+ * fires, a step's function goes on, a process is killed or stalled — each is an event due at a
+ * virtual instant (network hops and functions take random time), picked by the seeded generator
+ * among those due. Between two events every promise callback runs to quiescence, so the same seed
+ * replays the same interleaving.
  */
 export interface SimProcess {
   readonly id: number;
@@ -42,8 +43,10 @@ export interface World {
     run: () => void | Promise<void>,
     at?: number,
   ): () => void;
-  /** A promise the scheduler resolves later: time a process spends inside its own code. */
-  pause(process: SimProcess, label: string): Promise<void>;
+  /** A promise the scheduler resolves up to `upToMs` later: time a process spends in its own code. */
+  pause(process: SimProcess, label: string, upToMs: number): Promise<void>;
+  /** When something that takes up to `upToMs` (a network hop, a function) is over, from now. */
+  after(upToMs: number): number;
   log(line: string): void;
 }
 
@@ -72,8 +75,11 @@ export const createWorld = (rng: Prng, keepTrace: boolean): World => {
       world.events.add(event);
       return () => world.events.delete(event);
     },
-    pause(process, label) {
-      return new Promise<void>((resolve) => world.schedule(process, label, resolve));
+    pause(process, label, upToMs) {
+      return new Promise<void>((resolve) => world.schedule(process, label, resolve, world.after(upToMs)));
+    },
+    after(upToMs) {
+      return world.time + rng.int(upToMs + 1);
     },
     log(line) {
       if (keepTrace) world.trace.push(`t=${world.time} ${line}`);
