@@ -6,6 +6,7 @@
 export const SUITE_GROUPS = [
   'claim',
   'takeover',
+  'liveness',
   'steps',
   'cleanups',
   'fencing',
