@@ -23,15 +23,17 @@ const LEASE = 30_000;
 /** Counts claims, the one operation the busy path adds. */
 const counting = (inner: Storage) => {
   const claims: { ifOwner?: string }[] = [];
+  const leases: number[] = [];
   const storage: Storage = {
     ...inner,
     name: inner.name,
     claim: (request) => {
       claims.push(request.ifOwner === undefined ? {} : { ifOwner: request.ifOwner });
+      if (request.ifLeaseExpiresAt !== undefined) leases.push(request.ifLeaseExpiresAt);
       return inner.claim(request);
     },
   };
-  return { storage, claims };
+  return { storage, claims, leases };
 };
 
 /** A check that answers `answer` for owners whose identity is `target`, and records what it was asked. */
@@ -91,9 +93,10 @@ describe('a live lease held by a dead owner', () => {
     const inner = memoryStorage();
     const clock = manualClock();
     const { cp: dead, registry, undone } = await crashedOwner(inner, clock, 'r');
-    const { storage, claims } = counting(inner);
+    const { storage, claims, leases } = counting(inner);
     const { liveness, asked } = checkFor('dead-A', 'dead');
     const events: DurableEvent[] = [];
+    const seen = (await inner.read('r'))?.run.leaseExpiresAt;
     const cp = (
       await load(storage, { clock, leaseMs: LEASE, liveness, onEvent: (e) => events.push(e) })(registry)('r')
     )._unsafeUnwrap();
@@ -101,6 +104,7 @@ describe('a live lease held by a dead owner', () => {
     expect(cp).toMatchObject({ attempt: 2, cleanupsRun: ['undo'] });
     expect(undone).toEqual(['u1']);
     expect(claims).toEqual([{}, { ifOwner: asked[0] }]);
+    expect(leases).toEqual([seen]);
     expect(parseOwner(asked[0] ?? '')?.identity).toBe('dead-A');
     expect(events.find((e) => e.type === 'owner.checked')).toEqual({
       type: 'owner.checked',
@@ -203,6 +207,32 @@ describe('a live lease held by a dead owner', () => {
     expect((await pending)._unsafeUnwrapErr().type).toBe('RunBusy');
     expect(parseOwner((await storage.read('r'))?.run.owner ?? '')?.identity).toBe('C');
     expect((await durable(storage)(other)('second')(2)(() => 2))._unsafeUnwrap()).toBe(2);
+  });
+
+  it('is not taken over when its owner renewed the lease while the check was answering (it was alive)', async () => {
+    const inner = memoryStorage();
+    const clock = manualClock();
+    await crashedOwner(inner, clock, 'r');
+    const seen = (await inner.read('r'))?.run;
+    let answer!: (value: Liveness) => void;
+    const slow: LivenessCheck = { check: () => new Promise<Liveness>((resolve) => (answer = resolve)) };
+    const { storage, claims } = counting(inner);
+    const pending = load(storage, { clock, liveness: slow })({ undo: async () => {} })('r');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The owner renews (a wrong "dead"): the takeover asks for the lease it saw, and is refused.
+    await inner.setLease({
+      runId: 'r',
+      owner: seen?.owner ?? '',
+      leaseExpiresAt: clock.now() + 2 * LEASE,
+      now: clock.now(),
+    });
+    answer('dead');
+    expect((await pending)._unsafeUnwrapErr()).toMatchObject({
+      type: 'RunBusy',
+      leaseExpiresAt: clock.now() + 2 * LEASE,
+    });
+    expect(claims).toEqual([{}, { ifOwner: seen?.owner }]);
+    expect((await inner.read('r'))?.run.owner).toBe(seen?.owner);
   });
 
   it("is checked with the storage's liveness by default, and the option wins", async () => {
