@@ -180,15 +180,21 @@ describe.runIf(linux)('load with sameHostLiveness', () => {
   });
 });
 
-/** Bun and Deno when this machine has them (DX_BUN / DX_DENO, or on PATH); Node always. */
+/**
+ * Bun and Deno where this machine has them: DX_BUN / DX_DENO, the runtime matrix's pinned
+ * binaries (packages/runtimes, installed by `npm test`), or PATH. Node always.
+ */
 const runtimes = (): [string, string[]][] => {
-  const found = (env: string, name: string): string | undefined => {
+  const found = (env: string, pinned: string, name: string): string | undefined => {
     if (process.env[env]) return process.env[env];
-    const dirs = (process.env.PATH ?? '').split(':');
-    return dirs.map((d) => `${d}/${name}`).find((p) => existsSync(p));
+    const candidates = [
+      fileURLToPath(new URL(`../../runtimes/node_modules/${pinned}`, import.meta.url)),
+      ...(process.env.PATH ?? '').split(':').map((d) => `${d}/${name}`),
+    ];
+    return candidates.find((p) => existsSync(p));
   };
-  const bun = found('DX_BUN', 'bun');
-  const deno = found('DX_DENO', 'deno');
+  const bun = found('DX_BUN', 'bun/bin/bun.exe', 'bun');
+  const deno = found('DX_DENO', 'deno/deno', 'deno');
   return [
     ['node', [process.execPath, '--import', 'tsx']],
     ...(bun ? [['bun', [bun]] as [string, string[]]] : []),

@@ -358,19 +358,27 @@ describe('waitForLease', () => {
     expect((await cancelled)._unsafeUnwrapErr().type).toBe('RunBusy');
   });
 
-  it('on the system clock, an aborted wait leaves no timer behind (a script that gives up exits)', async () => {
-    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const before = timers();
-    const controller = new AbortController();
-    const waiting = systemClock.wait?.(60_000, controller.signal);
-    expect(timers()).toBe(before + 1);
-    controller.abort();
-    await waiting;
-    expect(timers()).toBe(before);
-
+  it('on the system clock, an aborted wait answers RunBusy at once', async () => {
     const storage = memoryStorage();
     await load(storage, { leaseMs: 60_000 })({})('r');
+    const controller = new AbortController();
     const pending = load(storage, { waitForLease: { signal: controller.signal } })({})('r');
+    setTimeout(() => controller.abort(), 10);
     expect((await pending)._unsafeUnwrapErr().type).toBe('RunBusy');
   });
+
+  // Bun's getActiveResourcesInfo lists no timers: there is nothing to count on it.
+  it.skipIf(Boolean(process.versions.bun))(
+    'on the system clock, an aborted wait leaves no timer behind (a script that gives up exits)',
+    async () => {
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      const controller = new AbortController();
+      const waiting = systemClock.wait?.(60_000, controller.signal);
+      expect(timers()).toBe(before + 1);
+      controller.abort();
+      await waiting;
+      expect(timers()).toBe(before);
+    },
+  );
 });
