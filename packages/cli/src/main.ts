@@ -8,7 +8,7 @@ import { ls } from './commands/ls.ts';
 import { purge } from './commands/purge.ts';
 import { recover } from './commands/recover.ts';
 import { show } from './commands/show.ts';
-import { signal } from './commands/signal.ts';
+import { parsePayload, signal } from './commands/signal.ts';
 import { wait } from './commands/wait.ts';
 import { exitOf, usage } from './errors.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -77,10 +77,12 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
 
   /** Opens the storage, runs the command, closes the storage; the command's code is the exit code. */
   const runWith =
-    (create: boolean, body: (ctx: Context, command: Command) => Promise<ExitCode | undefined>) =>
+    (create: boolean, prepare: (command: Command) => (ctx: Context) => Promise<ExitCode>) =>
     async (...args: unknown[]) => {
       const command = args.at(-1) as Command;
       const globals = command.optsWithGlobals<GlobalOptions>();
+      // Arguments are checked, and the URL read, before anything is opened.
+      const body = prepare(command);
       const out = outputOf({
         json: globals.json === true,
         progress: globals.progress,
@@ -91,7 +93,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
       const target = parseTarget(globals.storage ?? '');
       const opened = await openStorage(target, { create, ...(io.env ? { env: io.env } : {}) });
       try {
-        code = (await body({ storage: opened.storage, out, now: Date.now }, command)) ?? EXIT.ok;
+        code = await body({ storage: opened.storage, out, now: Date.now });
       } finally {
         await opened.close();
       }
@@ -127,7 +129,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     .option('--cursor <cursor>', 'the page after the one that printed this cursor')
     .option('--all', 'every page, not just one')
     .action(
-      runWith(false, async (ctx, cmd) => {
+      runWith(false, (cmd) => async (ctx) => {
         const o = cmd.opts<{
           status?: RunStatus[];
           olderThan?: number;
@@ -153,7 +155,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     )
     .argument('<run>', 'run id')
     .action(
-      runWith(false, async (ctx, cmd) => {
+      runWith(false, (cmd) => async (ctx) => {
         await show(ctx, cmd.args[0] as string);
         return EXIT.ok;
       }),
@@ -165,7 +167,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
       'cancel runs: their owner (or next load) runs the pending cleanups; they never run a step again',
     )
     .argument('<run...>', 'run ids')
-    .action(runWith(false, async (ctx, cmd) => cancel(ctx, cmd.args)));
+    .action(runWith(false, (cmd) => async (ctx) => cancel(ctx, cmd.args)));
 
   program
     .command('signal')
@@ -174,9 +176,10 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     .argument('<name>', 'signal name')
     .argument('[json]', 'payload, as JSON (none: an undefined payload)')
     .action(
-      runWith(false, async (ctx, cmd) =>
-        signal(ctx, cmd.args[0] as string, cmd.args[1] as string, cmd.args[2]),
-      ),
+      runWith(false, (cmd) => {
+        const payload = parsePayload(cmd.args[2]);
+        return (ctx) => signal(ctx, cmd.args[0] as string, cmd.args[1] as string, payload);
+      }),
     );
 
   program
@@ -186,7 +189,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     .option('--interval <duration>', 'how often to look', duration('--interval'), 1000)
     .option('--timeout <duration>', 'give up after this long (exit 5)', duration('--timeout'))
     .action(
-      runWith(false, async (ctx, cmd) => {
+      runWith(false, (cmd) => async (ctx) => {
         const o = cmd.opts<{ interval: number; timeout?: number }>();
         return wait(ctx, cmd.args[0] as string, {
           intervalMs: o.interval,
@@ -207,7 +210,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     .option('--batch <n>', 'runs per round', positiveInt, 100)
     .option('--dry-run', 'only list the abandoned runs')
     .action(
-      runWith(false, async (ctx, cmd) => {
+      runWith(false, (cmd) => async (ctx) => {
         const o = cmd.opts<{ cleanups?: string; batch: number; dryRun?: boolean }>();
         return recover(ctx, {
           ...(o.cleanups ? { cleanups: o.cleanups } : {}),
@@ -233,15 +236,16 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     .option('--batch <n>', 'runs deleted per storage call (1–10000)', positiveInt, 1000)
     .option('--dry-run', 'only count what would go')
     .action(
-      runWith(false, async (ctx, cmd) => {
+      runWith(false, (cmd) => {
         const o = cmd.opts<{ olderThan: number; status?: RunStatus[]; batch: number; dryRun?: boolean }>();
         if (o.batch > 10_000) throw usage('--batch: at most 10000');
-        return purge(ctx, {
-          olderThanMs: o.olderThan,
-          statuses: o.status ?? ['completed'],
-          batch: o.batch,
-          dryRun: o.dryRun === true,
-        });
+        return (ctx) =>
+          purge(ctx, {
+            olderThanMs: o.olderThan,
+            statuses: o.status ?? ['completed'],
+            batch: o.batch,
+            dryRun: o.dryRun === true,
+          });
       }),
     );
 
@@ -257,7 +261,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     )
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(
-      runWith(false, async (ctx, cmd) => {
+      runWith(false, (cmd) => async (ctx) => {
         const o = cmd.opts<{ status?: RunStatus[]; olderThan?: number; output?: string }>();
         return exportRuns(ctx, {
           runIds: cmd.args,
@@ -276,7 +280,7 @@ export const main = async (argv: readonly string[], io: MainIo = {}): Promise<Ex
     .argument('[file]', 'JSON lines from `export` (default: stdin)')
     .option('--concurrency <n>', 'runs written at once', positiveInt, 4)
     .action(
-      runWith(true, async (ctx, cmd) => {
+      runWith(true, (cmd) => async (ctx) => {
         const o = cmd.opts<{ concurrency: number }>();
         return importRuns(ctx, {
           ...(cmd.args[0] === undefined ? {} : { input: cmd.args[0] }),

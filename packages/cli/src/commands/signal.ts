@@ -22,9 +22,8 @@ export const signal = async (
   ctx: Context,
   runId: string,
   name: string,
-  json: string | undefined,
+  payload: unknown,
 ): Promise<ExitCode> => {
-  const payload = parsePayload(json);
   const report = await sendSignal(ctx.storage)(runId)(name)(payload);
   if (ctx.out.json) ctx.out.data(report);
   else if (report.accepted)

@@ -93,6 +93,16 @@ const openS3 = async (target: Extract<Target, { kind: 's3' }>, env: OpenOptions[
     ...optional('endpoint', endpoint),
     // Servers other than AWS serve buckets by path; AWS itself by virtual host.
     forcePathStyle: target.pathStyle ?? endpoint !== undefined,
+    // Static keys from the environment given; otherwise the SDK's own chain (profiles, roles…).
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...optional('sessionToken', env.AWS_SESSION_TOKEN || undefined),
+          },
+        }
+      : {}),
   });
   const storage = adapter.s3Storage({ client, bucket: target.bucket, prefix: target.prefix });
   return { storage, close: async () => client.destroy() };
