@@ -17,7 +17,7 @@ it('the host drives a sleeping, signal-waiting workflow; the durable-x command s
   const count = (text: string) => stdout.split(text).length - 1;
   expect(stdout).toMatch(/suspended on sleep cool-off until \+\d+ ms; lease released/);
   expect(stdout).toContain('host: onboarding-ada suspended (cool-off)');
-  expect(stdout).toContain('suspended on signal approval until a signal arrives');
+  expect(stdout).toMatch(/suspended on signal approval until \+\d+ ms; lease released/);
   // What the operator saw: the run parked, its three steps (the host's record of the workflow first).
   expect(stdout).toMatch(/status\s+suspended, attempt 2/);
   expect(stdout).toMatch(/│ 1 │ durable-x-host:workflow │ recorded │/);
