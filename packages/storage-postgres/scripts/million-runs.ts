@@ -51,14 +51,18 @@ await explain('find due suspended', st.list({ statuses: ['suspended'], leaseExpi
 await explain('read', st.read('run-4242'));
 await explain('claim existing completed', st.claim({ runId: 'run-4242', owner: 'x', now: 5, leaseMs: 5 }));
 await pool.query('BEGIN');
-await explain(
-  'purge 1000 completed',
-  st.purge({ statuses: ['completed'], updatedBefore: 1_200_000, limit: 1000 }),
-);
-await explain(
-  'purge 1000 completed+failed',
-  st.purge({ statuses: ['completed', 'failed'], updatedBefore: 1_900_000, limit: 1000 }),
-);
+for (const [label, query] of [
+  ['purge 1000 completed', { statuses: ['completed'], updatedBefore: 1_200_000, limit: 1000 }],
+  [
+    'purge 1000 completed+failed',
+    { statuses: ['completed', 'failed'], updatedBefore: 1_900_000, limit: 1000 },
+  ],
+] as const) {
+  const choice = st.choosePurge(query);
+  await explain(`${label}: choose`, choice);
+  const chosen = choice.parse((await pool.query(choice.sql, [...choice.params])).rows);
+  await explain(`${label}: delete the chosen`, st.purgeChosen(query, chosen));
+}
 await pool.query('ROLLBACK');
 for (const [label, f] of [
   [

@@ -1,6 +1,12 @@
 /**
  * Where the adapter's tables live. Identifiers cannot be bound as parameters, so they are the only
  * text ever spliced into SQL: each is checked against a strict pattern first and then quoted anyway.
+ *
+ * Two different option values never name the same tables, so apps sharing a database cannot see
+ * each other's runs: names are lower-case (no case folding can merge them), never longer than
+ * Postgres' 63 bytes (no truncation can), and no table or index name ends with another, so a
+ * prefix that extends another cannot reach its names (test/schema.test.ts checks the catalog).
+ * `pg_…` schemas are refused: `pg_temp` is a different schema on every connection.
  */
 export interface TableOptions {
   /** Schema of the tables; created by `migrate` if missing. Default `public`. */
@@ -17,8 +23,6 @@ export interface TableNames {
   readonly cleanups: string;
   /** Quoted name of an index, in the schema: `index('by_status')`. */
   index(suffix: string): string;
-  /** Quoted name of the CHECK constraint on `runs.status` (the name Postgres gives an inline one). */
-  readonly statusCheck: string;
   /** A stable key for `pg_advisory_xact_lock`, naming this set of tables. */
   readonly lockKey: string;
 }
@@ -43,9 +47,9 @@ const quote = (identifier: string): string => `"${identifier}"`;
 export const tableNames = (options: TableOptions = {}): TableNames => {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
-  if (!IDENTIFIER.test(schema) || schema.length > MAX_IDENTIFIER_BYTES) {
+  if (!IDENTIFIER.test(schema) || schema.length > MAX_IDENTIFIER_BYTES || schema.startsWith('pg_')) {
     throw new InvalidTableOptions(
-      `schema must match ${IDENTIFIER} and be at most ${MAX_IDENTIFIER_BYTES} characters, got ${JSON.stringify(schema)}`,
+      `schema must match ${IDENTIFIER}, not start with pg_ and be at most ${MAX_IDENTIFIER_BYTES} characters, got ${JSON.stringify(schema)}`,
     );
   }
   if (!PREFIX.test(prefix) || prefix.length + LONGEST_SUFFIX > MAX_IDENTIFIER_BYTES) {
@@ -60,7 +64,6 @@ export const tableNames = (options: TableOptions = {}): TableNames => {
     steps: qualified('steps'),
     cleanups: qualified('cleanups'),
     index: (suffix) => quote(prefix + suffix),
-    statusCheck: quote(`${prefix}runs_status_check`),
     lockKey: `durable-x:${schema}.${prefix}`,
   };
 };

@@ -8,35 +8,15 @@ CREATE TABLE IF NOT EXISTS "public"."durable_x_runs" (
   run_id           TEXT COLLATE "C" PRIMARY KEY,
   status           TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'compensated', 'suspended', 'cancelled')),
   owner            TEXT COLLATE "C",
+  claimed_from     TEXT CHECK (claimed_from IN ('running', 'completed', 'failed', 'compensated', 'suspended', 'cancelled')),
   lease_expires_at BIGINT NOT NULL,
   attempt          INTEGER NOT NULL,
   created_at       BIGINT NOT NULL,
   updated_at       BIGINT NOT NULL,
   error            TEXT,
-  version          BIGINT NOT NULL DEFAULT 0
+  version          BIGINT NOT NULL DEFAULT 0,
+  signals          INTEGER NOT NULL DEFAULT 0
 );
-
-DO $widen$
-DECLARE
-  con record;
-  has_wide boolean := false;
-BEGIN
-  FOR con IN
-    SELECT k.conname, pg_get_constraintdef(k.oid) LIKE ALL (ARRAY['%''running''%', '%''completed''%', '%''failed''%', '%''compensated''%', '%''suspended''%', '%''cancelled''%']) AS wide
-    FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
-    WHERE k.conrelid = '"public"."durable_x_runs"'::regclass AND k.contype = 'c' AND a.attname = 'status'
-  LOOP
-    IF con.wide THEN
-      has_wide := true;
-    ELSE
-      EXECUTE format('ALTER TABLE "public"."durable_x_runs" DROP CONSTRAINT %I', con.conname);
-    END IF;
-  END LOOP;
-  IF NOT has_wide THEN
-    ALTER TABLE "public"."durable_x_runs" ADD CONSTRAINT "durable_x_runs_status_check" CHECK (status IN ('running', 'completed', 'failed', 'compensated', 'suspended', 'cancelled'));
-  END IF;
-END
-$widen$;
 
 CREATE TABLE IF NOT EXISTS "public"."durable_x_steps" (
   run_id   TEXT COLLATE "C" NOT NULL REFERENCES "public"."durable_x_runs" (run_id) ON DELETE CASCADE,

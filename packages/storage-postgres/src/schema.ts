@@ -5,46 +5,21 @@ import { RUN_STATUSES } from './statuses.ts';
 const STATUS_LIST = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
- * Tables created by an earlier version check `status` against fewer statuses, and a CHECK cannot be
- * altered: drop each CHECK on `status` that refuses a status of this version, and add the wide one
- * if none is left. Done only when needed, so a migrate of up-to-date tables takes no table lock
- * (adding the constraint locks the runs table ACCESS EXCLUSIVE and scans it, once). A DO block,
- * so that schema.sql can run it too; `migrate` runs it inside its own block.
- */
-const widenStatusCheck = (t: TableNames): string => `DO $widen$
-DECLARE
-  con record;
-  has_wide boolean := false;
-BEGIN
-  FOR con IN
-    SELECT k.conname, pg_get_constraintdef(k.oid) LIKE ALL (ARRAY[${RUN_STATUSES.map((s) => `'%''${s}''%'`).join(', ')}]) AS wide
-    FROM pg_constraint k JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
-    WHERE k.conrelid = '${t.runs}'::regclass AND k.contype = 'c' AND a.attname = 'status'
-  LOOP
-    IF con.wide THEN
-      has_wide := true;
-    ELSE
-      EXECUTE format('ALTER TABLE ${t.runs} DROP CONSTRAINT %I', con.conname);
-    END IF;
-  END LOOP;
-  IF NOT has_wide THEN
-    ALTER TABLE ${t.runs} ADD CONSTRAINT ${t.statusCheck} CHECK (status IN (${STATUS_LIST}));
-  END IF;
-END
-$widen$`;
-
-/**
  * The tables, as idempotent DDL. `schema.sql` in this package is this text for the default names
  * (a test keeps them equal), for people who run their own migrations.
  *
  * - Times are BIGINT epoch milliseconds from the core's clock; the database clock is never read.
  * - Ids, keys and names are TEXT COLLATE "C": byte order, so `list` pages the same way on every
  *   server whatever its locale, and comparisons are cheap.
- * - `version` counts every write to a run (head, steps or cleanups). `claim` reads the run in its
- *   statement snapshot and only takes it over if the version is still the same when it holds the
- *   row lock; see statements/claim.ts for why.
+ * - `claimed_from` is the status the run had when its current owner claimed it (NULL when that
+ *   claim created it): a resent claim answers it again. Cleared with the owner.
+ * - `version` counts the writes that change a run's step or cleanup records (signals apart).
+ *   `claim` returns the records from its statement snapshot and only takes the run over if the
+ *   version is still the same when it holds the row lock; see statements/claim.ts for why.
+ * - `signals` counts the run's signal records (steps with `seq` 0, which only putSignal writes and
+ *   nothing but a purge removes): putSignal's `maxSignals` reads it, and suspend compares it with
+ *   its snapshot to learn that a signal arrived meanwhile (statements/suspend.ts).
  * - Steps and cleanups cascade from the run, so `purge` is one DELETE of heads.
- * - Signals are step records with `seq` 0: no rollback (`seq > afterSeq >= 0`) removes them.
  */
 export const schemaStatements = (t: TableNames): readonly string[] => [
   `CREATE SCHEMA IF NOT EXISTS ${t.schema}`,
@@ -52,14 +27,15 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   run_id           TEXT COLLATE "C" PRIMARY KEY,
   status           TEXT NOT NULL CHECK (status IN (${STATUS_LIST})),
   owner            TEXT COLLATE "C",
+  claimed_from     TEXT CHECK (claimed_from IN (${STATUS_LIST})),
   lease_expires_at BIGINT NOT NULL,
   attempt          INTEGER NOT NULL,
   created_at       BIGINT NOT NULL,
   updated_at       BIGINT NOT NULL,
   error            TEXT,
-  version          BIGINT NOT NULL DEFAULT 0
+  version          BIGINT NOT NULL DEFAULT 0,
+  signals          INTEGER NOT NULL DEFAULT 0
 )`,
-  widenStatusCheck(t),
   `CREATE TABLE IF NOT EXISTS ${t.steps} (
   run_id   TEXT COLLATE "C" NOT NULL REFERENCES ${t.runs} (run_id) ON DELETE CASCADE,
   step_key TEXT COLLATE "C" NOT NULL,

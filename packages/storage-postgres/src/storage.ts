@@ -12,9 +12,10 @@ export type PostgresConnection =
 export type PostgresStorageOptions = PostgresConnection &
   TableOptions & {
     /**
-     * How many times `claim`, `putStep`, `suspend` and `putSignal` re-run when they lost a race
-     * on their snapshot (see statements/claim.ts). Each run is one statement; a retry only happens
-     * when another process wrote to the same run in the same instant. Default 20.
+     * How many times `claim`, `putStep` and `putSignal` re-run when they lost a race on their
+     * snapshot (see statements/claim.ts). Each run is one statement; a retry only happens when
+     * another process wrote the same run's records in the same instant (signals do not count).
+     * Default 20.
      */
     readonly maxRetries?: number;
   };
@@ -35,7 +36,8 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * durable-x storage on PostgreSQL. Every operation is ONE SQL statement (no transaction spans
- * round trips), so it works with a Pool, a Client, or a bridge that runs single statements.
+ * round trips), so it works with a Pool, a Client, or a bridge that runs single statements; a
+ * purge batch alone takes two (choose, then delete the chosen: see statements/queries.ts).
  * Create the tables first with `migrate` (or `schema.sql`). No I/O happens until a method is called.
  */
 export const postgresStorage = (options: PostgresStorageOptions): Storage => {
@@ -67,11 +69,14 @@ export const postgresStorage = (options: PostgresStorageOptions): Storage => {
     rollback: (request) => run(st.rollback(request)),
     setLease: (request) => run(st.setLease(request)),
     finish: (request) => run(st.finish(request)),
-    suspend: (request) => runRetrying(() => st.suspend(request), 'suspend'),
+    suspend: (request) => run(st.suspend(request)),
     putSignal: (request) => runRetrying(() => st.putSignal(request), 'putSignal'),
     cancel: (request) => run(st.cancel(request)),
     read: (runId) => run(st.read(runId)),
     list: (query) => run(st.list(query)),
-    purge: (query) => run(st.purge(query)),
+    purge: async (query) => {
+      const chosen = await run(st.choosePurge(query));
+      return chosen.length === 0 ? 0 : run(st.purgeChosen(query, chosen));
+    },
   };
 };

@@ -69,6 +69,11 @@ describe('postgres: round trips', () => {
     });
     report.complete -= 1; // minus the load
     report.loadCompleted = await cost(execute, () => open('cost/2'));
+    // A purge batch chooses, then deletes the chosen: the completed runs of this schema.
+    const purge = () =>
+      storage.purge({ statuses: ['completed'], updatedBefore: Date.UTC(2100, 0, 1), limit: 10 });
+    report.purgeBatch = await cost(execute, async () => expect(await purge()).toBe(1));
+    report.purgeNothing = await cost(execute, async () => expect(await purge()).toBe(0));
 
     console.info('postgres round trips:', JSON.stringify(report));
     expect(report).toEqual({
@@ -81,6 +86,8 @@ describe('postgres: round trips', () => {
       loadWith1PendingCleanup: 2,
       complete: 1,
       loadCompleted: 1,
+      purgeBatch: 2,
+      purgeNothing: 1,
     });
   });
 });

@@ -1,6 +1,7 @@
 import { describeConformance } from '@td7x/durable-x-testkit';
 import { type Execute, pgExecute, postgresStorage } from '../src/index.ts';
 import { countingExecute, freshSchema, newPool } from './support/db.ts';
+import { rawReader } from './support/raw.ts';
 
 /**
  * The same statements through a bridge like Windmill's data tables: parameters and rows cross as
@@ -27,6 +28,7 @@ describeConformance('postgres through a JSON bridge', async () => {
       pools.push(other);
       return postgresStorage({ execute: viaJson(pgExecute(other)), schema: db.schema });
     },
+    raw: rawReader(db.admin, db.tables),
     close: async () => {
       await Promise.all(pools.map((p) => p.end()));
       await db.drop();

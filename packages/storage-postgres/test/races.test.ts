@@ -1,13 +1,13 @@
-import { FOREVER, type Storage } from '@td7x/durable-x';
-import pg from 'pg';
+import type { Storage } from '@td7x/durable-x';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgExecute, postgresStorage, type Statements, statements } from '../src/index.ts';
-import { countingExecute, freshSchema, newPool, postgresUrl } from './support/db.ts';
+import { countingExecute, freshSchema, newPool } from './support/db.ts';
+import { openWrite, waitingOnLock as waitingOnLockIn } from './support/windows.ts';
 
 /**
- * The READ COMMITTED windows the statements are built around (see statements/claim.ts), made
- * deterministic: a second connection holds a write open in a transaction, our statement starts
- * (taking its snapshot) and queues on the row lock, then the write commits.
+ * The READ COMMITTED windows of claims and fenced writes (see statements/claim.ts), made
+ * deterministic with support/windows.ts. Signals have their own: signal-races.test.ts.
  */
 let db: Awaited<ReturnType<typeof freshSchema>>;
 let pool: pg.Pool;
@@ -27,33 +27,7 @@ const storageCounting = () => {
   return { storage: postgresStorage({ execute, schema: db.schema }) as Storage, execute };
 };
 
-/** Runs `write` inside an open transaction on its own connection; `commit` ends it. */
-const openWrite = async (sql: string, params: readonly unknown[]) => {
-  const client = new pg.Client({ connectionString: postgresUrl() });
-  await client.connect();
-  await client.query('BEGIN');
-  const result = await client.query(sql, [...params]);
-  return {
-    rows: result.rows,
-    commit: async () => {
-      await client.query('COMMIT');
-      await client.end();
-    },
-  };
-};
-
-/** Resolves once some backend waits on a lock while running a statement that contains `marker`. */
-const waitingOnLock = async (marker: string): Promise<void> => {
-  for (let i = 0; i < 500; i++) {
-    const { rows } = await db.admin.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
-      [marker],
-    );
-    if (rows[0].n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no statement containing ${marker} ever waited on a lock`);
-};
+const waitingOnLock = (marker: string) => waitingOnLockIn(db.admin, marker);
 
 const claimFor = (runId: string, owner: string, now: number) => ({ runId, owner, now, leaseMs: 1000 });
 const step = (key: string, seq: number, output: string) => ({ key, name: key, seq, output, at: 5 });
@@ -68,7 +42,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
 
     const before = execute.count();
     const claiming = storage.claim(claimFor('r1', 'B', 5000)); // A's lease has expired
-    await waitingOnLock('WITH seen AS');
+    await waitingOnLock('taken AS');
     await write.commit();
     const outcome = await claiming;
 
@@ -91,7 +65,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
     const write = await openWrite(c.sql, c.params);
 
     const claiming = storage.claim(claimFor('r2', 'B', 5000));
-    await waitingOnLock('WITH seen AS');
+    await waitingOnLock('taken AS');
     await write.commit();
     const outcome = await claiming;
 
@@ -107,7 +81,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
     expect(c.parse(write.rows)).toMatchObject({ kind: 'claimed' });
 
     const claiming = storage.claim(claimFor('r3', 'B', 10));
-    await waitingOnLock('WITH seen AS');
+    await waitingOnLock('taken AS');
     await write.commit();
     const outcome = await claiming;
     expect(outcome).toMatchObject({ kind: 'busy', run: { owner: 'A', attempt: 1 } });
@@ -143,60 +117,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
   });
 });
 
-describe('postgres: snapshot races of suspend, signals and cancel', () => {
-  const signal = (key: string, now: number) => ({ key, name: key, seq: 0, output: '"sent"', at: now });
-
-  it('a suspend that queued behind a signal of the key it awaits wakes at once instead of sleeping', async () => {
-    const { storage, execute } = storageCounting();
-    await storage.claim(claimFor('s1', 'A', 0));
-    const w = st.putSignal({ runId: 's1', record: signal('go#signal', 3), now: 3 });
-    const write = await openWrite(w.sql, w.params);
-    expect(w.parse(write.rows)).toEqual({ kind: 'written', status: 'running' });
-
-    const before = execute.count();
-    const suspending = storage.suspend({
-      runId: 's1',
-      owner: 'A',
-      at: 7,
-      wakeAt: FOREVER,
-      signalKey: 'go#signal',
-    });
-    await waitingOnLock('parked AS');
-    await write.commit();
-    expect(await suspending).toEqual({ kind: 'suspended', wakeAt: 7 });
-    // The first statement's snapshot had no signal: it changed nothing, the retry saw it.
-    expect(execute.count() - before).toBe(2);
-    expect((await storage.read('s1'))?.run).toMatchObject({ status: 'suspended', leaseExpiresAt: 7 });
-  });
-
-  it('a signal that queued behind the suspend wakes the run the suspend just parked', async () => {
-    const { storage } = storageCounting();
-    await storage.claim(claimFor('s2', 'A', 0));
-    const p = st.suspend({ runId: 's2', owner: 'A', at: 7, wakeAt: FOREVER, signalKey: 'go#signal' });
-    const parking = await openWrite(p.sql, p.params);
-    expect(p.parse(parking.rows)).toEqual({ kind: 'suspended', wakeAt: FOREVER });
-
-    const signalling = storage.putSignal({ runId: 's2', record: signal('go#signal', 9), now: 9 });
-    await waitingOnLock('woken AS');
-    await parking.commit();
-    expect(await signalling).toEqual({ kind: 'written', status: 'suspended' });
-    expect((await storage.read('s2'))?.run).toMatchObject({ status: 'suspended', leaseExpiresAt: 9 });
-  });
-
-  it('a takeover that queued behind a signal returns that signal', async () => {
-    const { storage } = storageCounting();
-    await storage.claim(claimFor('s3', 'A', 0));
-    const w = st.putSignal({ runId: 's3', record: signal('go#signal', 3), now: 3 });
-    const write = await openWrite(w.sql, w.params);
-
-    const claiming = storage.claim(claimFor('s3', 'B', 5000));
-    await waitingOnLock('WITH seen AS');
-    await write.commit();
-    const outcome = await claiming;
-    expect(outcome).toMatchObject({ kind: 'claimed', previousStatus: 'running' });
-    expect(outcome.kind === 'claimed' && outcome.snapshot.steps).toEqual([signal('go#signal', 3)]);
-  });
-
+describe('postgres: cancel and finish', () => {
   it('a cancel that queued behind the owner completing the run leaves it completed', async () => {
     const { storage } = storageCounting();
     await storage.claim(claimFor('s4', 'A', 0));
@@ -217,5 +138,83 @@ describe('postgres: snapshot races of suspend, signals and cancel', () => {
       kind: 'completed',
       run: { status: 'completed', updatedAt: 5 },
     });
+  });
+});
+
+describe('postgres: claim racing purge', () => {
+  // A schema of its own: a purge here must not reach the runs of the other races.
+  let purgeDb: Awaited<ReturnType<typeof freshSchema>>;
+  let purgeSt: Statements;
+  beforeAll(async () => {
+    purgeDb = await freshSchema('purge_race');
+    purgeSt = statements(purgeDb.tables);
+  });
+  afterAll(async () => {
+    await purgeDb?.drop();
+  });
+  const storageOnPurgeSchema = () => postgresStorage({ pool, schema: purgeDb.schema }) as Storage;
+
+  const completedRun = async (storage: Storage, runId: string) => {
+    await storage.claim(claimFor(runId, 'A', 0));
+    await storage.putStep({ runId, owner: 'A', record: step('charge', 1, '"paid"') });
+    await storage.finish({ runId, owner: 'A', status: 'completed', at: 10, error: null, dropCleanups: true });
+  };
+
+  it('a claim that queued behind the purge of its run answers the run it created, not the purged one', async () => {
+    const storage = storageOnPurgeSchema();
+    await completedRun(storage, 'p1');
+    const query = { statuses: ['completed'] as const, updatedBefore: 1000, limit: 10 };
+    const choice = purgeSt.choosePurge(query);
+    const chosen = choice.parse((await purgeDb.admin.query(choice.sql, [...choice.params])).rows);
+    const p = purgeSt.purgeChosen(query, chosen);
+    const purging = await openWrite(p.sql, p.params);
+    expect(p.parse(purging.rows)).toBe(1);
+
+    const claiming = storage.claim(claimFor('p1', 'B', 2000));
+    await waitingOnLock('taken AS');
+    await purging.commit();
+    const outcome = await claiming;
+
+    // The purge came first, so the run was created anew: attempt 1, nothing memoized.
+    const stored = await storage.read('p1');
+    expect(outcome).toEqual({ kind: 'claimed', previousStatus: null, snapshot: stored });
+    expect(stored).toMatchObject({
+      run: { owner: 'B', status: 'running', attempt: 1 },
+      steps: [],
+      cleanups: [],
+    });
+  });
+
+  it('races of claim and the adapter’s own purge: a claim answers what is stored after it, every time', async () => {
+    const storage = storageOnPurgeSchema();
+    const otherPool = newPool();
+    const other = postgresStorage({ pool: otherPool, schema: purgeDb.schema }) as Storage;
+    const problems: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const runId = `race/${i}`;
+      await completedRun(storage, runId);
+      // The purge is sent first, so that the claim often starts while the DELETE holds the row.
+      const [, outcome] = await Promise.all([
+        other.purge({ statuses: ['completed'], updatedBefore: 1000, limit: 100 }),
+        storage.claim(claimFor(runId, 'B', 2000)),
+      ]);
+      const stored = await storage.read(runId);
+      if (outcome.kind === 'completed') {
+        // The claim came first: it saw the completed run (purged right after).
+        if (stored !== undefined)
+          problems.push(`${runId}: completed answer, run kept: ${JSON.stringify(stored)}`);
+        if (outcome.snapshot.steps.length !== 1) problems.push(`${runId}: completed without its step`);
+      } else if (outcome.kind === 'claimed') {
+        // The purge came first: a run created anew, answered as stored.
+        if (outcome.previousStatus !== null)
+          problems.push(`${runId}: previousStatus ${outcome.previousStatus}`);
+        if (JSON.stringify(outcome.snapshot) !== JSON.stringify(stored))
+          problems.push(
+            `${runId}: answered ${JSON.stringify(outcome.snapshot)}, stored ${JSON.stringify(stored)}`,
+          );
+      } else problems.push(`${runId}: ${outcome.kind}`);
+    }
+    await otherPool.end();
+    expect(problems).toEqual([]);
   });
 });

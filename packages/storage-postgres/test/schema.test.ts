@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   InvalidTableOptions,
@@ -9,7 +10,6 @@ import {
   tableNames,
 } from '../src/index.ts';
 import { freshSchema, newPool, postgresUrl } from './support/db.ts';
-import { previousSchemaSql } from './support/previous-schema.ts';
 
 describe('schema and names', () => {
   it('schema.sql is the DDL that migrate runs for the default names (regenerate: pnpm run schema:sql)', () => {
@@ -22,10 +22,15 @@ describe('schema and names', () => {
     [{ schema: 'a"; DROP TABLE x; --' }],
     [{ schema: '' }],
     [{ schema: 'x'.repeat(64) }],
+    // pg_temp names each session's own temporary schema: every connection of a pool would see other tables.
+    [{ schema: 'pg_temp' }],
+    [{ schema: 'pg_catalog' }],
     [{ tablePrefix: 'dx-' }],
     [{ tablePrefix: 'dx"' }],
     [{ tablePrefix: '1dx_' }],
-    [{ tablePrefix: 'p'.repeat(50) }],
+    // Unquoted SQL folds case: `App_runs` and `app_runs` would be one table to a user's own queries.
+    [{ tablePrefix: 'App_' }],
+    [{ tablePrefix: 'p'.repeat(45) }],
   ])('refuses the identifier %j before any I/O', (options) => {
     expect(() => tableNames(options)).toThrow(InvalidTableOptions);
     expect(() =>
@@ -33,9 +38,88 @@ describe('schema and names', () => {
     ).toThrow(InvalidTableOptions);
   });
 
-  it('accepts plain lower-case identifiers and an empty prefix, and quotes them', () => {
+  it('accepts plain lower-case identifiers, an empty prefix and the longest prefix, and quotes them', () => {
     expect(tableNames({ schema: 'app_1', tablePrefix: '' }).runs).toBe('"app_1"."runs"');
     expect(tableNames().steps).toBe('"public"."durable_x_steps"');
+    expect(tableNames({ tablePrefix: 'p'.repeat(44) }).index('runs_running_by_age')).toHaveLength(65);
+  });
+});
+
+describe('tenants sharing a database', () => {
+  const drops: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const drop of drops) await drop();
+  });
+
+  /** Names of the relations and types of a schema whose name starts with `prefix`, without it. */
+  const namesIn = async (admin: pg.Pool, schema: string, prefix: string) => {
+    const { rows } = await admin.query(
+      `SELECT relname AS name FROM pg_class WHERE relnamespace = $1::regnamespace
+       UNION SELECT typname FROM pg_type WHERE typnamespace = $1::regnamespace`,
+      [schema],
+    );
+    return rows
+      .map((r) => r.name as string)
+      .filter((n) => n.startsWith(prefix))
+      .map((n) => n.slice(prefix.length));
+  };
+
+  it('no name the tables take is a proper suffix of another, so two prefixes never name the same relation', async () => {
+    const db = await freshSchema('suffixes');
+    drops.push(db.drop);
+    await migrate(pgExecute(db.admin), { schema: db.schema, tablePrefix: 'p_' });
+    const names = await namesIn(db.admin, db.schema, 'p_');
+    // Tables, their row types, primary keys and indexes (array types start with `_`, before the prefix).
+    expect(names).toEqual(expect.arrayContaining(['runs', 'steps', 'cleanups', 'runs_pkey', 'runs_by_age']));
+    // p + a = q + b with p ≠ q means one prefix extends the other and one name ends with another.
+    const overlaps = names.flatMap((a) =>
+      names.filter((b) => a !== b && a.endsWith(b)).map((b) => `${a} ⊃ ${b}`),
+    );
+    expect(overlaps).toEqual([]);
+  });
+
+  it.each([
+    ['', 'runs_'],
+    ['p_', '_p_'], // `_p_runs` is also the name of p_runs' array type, which Postgres moves aside
+    ['_p_', 'p_'],
+    [`${'a'.repeat(43)}b`, `${'a'.repeat(43)}c`], // the longest prefixes: nothing is truncated
+  ])('prefixes %j and %j in one schema keep their runs apart', async (first, second) => {
+    const db = await freshSchema('tenants');
+    drops.push(db.drop);
+    const [one, two] = [first, second].map((tablePrefix) => ({
+      tablePrefix,
+      storage: postgresStorage({ pool: db.admin, schema: db.schema, tablePrefix }),
+    }));
+    for (const { tablePrefix } of [one!, two!])
+      await migrate(pgExecute(db.admin), { schema: db.schema, tablePrefix });
+    const { rows } = await db.admin.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [
+      db.schema,
+    ]);
+    const expected = [first, second].flatMap((p) => ['runs', 'steps', 'cleanups'].map((t) => p + t));
+    expect(rows.map((r) => r.tablename)).toEqual(expect.arrayContaining(expected));
+    await one!.storage.claim({ runId: 'r', owner: 'a', now: 0, leaseMs: 10 });
+    await one!.storage.putStep({
+      runId: 'r',
+      owner: 'a',
+      record: { key: 'k', name: 'k', seq: 1, output: '1', at: 0 },
+    });
+    expect(await two!.storage.read('r')).toBeUndefined();
+    expect(await two!.storage.list({ limit: 10 })).toEqual([]);
+    expect(await two!.storage.claim({ runId: 'r', owner: 'b', now: 0, leaseMs: 10 })).toMatchObject({
+      kind: 'claimed',
+      previousStatus: null,
+      snapshot: { steps: [] },
+    });
+    expect((await one!.storage.read('r'))?.run.owner).toBe('a');
+  });
+
+  it('two schemas with the same prefix keep their runs apart', async () => {
+    const [a, b] = await Promise.all([freshSchema('tenant_a'), freshSchema('tenant_b')]);
+    drops.push(a.drop, b.drop);
+    const one = postgresStorage({ pool: a.admin, schema: a.schema });
+    const two = postgresStorage({ pool: a.admin, schema: b.schema });
+    await one.claim({ runId: 'r', owner: 'a', now: 0, leaseMs: 10 });
+    expect(await two.read('r')).toBeUndefined();
   });
 });
 
@@ -104,44 +188,6 @@ describe('migrate', () => {
     } finally {
       await pool.end();
     }
-  });
-
-  it('widens the status CHECK of tables made by the previous version, keeping their rows, once', async () => {
-    const db = await freshSchema('widen');
-    drops.push(db.drop);
-    const prefix = 'old_';
-    const runs = `"${db.schema}"."${prefix}runs"`;
-    await db.admin.query(previousSchemaSql(db.schema, prefix));
-    await db.admin.query(`INSERT INTO ${runs} VALUES ('old/1', 'failed', NULL, 0, 1, 10, 20, 'boom', 3)`);
-    const storage = postgresStorage({ pool: db.admin, schema: db.schema, tablePrefix: prefix });
-    await storage.claim({ runId: 'r', owner: 'a', now: 0, leaseMs: 10 });
-    const refused = await storage.suspend({ runId: 'r', owner: 'a', at: 1, wakeAt: 100 }).catch((e) => e);
-    expect(String(refused)).toMatch(/violates check constraint "old_runs_status_check"/);
-
-    await migrate(pgExecute(db.admin), { schema: db.schema, tablePrefix: prefix });
-    expect(await storage.suspend({ runId: 'r', owner: 'a', at: 1, wakeAt: 100 })).toEqual({
-      kind: 'suspended',
-      wakeAt: 100,
-    });
-    expect(await storage.cancel({ runId: 'old/1', at: 30 })).toMatchObject({
-      kind: 'cancelled',
-      run: { status: 'cancelled', attempt: 1, createdAt: 10, error: 'boom' },
-    });
-    const checks = async () =>
-      (
-        await db.admin.query(
-          `SELECT oid, conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`,
-          [runs],
-        )
-      ).rows;
-    const widened = await checks();
-    expect(widened.map((c) => c.conname)).toEqual(['old_runs_status_check']);
-    // Up-to-date tables are left alone: the constraint is not dropped and added again.
-    await migrate(pgExecute(db.admin), { schema: db.schema, tablePrefix: prefix });
-    expect(await checks()).toEqual(widened);
-    await expect(db.admin.query(`UPDATE ${runs} SET status = 'sleeping' WHERE run_id = 'r'`)).rejects.toThrow(
-      /old_runs_status_check/,
-    );
   });
 
   it('a storage on tables that were never migrated rejects (the core reports StorageUnavailable), it does not create them', async () => {

@@ -41,7 +41,7 @@ end`;
 /**
  * KEYS: head, steps, seqs, cleanups, index running, completed, failed, compensated, suspended,
  * cancelled. ARGV: runId, member, owner, now, leaseExpiresAt, ifOwner ('' when hasIfOwner is '0'),
- * hasIfOwner. Replies kind, head, steps, cleanups and, when claimed, the status before ('' when
+ * hasIfOwner, ifLeaseExpiresAt ('' for none: the lease is then not compared). Replies kind, head, steps, cleanups and, when claimed, the status before ('' when
  * created); { 'busy', head }; or { 'not-found' } (only with ifOwner).
  */
 export const CLAIM: Script = script(`${INDEX_OF}
@@ -67,7 +67,10 @@ local holder = redis.call('HGET', head, 'owner')
 -- owner tokens are unique per load: this very claim arrived twice, answer as the first did
 if holder == owner then return snapshot('claimed', redis.call('HGET', head, 'claimedFrom') or '') end
 if ifOwner then
-  if holder ~= ifOwner then return { 'busy', redis.call('HGETALL', head) } end
+  -- exactly the run the caller saw: that owner, and (if given) a lease not renewed since
+  if holder ~= ifOwner or (ARGV[8] ~= '' and tonumber(redis.call('HGET', head, 'lease')) ~= tonumber(ARGV[8])) then
+    return { 'busy', redis.call('HGETALL', head) }
+  end
 elseif holder and tonumber(redis.call('HGET', head, 'lease')) > tonumber(now) then
   return { 'busy', redis.call('HGETALL', head) }
 end
@@ -99,10 +102,18 @@ if fenced == 'ok' then redis.call('HSET', KEYS[2], ARGV[2], ARGV[3]) end
 return fenced
 `);
 
-/** KEYS: head, cleanups. ARGV: owner, id. */
+/**
+ * KEYS: head, cleanups, steps, seqs. ARGV: owner, id, then (closing a window) the record's key,
+ * seq and stored record, stored unless that key exists (first one stays, as PUT_STEP).
+ */
 export const REMOVE_CLEANUP: Script = script(`${FENCE}
 local fenced = fence(KEYS[1], ARGV[1])
-if fenced == 'ok' then redis.call('HDEL', KEYS[2], ARGV[2]) end
+if fenced ~= 'ok' then return fenced end
+redis.call('HDEL', KEYS[2], ARGV[2])
+if ARGV[3] and redis.call('HEXISTS', KEYS[3], ARGV[3]) == 0 then
+  redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
+  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+end
 return fenced
 `);
 

@@ -109,9 +109,18 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     maxValueBytes: options.maxValueBytes ?? REDIS_MAX_VALUE_BYTES,
     signalLimits,
 
-    async claim({ runId, owner, now, leaseMs, ifOwner }): Promise<ClaimOutcome> {
+    async claim({ runId, owner, now, leaseMs, ifOwner, ifLeaseExpiresAt }): Promise<ClaimOutcome> {
       const k = keys.runKeys(runId);
-      const args = [runId, k.member, owner, now, now + leaseMs, ifOwner ?? '', ifOwner === undefined ? 0 : 1];
+      const args = [
+        runId,
+        k.member,
+        owner,
+        now,
+        now + leaseMs,
+        ifOwner ?? '',
+        ifOwner === undefined ? 0 : 1,
+        ifLeaseExpiresAt ?? '',
+      ];
       const reply = (await run(CLAIM, [...k.run, ...k.indexes], args)) as
         | ['not-found']
         | ['claimed' | 'completed' | 'busy', string[], string[]?, string[]?, string?];
@@ -140,9 +149,10 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       return (await run(PUT_CLEANUP, [head, cleanups], [owner, record.id, encodeCleanup(record)])) as Fenced;
     },
 
-    async removeCleanup({ runId, owner, id }) {
-      const [head, , , cleanups] = keys.runKeys(runId).run;
-      return (await run(REMOVE_CLEANUP, [head, cleanups], [owner, id])) as Fenced;
+    async removeCleanup({ runId, owner, id, record }) {
+      const [head, steps, seqs, cleanups] = keys.runKeys(runId).run;
+      const closing = record ? [record.key, record.seq, encodeStep(record)] : [];
+      return (await run(REMOVE_CLEANUP, [head, cleanups, steps, seqs], [owner, id, ...closing])) as Fenced;
     },
 
     async rollback({ runId, owner, cleanupId, afterSeq }) {

@@ -4,5 +4,5 @@
  * `If-None-Match: *` to create it), so a fenced write is one atomic request. See README.md.
  */
 export { escapeRunId, MAX_PREFIX_BYTES, runKeyOf } from './keys.ts';
-export { S3_MAX_VALUE_BYTES, type S3StorageOptions, s3Storage } from './storage.ts';
+export { S3_MAX_VALUE_BYTES, S3_SIGNAL_LIMITS, type S3StorageOptions, s3Storage } from './storage.ts';
 export { verifyConditionalWrites } from './verify.ts';

@@ -53,16 +53,56 @@ export interface Layout {
   /** Folder of one incarnation's out-of-line values (a purged and re-created run gets a new one). */
   values(runKey: string, incarnation: string): string;
   value(runKey: string, incarnation: string, id: string): string;
+  /** A throw-away object of `verifyConditionalWrites`. */
+  probe(id: string): string;
 }
 
+/**
+ * The folders the adapter makes under a prefix. No segment of a prefix may be one of them, so
+ * that no namespace's objects can fall under another's (README "Prefixes").
+ */
+export const RESERVED_SEGMENTS = ['runs', 'values', 'probe'] as const;
+
+/** Characters of a prefix segment: S3's "safe" characters, nothing a tool or proxy would rewrite. */
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Why `prefix` cannot name a namespace, or undefined when it can. A prefix is '' or folders that
+ * each end with `/`. Two valid prefixes never overlap: when one starts with the other, the longer
+ * one continues with a folder of its own, and every object of the shorter one lives under one of
+ * the reserved folders, which no valid prefix contains.
+ */
+export const prefixProblem = (prefix: string): string | undefined => {
+  if (utf8Bytes(prefix) > MAX_PREFIX_BYTES) return `is longer than ${MAX_PREFIX_BYTES} bytes`;
+  if (prefix === '') return undefined;
+  if (!prefix.endsWith('/')) return "must be '' or end with '/'";
+  for (const segment of prefix.slice(0, -1).split('/')) {
+    if (!SEGMENT.test(segment)) {
+      return `has a folder ${JSON.stringify(segment)}: folders are made of A-Z a-z 0-9 . _ - (no empty folder)`;
+    }
+    if (segment === '.' || segment === '..') return `has a folder ${JSON.stringify(segment)}`;
+    if ((RESERVED_SEGMENTS as readonly string[]).includes(segment.toLowerCase())) {
+      return `has a folder named ${JSON.stringify(segment)}, which the adapter uses itself (reserved: ${RESERVED_SEGMENTS.join(', ')})`;
+    }
+  }
+  return undefined;
+};
+
+/** The layout of a namespace; a TypeError, before any request, for a prefix that could overlap another. */
 export const layoutOf = (prefix: string): Layout => {
-  if (utf8Bytes(prefix) > MAX_PREFIX_BYTES) {
-    throw new TypeError(`durable-x s3: prefix is longer than ${MAX_PREFIX_BYTES} bytes`);
+  const problem = prefixProblem(prefix);
+  if (problem !== undefined) {
+    throw new TypeError(`durable-x s3: prefix ${JSON.stringify(prefix)} ${problem}`);
   }
   return {
     runs: `${prefix}runs/`,
     runDocument: (runKey) => `${prefix}runs/${runKey}`,
     values: (runKey, incarnation) => `${prefix}values/${runKey}/${incarnation}/`,
     value: (runKey, incarnation, id) => `${prefix}values/${runKey}/${incarnation}/${id}`,
+    probe: (id) => `${prefix}probe/${id}`,
   };
 };
+
+/** Whether a key listed under `layout.runs` can be a run document (anything else is not ours). */
+export const isRunKey = (runKey: string): boolean =>
+  /^(id\.[A-Za-z0-9._!-]{1,200}|sha256\.[0-9a-f]{64})$/.test(runKey);

@@ -14,7 +14,10 @@ import {
  * ETags travel unquoted: RGW 16 compares If-Match with the raw stored ETag.
  */
 export interface Objects {
-  get(key: string): Promise<{ readonly text: string; readonly etag: string } | undefined>;
+  /** `lastModified`: the server's time of the last write, epoch ms (0 when it sent none). */
+  get(
+    key: string,
+  ): Promise<{ readonly text: string; readonly etag: string; readonly lastModified: number } | undefined>;
   /**
    * `condition`: an ETag (If-Match), or `'absent'` (If-None-Match: *). Resolves the new ETag
    * ('' when the server sent none: then it must not be used as a condition).
@@ -57,7 +60,7 @@ export const s3Objects = (client: S3Client, bucket: string): Objects => ({
       const text = (await response.Body?.transformToString('utf-8')) ?? '';
       if (!response.ETag)
         throw new Error(`durable-x s3: the server sent no ETag for ${key}: no conditional writes`);
-      return { text, etag: unquote(response.ETag) };
+      return { text, etag: unquote(response.ETag), lastModified: response.LastModified?.getTime() ?? 0 };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;

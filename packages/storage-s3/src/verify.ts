@@ -14,10 +14,9 @@ export const verifyConditionalWrites = async (options: {
   readonly bucket: string;
   readonly prefix?: string;
 }): Promise<void> => {
-  const prefix = options.prefix ?? '';
-  layoutOf(prefix);
+  const layout = layoutOf(options.prefix ?? '');
   const objects = s3Objects(options.client, options.bucket);
-  const key = `${prefix}probe/${crypto.randomUUID()}`;
+  const key = layout.probe(crypto.randomUUID());
   const fail = (what: string) =>
     new Error(`durable-x s3: bucket ${options.bucket} ${what}; this adapter is unsafe there`);
   try {

@@ -3,7 +3,7 @@ import { beforeRisky, complete, durable, load, manualClock, type Storage } from 
 import * as R from '@td7x/durable-x/result';
 import { hostileRunIds } from '@td7x/durable-x-testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Storage, verifyConditionalWrites } from '../src/index.ts';
+import { S3_SIGNAL_LIMITS, s3Storage, verifyConditionalWrites } from '../src/index.ts';
 import { runKeyOf } from '../src/keys.ts';
 import { rawReader } from './raw.ts';
 import { countRequests, type FreshBucket, freshBucket, newClient } from './support.ts';
@@ -114,6 +114,31 @@ describe('s3 adapter: object layout and keys', () => {
   });
 });
 
+describe('s3 adapter: signal limits', () => {
+  it('declares signals of at most 2 KiB to the core, which the caller may change', () => {
+    const offline = new S3Client({ region: 'us-east-1' });
+    const build = (signalLimits?: { perRun?: number; bytes?: number }) =>
+      s3Storage({ client: offline, bucket: 'x', ...(signalLimits ? { signalLimits } : {}) }).signalLimits;
+    expect(build()).toEqual({ bytes: 2048 });
+    expect(build({ perRun: 32 })).toEqual({ perRun: 32, bytes: 2048 });
+    expect(build({ bytes: 8192 })).toEqual({ bytes: 8192 });
+    for (const limits of [{ perRun: 0 }, { bytes: 1.5 }, { perRun: -1 }])
+      expect(() => build(limits)).toThrow(TypeError);
+    offline.destroy();
+  });
+
+  it('makes the core refuse a signal over 2 KiB before writing, and take one under it', async () => {
+    const { storage } = adapter('signal-limits/');
+    await load(storage, { clock: manualClock(Date.UTC(2026, 0, 1)) })({})('limits');
+    const refused = await R.signal(storage)('limits')('big')('x'.repeat(2048));
+    expect(refused.isErr() && refused.error.type).toBe('PayloadTooLarge');
+    expect(await R.signal(storage)('limits')('fits')('x'.repeat(1900))).toMatchObject({
+      value: { accepted: true },
+    });
+    expect((await storage.read('limits'))?.steps.map((s) => s.name)).toEqual(['fits']);
+  });
+});
+
 describe('s3 adapter: 5 MB values', () => {
   it('stores, replays from a new client, rolls back and purges 5 MB outputs and params', async () => {
     const prefix = 'large/';
@@ -177,6 +202,33 @@ describe('s3 adapter: document budget', () => {
     clients.push(fresh);
     const stored = await s3Storage({ client: fresh, bucket: b.bucket, prefix }).read('budget');
     expect(stored?.steps.map((s) => s.output)).toEqual(Array(4).fill(JSON.stringify('v'.repeat(400))));
+  });
+  it('keeps signals inline whatever the budget (signalLimits bound them), and does not count them against it', async () => {
+    const prefix = 'budget-signals/';
+    const client = newClient();
+    clients.push(client);
+    const storage = s3Storage({ client, bucket: b.bucket, prefix, documentBudget: 1_000 });
+    const now = Date.UTC(2026, 0, 1);
+    await storage.claim({ runId: 'r', owner: 'o', now, leaseMs: LEASE });
+    const value = JSON.stringify('v'.repeat(400));
+    for (let i = 0; i < 4; i++) {
+      await storage.putSignal({
+        runId: 'r',
+        record: { key: `g${i}#signal`, name: `g${i}`, seq: 0, output: value, at: now },
+        now,
+      });
+    }
+    await storage.putStep({
+      runId: 'r',
+      owner: 'o',
+      record: { key: 's#1', name: 's', seq: 1, output: value, at: now },
+    });
+    const doc = JSON.parse((await b.getText(`${prefix}runs/${await runKeyOf('r')}`)) ?? '{}');
+    expect(doc.steps.map((s: { output: object }) => ('text' in s.output ? 'inline' : 'blob'))).toEqual(
+      Array(5).fill('inline'),
+    );
+    expect(storage.signalLimits).toEqual({ bytes: 2048 });
+    expect(S3_SIGNAL_LIMITS).toEqual({ bytes: 2048 });
   });
 });
 

@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { FOREVER, type StepRecord } from '@td7x/durable-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
@@ -58,10 +58,12 @@ describe('s3 adapter: suspend, signals, cancel', () => {
     expect(text).toContain('"leaseExpiresAt":8640000000000000');
     expect(JSON.parse(text)).toMatchObject({ status: 'suspended', owner: null, updatedAt: T0 + 1 });
     await storage.cancel({ runId: 'r', at: T0 + 2 });
+    // A cancel keeps owner and lease: the parked run is claimed by whoever loads it next.
     expect(await documentOf(prefix, 'r')).toMatchObject({
       status: 'cancelled',
       owner: null,
-      leaseExpiresAt: 0,
+      leaseExpiresAt: FOREVER,
+      updatedAt: T0 + 2,
     });
   });
 
@@ -124,7 +126,7 @@ describe('s3 adapter: suspend, signals, cancel', () => {
     expect(await b.keys(prefix)).toEqual([]);
   });
 
-  it("a cancel from another process fences the owner's cached writes, and the next owner keeps it cancelled", async () => {
+  it('a cancel from another process reaches the owner through its stale ETag: progress refused, undoing applied', async () => {
     const prefix = 'cancel/';
     const owner = instance(prefix);
     const canceller = instance(prefix);
@@ -136,23 +138,44 @@ describe('s3 adapter: suspend, signals, cancel', () => {
     });
     expect(await canceller.storage.cancel({ runId: 'r', at: T0 + 1 })).toMatchObject({
       kind: 'cancelled',
-      run: { status: 'cancelled', owner: null },
+      run: { status: 'cancelled', owner: 'a', leaseExpiresAt: T0 + LEASE },
     });
+    // Decided on its cached document, the owner's step gets 412, reads the cancel, and is refused;
+    // its out-of-line value is deleted.
     const large = JSON.stringify('y'.repeat(500));
-    expect(await owner.storage.putStep({ runId: 'r', owner: 'a', record: record('s#2', 2, large) })).toEqual({
-      kind: 'lease-lost',
+    const step = await measure(owner.requests, async () => {
+      expect(
+        await owner.storage.putStep({ runId: 'r', owner: 'a', record: record('s#2', 2, large) }),
+      ).toEqual({
+        kind: 'cancelled',
+      });
     });
-    expect(
-      await owner.storage.setLease({ runId: 'r', owner: 'a', leaseExpiresAt: T0 + LEASE, now: T0 }),
-    ).toBe('lease-lost');
+    expect(step).toEqual({ PutObjectCommand: 2, GetObjectCommand: 1, DeleteObjectCommand: 1 });
     expect(await b.keys(`${prefix}values/`)).toEqual([]);
+    // Keeping the lease while undoing is applied.
+    expect(
+      await owner.storage.setLease({ runId: 'r', owner: 'a', leaseExpiresAt: T0 + LEASE + 5, now: T0 + 5 }),
+    ).toBe('cancelled');
+    expect(await documentOf(prefix, 'r')).toMatchObject({
+      status: 'cancelled',
+      owner: 'a',
+      leaseExpiresAt: T0 + LEASE + 5,
+      steps: [],
+      cleanups: [{ name: 'undo' }],
+    });
 
+    // The owner died: the next one claims the run once the lease ends, and it stays cancelled.
     const next = instance(prefix);
-    const claimed = await next.storage.claim({ runId: 'r', owner: 'b', now: T0 + 2, leaseMs: LEASE });
+    expect(
+      await next.storage.claim({ runId: 'r', owner: 'b', now: T0 + LEASE, leaseMs: LEASE }),
+    ).toMatchObject({
+      kind: 'busy',
+    });
+    const claimed = await next.storage.claim({ runId: 'r', owner: 'b', now: T0 + LEASE + 5, leaseMs: LEASE });
     expect(claimed).toMatchObject({ kind: 'claimed', previousStatus: 'cancelled' });
     // Claimed to run its cleanups, the cancelled run is cached like a running one: one PUT each.
     const cleanup = await measure(next.requests, () =>
-      next.storage.removeCleanup({ runId: 'r', owner: 'b', id: 1 }),
+      next.storage.rollback({ runId: 'r', owner: 'b', cleanupId: 1, afterSeq: 1 }),
     );
     expect(cleanup).toEqual({ PutObjectCommand: 1 });
     const finish = await measure(next.requests, () =>
@@ -160,51 +183,12 @@ describe('s3 adapter: suspend, signals, cancel', () => {
         runId: 'r',
         owner: 'b',
         status: 'cancelled',
-        at: T0 + 3,
+        at: T0 + LEASE + 6,
         error: null,
         dropCleanups: true,
       }),
     );
     expect(finish).toEqual({ PutObjectCommand: 1 });
     expect(await documentOf(prefix, 'r')).toMatchObject({ status: 'cancelled', owner: null, cleanups: [] });
-  });
-
-  it('suspends, signals and cancels a run document written by the previous version', async () => {
-    const prefix = 'old/';
-    const runKey = await runKeyOf('old run');
-    // The exact shape 0.1.0 wrote (README "Object layout"); statuses are plain strings, no migration.
-    const old = {
-      format: 'durable-x/s3@1',
-      runId: 'old run',
-      incarnation: 'f00d',
-      status: 'running',
-      owner: 'a',
-      leaseExpiresAt: T0 + LEASE,
-      attempt: 1,
-      createdAt: T0,
-      updatedAt: T0,
-      error: null,
-      steps: [{ key: 's#1', name: 's', seq: 1, at: T0, output: { text: '1' } }],
-      cleanups: [],
-      revision: 'r0',
-    };
-    const { storage } = instance(prefix);
-    await b.admin.send(
-      new PutObjectCommand({ Bucket: b.bucket, Key: `${prefix}runs/${runKey}`, Body: JSON.stringify(old) }),
-    );
-    expect(await storage.suspend({ runId: 'old run', owner: 'a', at: T0 + 1, wakeAt: T0 + 100 })).toEqual({
-      kind: 'suspended',
-      wakeAt: T0 + 100,
-    });
-    expect(
-      await storage.putSignal({ runId: 'old run', record: record('go#signal', 0, '"go"'), now: T0 + 2 }),
-    ).toEqual({ kind: 'written', status: 'suspended' });
-    const resumed = await storage.claim({ runId: 'old run', owner: 'b', now: T0 + 3, leaseMs: LEASE });
-    expect(resumed).toMatchObject({ kind: 'claimed', previousStatus: 'suspended' });
-    expect(resumed.kind === 'claimed' && resumed.snapshot.steps.map((s) => s.key)).toEqual([
-      's#1',
-      'go#signal',
-    ]);
-    expect(await storage.cancel({ runId: 'old run', at: T0 + 4 })).toMatchObject({ kind: 'cancelled' });
   });
 });

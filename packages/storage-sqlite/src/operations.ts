@@ -7,18 +7,24 @@ import type {
   FinishRequest,
   ListQuery,
   PurgeQuery,
+  PutCleanupRequest,
   PutSignalOutcome,
   PutSignalRequest,
   PutStepOutcome,
   PutStepRequest,
+  RemoveCleanupRequest,
+  RollbackRequest,
   RunHead,
   RunSnapshot,
+  SetLeaseRequest,
   SuspendOutcome,
   SuspendRequest,
 } from '@td7x/durable-x';
 import type { QueryShape, Statements, shapedQuery } from './statements.ts';
 
-// The body of each contract method, run inside the transaction that storage.ts opens for it.
+// The body of each contract method (see contract.ts in @td7x/durable-x), run inside the one
+// transaction that storage.ts opens for it: every read here sees what the write after it changes.
+// "No row" is tested as `!row` (a row is an object): drivers answer undefined or null for it.
 
 export const snapshotOf = (s: Statements, run: RunHead): RunSnapshot => ({
   run,
@@ -26,11 +32,21 @@ export const snapshotOf = (s: Statements, run: RunHead): RunSnapshot => ({
   cleanups: s.cleanups.all(run.runId),
 });
 
-export const claim = (s: Statements, { runId, owner, now, leaseMs }: ClaimRequest): ClaimOutcome => {
-  const leaseExpiresAt = now + leaseMs;
+export const read = (s: Statements, runId: string): RunSnapshot | undefined => {
   const head = s.head.get(runId);
-  if (!head) {
-    s.createRun.run({ runId, owner, leaseExpiresAt, now });
+  return head ? snapshotOf(s, head) : undefined;
+};
+
+export const claim = (
+  s: Statements,
+  { runId, owner, now, leaseMs, ifOwner, ifLeaseExpiresAt }: ClaimRequest,
+): ClaimOutcome => {
+  const leaseExpiresAt = now + leaseMs;
+  const stored = s.claimHead.get(runId);
+  if (!stored) {
+    // ifOwner takes over one owner's run: it never creates one.
+    if (ifOwner !== undefined) return { kind: 'not-found' };
+    s.createRun.run(runId, owner, leaseExpiresAt, now, now);
     const run: RunHead = {
       runId,
       status: 'running',
@@ -43,10 +59,19 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs }: ClaimReques
     };
     return { kind: 'claimed', snapshot: { run, steps: [], cleanups: [] }, previousStatus: null };
   }
+  const { claimedFrom, ...head } = stored;
   if (head.status === 'completed') return { kind: 'completed', snapshot: snapshotOf(s, head) };
-  const free = head.owner === null || head.leaseExpiresAt <= now || head.owner === owner;
+  // Owner tokens are unique per load: this very claim arrived twice. Answer as the first did.
+  if (head.owner === owner)
+    return { kind: 'claimed', snapshot: snapshotOf(s, head), previousStatus: claimedFrom };
+  // ifOwner: exactly the run the caller saw (that owner, and a lease not renewed since if given).
+  const free =
+    ifOwner === undefined
+      ? head.owner === null || head.leaseExpiresAt <= now
+      : head.owner === ifOwner &&
+        (ifLeaseExpiresAt === undefined || head.leaseExpiresAt === ifLeaseExpiresAt);
   if (!free) return { kind: 'busy', run: head };
-  s.takeOver.run({ runId, owner, leaseExpiresAt, now });
+  s.takeOver.run(owner, leaseExpiresAt, now, runId);
   const run: RunHead = {
     ...head,
     status: head.status === 'cancelled' ? 'cancelled' : 'running',
@@ -58,56 +83,112 @@ export const claim = (s: Statements, { runId, owner, now, leaseMs }: ClaimReques
   return { kind: 'claimed', snapshot: snapshotOf(s, run), previousStatus: head.status };
 };
 
-/** Runs `change` only while `owner` holds the run (inside the caller's transaction). */
-export const fenced = (s: Statements, runId: string, owner: string, change: () => void): Fenced => {
-  if (s.owner.get(runId)?.owner !== owner) return 'lease-lost';
-  change();
-  return 'ok';
+type Fence = Pick<RunHead, 'owner' | 'status'>;
+
+/**
+ * Whether `owner` may write to the run: `lease-lost` when another owner (or none) holds it or it
+ * is absent; `cancelled` when the owner holds a cancelled run (only undoing is applied then).
+ */
+const verdict = (head: Fence | null | undefined, owner: string): Fenced => {
+  if (!head || head.owner !== owner) return 'lease-lost';
+  return head.status === 'cancelled' ? 'cancelled' : 'ok';
+};
+
+const fence = (s: Statements, runId: string, owner: string): Fenced => verdict(s.fence.get(runId), owner);
+
+/** A fenced write that makes progress: on a cancelled run it changes nothing. */
+const progress = (allowed: Fenced, change: () => void): Fenced => {
+  if (allowed === 'ok') change();
+  return allowed;
+};
+
+/** A fenced write that undoes (runs a cancelled run's cleanups): applied on a cancelled run too. */
+const undoing = (allowed: Fenced, change: () => void): Fenced => {
+  if (allowed !== 'lease-lost') change();
+  return allowed;
 };
 
 export const putStep = (s: Statements, { runId, owner, record }: PutStepRequest): PutStepOutcome => {
-  if (s.owner.get(runId)?.owner !== owner) return { kind: 'lease-lost' };
-  const { changes } = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
+  const allowed = fence(s, runId, owner);
+  if (allowed !== 'ok') return { kind: allowed };
+  const changes = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
   if (changes === 1) return { kind: 'written' };
   // The first stored record wins; it exists, since we hold the write lock since the insert.
   return { kind: 'exists', record: s.step.get(runId, record.key)! };
 };
 
+export const putCleanup = (s: Statements, { runId, owner, record }: PutCleanupRequest): Fenced =>
+  progress(fence(s, runId, owner), () =>
+    s.putCleanup.run(runId, record.id, record.name, record.seq, record.params, record.at),
+  );
+
+/** The cleanup goes, and the record that its window is closed, if given, unless its key exists. */
+export const removeCleanup = (s: Statements, { runId, owner, id, record }: RemoveCleanupRequest): Fenced =>
+  progress(fence(s, runId, owner), () => {
+    s.removeCleanup.run(runId, id);
+    if (record) s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
+  });
+
+export const rollback = (s: Statements, { runId, owner, cleanupId, afterSeq }: RollbackRequest): Fenced =>
+  undoing(fence(s, runId, owner), () => {
+    s.removeCleanup.run(runId, cleanupId);
+    s.forgetStepsAfter.run(runId, afterSeq);
+  });
+
+export const setLease = (s: Statements, { runId, owner, leaseExpiresAt, now }: SetLeaseRequest): Fenced =>
+  undoing(fence(s, runId, owner), () => s.setLease.run(leaseExpiresAt, now, runId));
+
 export const finish = (
   s: Statements,
   { runId, owner, status, at, error, dropCleanups }: FinishRequest,
 ): Fenced => {
-  if (s.finish.run({ runId, owner, status, at, error }).changes !== 1) {
-    // A resent finish (its first reply lost) must not report a finished run as lost.
-    return s.isFinished.get(runId, status) === undefined ? 'lease-lost' : 'ok';
-  }
-  if (dropCleanups) s.deleteCleanups.run(runId);
-  return 'ok';
+  const head = s.fence.get(runId);
+  // A resent finish (its first reply lost) must not report a finished run as lost.
+  if (head && head.owner === null && head.status === status) return 'ok';
+  const change = () => {
+    s.finish.run(status, at, error, runId);
+    if (dropCleanups) s.deleteCleanups.run(runId);
+  };
+  // Finishing as cancelled is how the owner of a cancelled run ends it, once its cleanups ran.
+  const allowed = verdict(head, owner);
+  return status === 'cancelled' ? undoing(allowed, change) : progress(allowed, change);
 };
 
 export const suspend = (
   s: Statements,
   { runId, owner, at, wakeAt, signalKey }: SuspendRequest,
 ): SuspendOutcome => {
-  const parked = s.suspend.get({ runId, owner, at, wakeAt, signalKey: signalKey ?? null });
-  if (parked) return { kind: 'suspended', wakeAt: parked.wakeAt };
+  const head = s.head.get(runId);
   // A resent suspend (its first reply lost) finds the run parked already: same answer, no change.
-  const stored = s.suspendedWake.get(runId);
-  return stored ? { kind: 'suspended', wakeAt: stored.wakeAt } : { kind: 'lease-lost' };
+  if (head && head.owner === null && head.status === 'suspended') {
+    return { kind: 'suspended', wakeAt: head.leaseExpiresAt };
+  }
+  const allowed = verdict(head, owner);
+  if (allowed !== 'ok') return { kind: allowed };
+  const parked = s.suspend.get(at, runId, signalKey ?? null, at, wakeAt, runId)!;
+  return { kind: 'suspended', wakeAt: parked.wakeAt };
 };
 
 /** putStep's first-writer-wins without the fence: any process may signal a run. */
-export const putSignal = (s: Statements, { runId, record, now }: PutSignalRequest): PutSignalOutcome => {
+export const putSignal = (
+  s: Statements,
+  { runId, record, now, maxSignals }: PutSignalRequest,
+): PutSignalOutcome => {
   const head = s.status.get(runId);
   if (!head) return { kind: 'not-found' };
-  const { changes } = s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
-  if (changes !== 1) return { kind: 'exists', record: s.step.get(runId, record.key)!, status: head.status };
-  s.wake.run({ runId, now });
+  // A stored record of the key is answered even past the limit (a resent signal gets its own).
+  const existing = s.step.get(runId, record.key);
+  if (existing) return { kind: 'exists', record: existing, status: head.status };
+  if (maxSignals !== undefined && s.signalCount.get(runId)!.count >= maxSignals) {
+    return { kind: 'full', status: head.status };
+  }
+  s.insertStep.run(runId, record.key, record.name, record.seq, record.output, record.at);
+  s.wake.run(now, runId);
   return { kind: 'written', status: head.status };
 };
 
 export const cancel = (s: Statements, { runId, at }: CancelRequest): CancelOutcome => {
-  s.cancel.run({ runId, at });
+  s.cancel.run(at, runId);
   const run = s.head.get(runId);
   if (!run) return { kind: 'not-found' };
   return { kind: run.status === 'completed' ? 'completed' : 'cancelled', run };
@@ -134,6 +215,10 @@ export const list = (shaped: Shaped, query: ListQuery): readonly RunHead[] => {
   return shaped.heads(shape).all(...params);
 };
 
+/**
+ * The selection and the deletes are one IMMEDIATE transaction: no claim can land between them,
+ * so every run deleted still matched the query, and is deleted whole.
+ */
 export const purge = (
   s: Statements,
   shaped: Shaped,

@@ -1,16 +1,14 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteDriver } from './driver.ts';
+import { useWal } from './wal.ts';
 
 /**
- * busy_timeout first, so that the other pragmas and the DDL that follows already wait for other
- * processes instead of failing at once.
- * WAL lets readers run beside the one writer and makes a commit one append to the log.
- * The pragmas are per connection except journal_mode, which the file remembers.
+ * busy_timeout 0: the adapter waits for other processes' locks itself, fairly (see busy.ts).
+ * WAL lets readers run beside the one writer and makes a commit one append to the log; the file
+ * remembers it (see wal.ts). `synchronous` is per connection.
+ * Throws SQLITE_BUSY when another process holds a lock: the caller retries all of it.
  */
-export const configure = (
-  db: Database,
-  setup: { readonly busyTimeoutMs: number; readonly synchronous: 'full' | 'normal' },
-): void => {
-  db.pragma(`busy_timeout = ${setup.busyTimeoutMs}`);
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${setup.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+export const configure = (driver: SqliteDriver, setup: { readonly synchronous: 'full' | 'normal' }): void => {
+  driver.exec('PRAGMA busy_timeout = 0');
+  useWal(driver);
+  driver.exec(`PRAGMA synchronous = ${setup.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
 };

@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS "dx_runs" (
   attempt          INTEGER NOT NULL,
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
-  error            TEXT
+  error            TEXT,
+  claimed_from     TEXT    CHECK (claimed_from IN ('running', 'completed', 'failed', 'compensated', 'suspended', 'cancelled'))
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS "dx_runs_by_status_age" ON "dx_runs" (status, updated_at, run_id);

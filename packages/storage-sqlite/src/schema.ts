@@ -20,46 +20,48 @@ export const tableNames = (prefix: string = DEFAULT_TABLE_PREFIX): TableNames =>
   return { runs: `${p}runs`, steps: `${p}steps`, cleanups: `${p}cleanups` };
 };
 
-/** Every status the contract knows, in the order the CHECK constraint lists them. */
-export { RUN_STATUSES };
-
-/** The runs table's columns, in the order of its definition (the rebuild copies them by name). */
-export const RUNS_COLUMNS = [
-  'run_id',
-  'status',
-  'owner',
-  'lease_expires_at',
-  'attempt',
-  'created_at',
-  'updated_at',
-  'error',
-] as const;
+const STATUSES = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
- * The runs table under `name`: `CREATE TABLE IF NOT EXISTS` for the schema, a plain
- * `CREATE TABLE` for the rebuild of an older table (see rebuild-runs.ts).
+ * One row per run; the status CHECKs list every status of the contract. `claimed_from` is the
+ * status the current owner's claim answered as `previousStatus` (NULL for a claim that created the
+ * run, and once the owner is cleared), so that a resent claim answers the same.
  */
-export const runsTableSql = (name: string, ifNotExists = true): string =>
-  `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}"${name}" (
+const runsTableSql = (name: string): string =>
+  `CREATE TABLE IF NOT EXISTS "${name}" (
   run_id           TEXT    NOT NULL PRIMARY KEY,
-  status           TEXT    NOT NULL CHECK (status IN (${RUN_STATUSES.map((s) => `'${s}'`).join(', ')})),
+  status           TEXT    NOT NULL CHECK (status IN (${STATUSES})),
   owner            TEXT,
   lease_expires_at INTEGER NOT NULL,
   attempt          INTEGER NOT NULL,
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
-  error            TEXT
+  error            TEXT,
+  claimed_from     TEXT    CHECK (claimed_from IN (${STATUSES}))
 ) STRICT`;
+
+/** The indexes' names under `prefix`. */
+const indexNames = (prefix: string) => ({
+  byStatusAge: `${prefix}runs_by_status_age`,
+  byLease: `${prefix}runs_by_lease`,
+});
+
+/** The name of every table and index the schema creates, to tell whether it is all there. */
+export const schemaObjects = (prefix: string = DEFAULT_TABLE_PREFIX): readonly string[] => [
+  ...Object.values(tableNames(prefix)),
+  ...Object.values(indexNames(prefix)),
+];
 
 /** The DDL, one statement per entry; every statement is idempotent (`IF NOT EXISTS`). */
 export const schemaStatements = (prefix: string = DEFAULT_TABLE_PREFIX): readonly string[] => {
   const t = tableNames(prefix);
+  const i = indexNames(prefix);
   return [
     runsTableSql(t.runs),
     // list and purge: by status, oldest first, paged on (updated_at, run_id)
-    `CREATE INDEX IF NOT EXISTS "${prefix}runs_by_status_age" ON "${t.runs}" (status, updated_at, run_id)`,
+    `CREATE INDEX IF NOT EXISTS "${i.byStatusAge}" ON "${t.runs}" (status, updated_at, run_id)`,
     // findAbandoned (running runs whose lease has expired) and due suspended runs (wake time passed)
-    `CREATE INDEX IF NOT EXISTS "${prefix}runs_by_lease" ON "${t.runs}" (status, lease_expires_at)`,
+    `CREATE INDEX IF NOT EXISTS "${i.byLease}" ON "${t.runs}" (status, lease_expires_at)`,
     `CREATE TABLE IF NOT EXISTS "${t.steps}" (
   run_id      TEXT    NOT NULL,
   step_key    TEXT    NOT NULL,

@@ -1,13 +1,7 @@
 import type { CleanupRecord, RunHead, RunStatus, StepRecord } from '@td7x/durable-x';
-import type { Database } from 'better-sqlite3';
+import type { SqliteDriver, SqliteValue } from './driver.ts';
+import { type Prepared, prepare } from './prepared.ts';
 import type { TableNames } from './schema.ts';
-
-/** The part of a better-sqlite3 statement the adapter uses. */
-export interface Prepared<P extends unknown[], R> {
-  run(...params: P): { readonly changes: number };
-  get(...params: P): R | undefined;
-  all(...params: P): R[];
-}
 
 // Columns are aliased to the contract's field names, so a row IS a RunHead / StepRecord / CleanupRecord.
 const HEAD = `run_id AS runId, status, owner, lease_expires_at AS leaseExpiresAt, attempt,
@@ -15,99 +9,101 @@ const HEAD = `run_id AS runId, status, owner, lease_expires_at AS leaseExpiresAt
 const STEP = 'step_key AS key, name, seq, output, recorded_at AS at';
 const CLEANUP = 'cleanup_id AS id, name, seq, params, registered_at AS at';
 
-interface Claim {
-  readonly runId: string;
-  readonly owner: string;
-  readonly leaseExpiresAt: number;
-  readonly now: number;
-}
+// Parameters are positional `?` only (the one style every driver binds); each statement names
+// its parameters in its type, in order.
 
-interface Suspend {
-  readonly runId: string;
-  readonly owner: string;
-  readonly at: number;
-  readonly wakeAt: number;
-  /** null when the run waits for no signal (a NULL key matches no step). */
-  readonly signalKey: string | null;
-}
-
-/** Every fixed statement of the adapter, prepared once per storage instance. */
-export const prepareStatements = (db: Database, t: TableNames) => {
-  // safeIntegers(false): numbers come back as numbers even if the user's connection defaults to BigInt.
-  const prepare = <P extends unknown[], R = unknown>(sql: string): Prepared<P, R> =>
-    db.prepare<P, R>(sql).safeIntegers(false);
+/**
+ * Every fixed statement of the adapter, prepared once per storage instance. The fenced writes
+ * run after the fence was checked, in the same transaction (see operations.ts).
+ */
+export const prepareStatements = (driver: SqliteDriver, t: TableNames) => {
+  const statement = <P extends readonly SqliteValue[], R = never>(sql: string): Prepared<P, R> =>
+    prepare<P, R>(driver, sql);
   return {
-    head: prepare<[string], RunHead>(`SELECT ${HEAD} FROM "${t.runs}" WHERE run_id = ?`),
-    owner: prepare<[string], { owner: string | null }>(`SELECT owner FROM "${t.runs}" WHERE run_id = ?`),
-    steps: prepare<[string], StepRecord>(`SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ?`),
-    step: prepare<[string, string], StepRecord>(
+    head: statement<[runId: string], RunHead>(`SELECT ${HEAD} FROM "${t.runs}" WHERE run_id = ?`),
+    claimHead: statement<[runId: string], RunHead & { claimedFrom: RunStatus | null }>(
+      `SELECT ${HEAD}, claimed_from AS claimedFrom FROM "${t.runs}" WHERE run_id = ?`,
+    ),
+    // What every fenced write decides on.
+    fence: statement<[runId: string], { owner: string | null; status: RunStatus }>(
+      `SELECT owner, status FROM "${t.runs}" WHERE run_id = ?`,
+    ),
+    steps: statement<[runId: string], StepRecord>(`SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ?`),
+    step: statement<[runId: string, key: string], StepRecord>(
       `SELECT ${STEP} FROM "${t.steps}" WHERE run_id = ? AND step_key = ?`,
     ),
-    cleanups: prepare<[string], CleanupRecord>(`SELECT ${CLEANUP} FROM "${t.cleanups}" WHERE run_id = ?`),
-    createRun: prepare<[Claim]>(
-      `INSERT INTO "${t.runs}" (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error)
-       VALUES (@runId, 'running', @owner, @leaseExpiresAt, 1, @now, @now, NULL)`,
+    cleanups: statement<[runId: string], CleanupRecord>(
+      `SELECT ${CLEANUP} FROM "${t.cleanups}" WHERE run_id = ?`,
     ),
-    // A cancelled run stays cancelled: its new owner only runs its cleanups.
-    takeOver: prepare<[Claim]>(
+    createRun: statement<[runId: string, owner: string, leaseExpiresAt: number, now: number, now: number]>(
+      `INSERT INTO "${t.runs}" (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error, claimed_from)
+       VALUES (?, 'running', ?, ?, 1, ?, ?, NULL, NULL)`,
+    ),
+    // A cancelled run stays cancelled: its new owner only runs its cleanups. claimed_from keeps
+    // the status before the takeover (SET reads the row as it was) for a resent claim.
+    takeOver: statement<[owner: string, leaseExpiresAt: number, now: number, runId: string]>(
       `UPDATE "${t.runs}" SET status = CASE status WHEN 'cancelled' THEN 'cancelled' ELSE 'running' END,
-       owner = @owner, lease_expires_at = @leaseExpiresAt, attempt = attempt + 1, updated_at = @now
-       WHERE run_id = @runId`,
+       owner = ?, lease_expires_at = ?, attempt = attempt + 1, updated_at = ?, claimed_from = status
+       WHERE run_id = ?`,
     ),
-    insertStep: prepare<[runId: string, key: string, name: string, seq: number, output: string, at: number]>(
+    insertStep: statement<
+      [runId: string, key: string, name: string, seq: number, output: string, at: number]
+    >(
       `INSERT INTO "${t.steps}" (run_id, step_key, name, seq, output, recorded_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, step_key) DO NOTHING`,
     ),
     // Ids are unique in a run; a rewrite of the same id replaces it, like the reference storage.
-    putCleanup: prepare<[runId: string, id: number, name: string, seq: number, params: string, at: number]>(
+    putCleanup: statement<[runId: string, id: number, name: string, seq: number, params: string, at: number]>(
       `INSERT OR REPLACE INTO "${t.cleanups}" (run_id, cleanup_id, name, seq, params, registered_at)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ),
-    removeCleanup: prepare<[runId: string, id: number]>(
+    removeCleanup: statement<[runId: string, id: number]>(
       `DELETE FROM "${t.cleanups}" WHERE run_id = ? AND cleanup_id = ?`,
     ),
-    forgetStepsAfter: prepare<[runId: string, seq: number]>(
+    forgetStepsAfter: statement<[runId: string, seq: number]>(
       `DELETE FROM "${t.steps}" WHERE run_id = ? AND seq > ?`,
     ),
-    // setLease and finish are fenced by their WHERE clause: 0 rows changed means the lease is lost.
-    setLease: prepare<[{ runId: string; owner: string; leaseExpiresAt: number; now: number }]>(
-      `UPDATE "${t.runs}" SET lease_expires_at = @leaseExpiresAt, updated_at = @now
-       WHERE run_id = @runId AND owner = @owner`,
+    setLease: statement<[leaseExpiresAt: number, now: number, runId: string]>(
+      `UPDATE "${t.runs}" SET lease_expires_at = ?, updated_at = ? WHERE run_id = ?`,
     ),
-    finish: prepare<[{ runId: string; owner: string; status: RunStatus; at: number; error: string | null }]>(
-      `UPDATE "${t.runs}" SET status = @status, owner = NULL, lease_expires_at = 0, updated_at = @at, error = @error
-       WHERE run_id = @runId AND owner = @owner`,
+    finish: statement<[status: RunStatus, at: number, error: string | null, runId: string]>(
+      `UPDATE "${t.runs}" SET status = ?, owner = NULL, lease_expires_at = 0, updated_at = ?, error = ?,
+       claimed_from = NULL
+       WHERE run_id = ?`,
     ),
-    isFinished: prepare<[string, RunStatus]>(
-      `SELECT 1 AS finished FROM "${t.runs}" WHERE run_id = ? AND owner IS NULL AND status = ?`,
-    ),
-    // Fenced by its WHERE clause too. The wake time is the signal's arrival when the awaited
-    // signal is already stored, decided in the same statement as the park.
-    suspend: prepare<[Suspend], { wakeAt: number }>(
-      `UPDATE "${t.runs}" SET status = 'suspended', owner = NULL, updated_at = @at,
+    // The wake time is the signal's arrival when the awaited signal is already stored (a NULL
+    // key matches no step), decided in the same statement as the park.
+    suspend: statement<
+      [at: number, runId: string, signalKey: string | null, at: number, wakeAt: number, runId: string],
+      { wakeAt: number }
+    >(
+      `UPDATE "${t.runs}" SET status = 'suspended', owner = NULL, updated_at = ?, claimed_from = NULL,
        lease_expires_at = CASE WHEN EXISTS (
-         SELECT 1 FROM "${t.steps}" WHERE run_id = @runId AND step_key = @signalKey
-       ) THEN @at ELSE @wakeAt END
-       WHERE run_id = @runId AND owner = @owner
+         SELECT 1 FROM "${t.steps}" WHERE run_id = ? AND step_key = ?
+       ) THEN ? ELSE ? END
+       WHERE run_id = ?
        RETURNING lease_expires_at AS wakeAt`,
     ),
-    suspendedWake: prepare<[string], { wakeAt: number }>(
-      `SELECT lease_expires_at AS wakeAt FROM "${t.runs}"
-       WHERE run_id = ? AND owner IS NULL AND status = 'suspended'`,
+    status: statement<[runId: string], { status: RunStatus }>(
+      `SELECT status FROM "${t.runs}" WHERE run_id = ?`,
     ),
-    status: prepare<[string], { status: RunStatus }>(`SELECT status FROM "${t.runs}" WHERE run_id = ?`),
+    // Signal records are the run's steps with seq 0.
+    signalCount: statement<[runId: string], { count: number }>(
+      `SELECT count(*) AS count FROM "${t.steps}" WHERE run_id = ? AND seq = 0`,
+    ),
     // A signal only ever brings a wake time forward.
-    wake: prepare<[{ runId: string; now: number }]>(
-      `UPDATE "${t.runs}" SET lease_expires_at = MIN(lease_expires_at, @now)
-       WHERE run_id = @runId AND status = 'suspended'`,
+    wake: statement<[now: number, runId: string]>(
+      `UPDATE "${t.runs}" SET lease_expires_at = MIN(lease_expires_at, ?)
+       WHERE run_id = ? AND status = 'suspended'`,
     ),
-    cancel: prepare<[{ runId: string; at: number }]>(
-      `UPDATE "${t.runs}" SET status = 'cancelled', owner = NULL, lease_expires_at = 0, updated_at = @at
-       WHERE run_id = @runId AND status IN ('running', 'suspended', 'failed', 'compensated')`,
+    // Owner and lease are kept: a live owner goes on, and may only undo (see operations.ts).
+    cancel: statement<[at: number, runId: string]>(
+      `UPDATE "${t.runs}" SET status = 'cancelled', updated_at = ?
+       WHERE run_id = ? AND status IN ('running', 'suspended', 'failed', 'compensated')`,
     ),
-    deleteRun: prepare<[string]>(`DELETE FROM "${t.runs}" WHERE run_id = ?`),
-    deleteSteps: prepare<[string]>(`DELETE FROM "${t.steps}" WHERE run_id = ?`),
-    deleteCleanups: prepare<[string]>(`DELETE FROM "${t.cleanups}" WHERE run_id = ?`),
+    deleteRun: statement<[runId: string]>(`DELETE FROM "${t.runs}" WHERE run_id = ?`),
+    deleteSteps: statement<[runId: string]>(`DELETE FROM "${t.steps}" WHERE run_id = ?`),
+    deleteCleanups: statement<[runId: string]>(`DELETE FROM "${t.cleanups}" WHERE run_id = ?`),
   };
 };
 
@@ -126,9 +122,9 @@ export interface QueryShape {
  * (which keeps SQLite from using the indexes), each combination gets its own SQL, built only
  * from fixed fragments and `?` placeholders, and is prepared once. There are at most 40 shapes.
  */
-export const shapedQuery = (db: Database, t: TableNames) => {
-  const cache = new Map<string, Prepared<unknown[], unknown>>();
-  const statementFor = (shape: QueryShape, columns: string): Prepared<unknown[], unknown> => {
+export const shapedQuery = (driver: SqliteDriver, t: TableNames) => {
+  const cache = new Map<string, Prepared<SqliteValue[], unknown>>();
+  const statementFor = (shape: QueryShape, columns: string): Prepared<SqliteValue[], unknown> => {
     const id = `${columns}:${shape.statuses}:${shape.updatedBefore}:${shape.leaseExpiredAt}:${shape.after}`;
     let statement = cache.get(id);
     if (!statement) {
@@ -140,14 +136,14 @@ export const shapedQuery = (db: Database, t: TableNames) => {
       ].filter((clause) => clause !== undefined);
       const sql = `SELECT ${columns} FROM "${t.runs}" ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY updated_at, run_id LIMIT ?`;
-      statement = db.prepare<unknown[], unknown>(sql).safeIntegers(false);
+      statement = prepare<SqliteValue[], unknown>(driver, sql);
       cache.set(id, statement);
     }
     return statement;
   };
   return {
-    heads: (shape: QueryShape) => statementFor(shape, HEAD) as Prepared<unknown[], RunHead>,
+    heads: (shape: QueryShape) => statementFor(shape, HEAD) as Prepared<SqliteValue[], RunHead>,
     runIds: (shape: QueryShape) =>
-      statementFor(shape, 'run_id AS runId') as Prepared<unknown[], { runId: string }>,
+      statementFor(shape, 'run_id AS runId') as Prepared<SqliteValue[], { runId: string }>,
   };
 };

@@ -1,7 +1,6 @@
 import type {
   CancelRequest,
   ClaimRequest,
-  Fenced,
   FinishRequest,
   ListQuery,
   PurgeQuery,
@@ -10,24 +9,27 @@ import type {
   PutStepRequest,
   RemoveCleanupRequest,
   RollbackRequest,
-  RunHead,
-  RunSnapshot,
   SetLeaseRequest,
   Storage,
   SuspendRequest,
 } from '@td7x/durable-x';
-import type { Database } from 'better-sqlite3';
-import { migrate } from './migrate.ts';
+import { whileBusy } from './busy.ts';
+import type { SqliteDriver } from './driver.ts';
+import { type SqliteConnection, sqliteDriver } from './drivers/detect.ts';
+import { createSchema } from './migrate.ts';
 import {
   cancel,
   claim,
-  fenced,
   finish,
   list,
   purge,
+  putCleanup,
   putSignal,
   putStep,
-  snapshotOf,
+  read,
+  removeCleanup,
+  rollback,
+  setLease,
   suspend,
 } from './operations.ts';
 import {
@@ -40,98 +42,77 @@ import {
 import { configure } from './pragmas.ts';
 import { tableNames } from './schema.ts';
 import { prepareStatements, shapedQuery } from './statements.ts';
+import { type TransactionMode, transactions } from './transaction.ts';
 
 /**
- * SQLITE_MAX_LENGTH: the largest string SQLite accepts, 1e9 bytes in better-sqlite3's build
- * (and SQLite's default). It also bounds a whole row, so the run id, key and name of the record
+ * SQLITE_MAX_LENGTH: the largest string SQLite accepts, 1e9 bytes by default (better-sqlite3,
+ * node:sqlite and bun:sqlite keep the default). It also bounds a whole row, so the run id, key and name of the record
  * must fit beside the value: keep 64 KiB for them (ids and names are ≤ 256 characters).
  * In practice V8's own string limit (~512 MiB) is reached first.
  */
 export const SQLITE_MAX_VALUE_BYTES = 1_000_000_000 - 64 * 1024;
 
 /**
- * A durable-x `Storage` on a better-sqlite3 connection the caller opened.
+ * A durable-x `Storage` on a SQLite connection the caller opened: a better-sqlite3 `Database`, a
+ * `node:sqlite` `DatabaseSync`, a `bun:sqlite` `Database`, or any `SqliteDriver` (see driver.ts).
  *
  * Nothing touches the database until the first call, which (once per instance) sets the
  * connection's pragmas, creates the tables if they are missing and prepares the statements.
  * Every contract method is one SQLite transaction; writes are IMMEDIATE, so two processes on one
- * file serialise on the write lock from the start instead of deadlocking on a lock upgrade.
+ * file serialise on the write lock from the start instead of deadlocking on a lock upgrade, and
+ * a transaction that finds the file locked is tried again, up to `busyTimeoutMs` (see busy.ts).
  */
-export const sqliteStorage = (db: Database, options: SqliteStorageOptions = {}): Storage => {
+export const sqliteStorage = (connection: SqliteConnection, options: SqliteStorageOptions = {}): Storage => {
+  const driver = sqliteDriver(connection);
   const prefix = checkTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX);
   const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   const synchronous = options.synchronous ?? 'full';
-  let ready: Transactions | undefined;
-  // A failed first call (a locked file…) leaves `ready` unset, so the next call tries again.
-  const tx = (): Transactions => {
-    ready ??= openTransactions(db, { prefix, busyTimeoutMs, synchronous });
-    return ready;
-  };
+  let ready: Opened | undefined;
+  /** One contract method: its transaction, tried again while another process holds a lock. */
+  const call =
+    <A, R>(mode: TransactionMode, operation: (opened: Opened, argument: A) => R) =>
+    async (argument: A): Promise<R> =>
+      whileBusy(busyTimeoutMs, () => {
+        // A failed first call (a locked file…) leaves `ready` unset, so the next try sets up again.
+        ready ??= open(driver, { prefix, synchronous });
+        const opened = ready;
+        return opened.inTransaction(mode, () => operation(opened, argument));
+      });
 
   return {
     name: 'sqlite',
     maxValueBytes: SQLITE_MAX_VALUE_BYTES,
-    claim: async (request) => tx().claim.immediate(request),
-    putStep: async (request) => tx().putStep.immediate(request),
-    putCleanup: async (request) => tx().putCleanup.immediate(request),
-    removeCleanup: async (request) => tx().removeCleanup.immediate(request),
-    rollback: async (request) => tx().rollback.immediate(request),
-    setLease: async (request) => tx().setLease.immediate(request),
-    finish: async (request) => tx().finish.immediate(request),
-    suspend: async (request) => tx().suspend.immediate(request),
-    putSignal: async (request) => tx().putSignal.immediate(request),
-    cancel: async (request) => tx().cancel.immediate(request),
+    claim: call('IMMEDIATE', ({ s }, request: ClaimRequest) => claim(s, request)),
+    putStep: call('IMMEDIATE', ({ s }, request: PutStepRequest) => putStep(s, request)),
+    putCleanup: call('IMMEDIATE', ({ s }, request: PutCleanupRequest) => putCleanup(s, request)),
+    removeCleanup: call('IMMEDIATE', ({ s }, request: RemoveCleanupRequest) => removeCleanup(s, request)),
+    rollback: call('IMMEDIATE', ({ s }, request: RollbackRequest) => rollback(s, request)),
+    setLease: call('IMMEDIATE', ({ s }, request: SetLeaseRequest) => setLease(s, request)),
+    finish: call('IMMEDIATE', ({ s }, request: FinishRequest) => finish(s, request)),
+    suspend: call('IMMEDIATE', ({ s }, request: SuspendRequest) => suspend(s, request)),
+    putSignal: call('IMMEDIATE', ({ s }, request: PutSignalRequest) => putSignal(s, request)),
+    cancel: call('IMMEDIATE', ({ s }, request: CancelRequest) => cancel(s, request)),
     // Reads are DEFERRED: in WAL mode they see one consistent snapshot and never block writers.
-    read: async (runId) => tx().read.deferred(runId),
-    list: async (query) => tx().list.deferred(query),
-    purge: async (query) => tx().purge.immediate(query),
+    read: call('DEFERRED', ({ s }, runId: string) => read(s, runId)),
+    list: call('DEFERRED', ({ shaped }, query: ListQuery) => list(shaped, query)),
+    purge: call('IMMEDIATE', ({ s, shaped }, query: PurgeQuery) => purge(s, shaped, query)),
   };
 };
 
 interface Setup {
   readonly prefix: string;
-  readonly busyTimeoutMs: number;
   readonly synchronous: 'full' | 'normal';
 }
 
-type Transactions = ReturnType<typeof openTransactions>;
+type Opened = ReturnType<typeof open>;
 
-const openTransactions = (db: Database, setup: Setup) => {
-  configure(db, setup);
-  migrate(db, { tablePrefix: setup.prefix });
+const open = (driver: SqliteDriver, setup: Setup) => {
+  configure(driver, setup);
+  createSchema(driver, setup.prefix);
   const t = tableNames(setup.prefix);
-  const s = prepareStatements(db, t);
-  const shaped = shapedQuery(db, t);
   return {
-    claim: db.transaction((request: ClaimRequest) => claim(s, request)),
-    putStep: db.transaction((request: PutStepRequest) => putStep(s, request)),
-    putCleanup: db.transaction(({ runId, owner, record }: PutCleanupRequest) =>
-      fenced(s, runId, owner, () =>
-        s.putCleanup.run(runId, record.id, record.name, record.seq, record.params, record.at),
-      ),
-    ),
-    removeCleanup: db.transaction(({ runId, owner, id }: RemoveCleanupRequest) =>
-      fenced(s, runId, owner, () => s.removeCleanup.run(runId, id)),
-    ),
-    rollback: db.transaction(({ runId, owner, cleanupId, afterSeq }: RollbackRequest) =>
-      fenced(s, runId, owner, () => {
-        s.removeCleanup.run(runId, cleanupId);
-        s.forgetStepsAfter.run(runId, afterSeq);
-      }),
-    ),
-    setLease: db.transaction(
-      ({ runId, owner, leaseExpiresAt, now }: SetLeaseRequest): Fenced =>
-        s.setLease.run({ runId, owner, leaseExpiresAt, now }).changes === 1 ? 'ok' : 'lease-lost',
-    ),
-    finish: db.transaction((request: FinishRequest) => finish(s, request)),
-    suspend: db.transaction((request: SuspendRequest) => suspend(s, request)),
-    putSignal: db.transaction((request: PutSignalRequest) => putSignal(s, request)),
-    cancel: db.transaction((request: CancelRequest) => cancel(s, request)),
-    read: db.transaction((runId: string): RunSnapshot | undefined => {
-      const head = s.head.get(runId);
-      return head ? snapshotOf(s, head) : undefined;
-    }),
-    list: db.transaction((query: ListQuery): readonly RunHead[] => list(shaped, query)),
-    purge: db.transaction((query: PurgeQuery): number => purge(s, shaped, query)),
+    s: prepareStatements(driver, t),
+    shaped: shapedQuery(driver, t),
+    inTransaction: transactions(driver),
   };
 };

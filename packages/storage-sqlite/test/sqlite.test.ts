@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { complete, durable, load, manualClock } from '@td7x/durable-x';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, schemaSql, sqliteStorage } from '../src/index.ts';
-import { countingDatabase } from './counting.ts';
+import { betterSqlite3Driver, migrate, schemaSql, sqliteStorage } from '../src/index.ts';
+import { countingDriver } from './counting.ts';
 import { tempDatabaseFile } from './harness.ts';
 
 const opened: Array<{ db: Database.Database; remove: () => void }> = [];
@@ -30,26 +30,40 @@ describe('sqliteStorage specifics', () => {
 
   it('refuses a table prefix that is not a plain identifier, before any SQL', () => {
     const { db } = fileDb();
-    for (const tablePrefix of ['', '1x', 'a-b', 'x"; DROP TABLE t; --', 'a'.repeat(42), 'é']) {
+    for (const tablePrefix of ['', '1x', 'a-b', 'x"; DROP TABLE t; --', 'a'.repeat(42), 'é', 'sqlite_']) {
       expect(() => sqliteStorage(db, { tablePrefix })).toThrow(TypeError);
     }
-    expect(() => sqliteStorage(db, { tablePrefix: `_A${'b'.repeat(39)}` })).not.toThrow();
+    expect(() => sqliteStorage(db, { tablePrefix: `_a${'b'.repeat(39)}` })).not.toThrow();
   });
 
-  it('does no I/O until called, then sets WAL, busy_timeout and synchronous and creates its tables once', async () => {
+  it('refuses a prefix with capitals: SQLite would give App_ the tables of app_', async () => {
     const { db } = fileDb();
-    const counted = countingDatabase(db);
-    const storage = sqliteStorage(counted.db, { tablePrefix: 'app_', busyTimeoutMs: 1234 });
+    // Why: names that differ only in case are one table to SQLite, quoted or not.
+    db.exec('CREATE TABLE "app_t" (x INTEGER)');
+    expect(() => db.exec('CREATE TABLE "App_t" (x INTEGER)')).toThrow(/already exists/);
+    for (const tablePrefix of ['App_', 'APP_', 'aPp_', 'A', '_X']) {
+      expect(() => sqliteStorage(db, { tablePrefix })).toThrow(TypeError);
+      expect(() => migrate(db, { tablePrefix })).toThrow(TypeError);
+    }
+    const app = sqliteStorage(db, { tablePrefix: 'app_' });
+    await app.claim({ runId: 'r', owner: 'o', now: 1, leaseMs: 10 });
+    expect(await sqliteStorage(db, { tablePrefix: 'app2_' }).read('r')).toBeUndefined();
+  });
+
+  it('does no I/O until called, then sets WAL, synchronous and busy_timeout 0 (it waits for locks itself) and creates its tables once', async () => {
+    const { db } = fileDb();
+    const counted = countingDriver(betterSqlite3Driver(db));
+    const storage = sqliteStorage(counted.driver, { tablePrefix: 'app_', busyTimeoutMs: 1234 });
     expect(counted.counts).toEqual({ transactions: 0, statements: 0 });
     expect(tables(db)).toEqual([]);
     await storage.read('nothing');
     expect(tables(db)).toEqual(['app_cleanups', 'app_runs', 'app_steps']);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(0);
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     const afterSetup = counted.counts.statements;
     await storage.read('nothing');
-    expect(counted.counts.statements).toBe(afterSetup + 1); // one SELECT, no DDL again
+    expect(counted.counts.statements).toBe(afterSetup + 3); // BEGIN, one SELECT, COMMIT: no DDL again
   });
 
   it('keeps two prefixes in one file apart; migrate is idempotent', async () => {
@@ -63,6 +77,43 @@ describe('sqliteStorage specifics', () => {
     expect((await a.read('r'))?.run.owner).toBe('o');
   });
 
+  it("keeps the previousStatus of the owner's claim in the file until the owner is cleared", async () => {
+    const { db, file } = fileDb();
+    const storage = sqliteStorage(db);
+    const claimedFrom = () =>
+      db.prepare(`SELECT claimed_from FROM dx_runs WHERE run_id = 'r'`).pluck().get() as string | null;
+    await storage.claim({ runId: 'r', owner: 'a', now: 1, leaseMs: 10 });
+    expect(claimedFrom()).toBeNull();
+    await storage.suspend({ runId: 'r', owner: 'a', at: 2, wakeAt: 5 });
+    await storage.claim({ runId: 'r', owner: 'b', now: 5, leaseMs: 10 });
+    expect(claimedFrom()).toBe('suspended');
+    // The resend reaches another process: the answer comes from the file.
+    const other = new Database(file);
+    try {
+      expect(await sqliteStorage(other).claim({ runId: 'r', owner: 'b', now: 6, leaseMs: 10 })).toMatchObject(
+        {
+          kind: 'claimed',
+          previousStatus: 'suspended',
+          snapshot: { run: { owner: 'b', attempt: 2, leaseExpiresAt: 15 } },
+        },
+      );
+    } finally {
+      other.close();
+    }
+    // Cancelling keeps the owner, and so what its claim answered.
+    await storage.cancel({ runId: 'r', at: 7 });
+    expect(claimedFrom()).toBe('suspended');
+    await storage.finish({
+      runId: 'r',
+      owner: 'b',
+      status: 'cancelled',
+      at: 8,
+      error: null,
+      dropCleanups: false,
+    });
+    expect(claimedFrom()).toBeNull();
+  });
+
   it('returns numbers even when the connection defaults to BigInt', async () => {
     const { db } = fileDb();
     db.defaultSafeIntegers(true);
@@ -73,8 +124,8 @@ describe('sqliteStorage specifics', () => {
 
   it('costs one transaction per step and one per load, whatever the number of steps', async () => {
     const { db } = fileDb();
-    const counted = countingDatabase(db);
-    const storage = sqliteStorage(counted.db);
+    const counted = countingDriver(betterSqlite3Driver(db));
+    const storage = sqliteStorage(counted.driver);
     const clock = manualClock();
     const run = async (steps: number) => {
       const cp = await load(storage, { clock })({})(`run-${steps}`);

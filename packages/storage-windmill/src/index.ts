@@ -7,6 +7,7 @@ export { datatableExecute } from './execute.ts';
 export { type Env, windmillLoadOptions, windmillRunId } from './run-id.ts';
 export {
   DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_SIGNAL_LIMITS,
   datatableStorage,
   type WindmillStorageOptions,
   windmillStorage,

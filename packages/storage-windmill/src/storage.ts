@@ -25,6 +25,11 @@ export interface WindmillStorageOptions extends TableOptions {
   readonly maxValueBytes?: number;
   /** Re-runs of a statement that lost a snapshot race (see the Postgres package). Default 20. */
   readonly maxRetries?: number;
+  /**
+   * Limits on what signals may add to one run, lower than the core's (which apply where these say
+   * nothing). Default {@link DEFAULT_SIGNAL_LIMITS}.
+   */
+  readonly signalLimits?: Storage['signalLimits'];
 }
 
 /**
@@ -33,6 +38,14 @@ export interface WindmillStorageOptions extends TableOptions {
  * belong in object storage (`@td7x/durable-x-s3`, or `wmill.writeS3File` and a step returning the key).
  */
 export const DEFAULT_MAX_VALUE_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Default limits on signals: 8 KiB each, so that the core's 256 signals of a run add at most 2 MiB
+ * (the default `maxValueBytes`) to the response of every load, which carries them all through
+ * Windmill's API. The core's own 64 KiB would allow 16 MiB per load (200–340 ms through the
+ * stand-in, `scripts/signal-load.ts`), more than an instance may be set to pass.
+ */
+export const DEFAULT_SIGNAL_LIMITS = { bytes: 8 * 1024 } as const;
 
 const checkDatatableName = (name: string): string => {
   if (name.includes(':')) {
@@ -73,6 +86,7 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
     ...storage,
     name: 'windmill',
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    signalLimits: options.signalLimits ?? DEFAULT_SIGNAL_LIMITS,
     // Read at each load, so `load(windmillStorage)` names the job in the owner token.
     get ownerPrefix() {
       return windmillLoadOptions().ownerPrefix;
@@ -81,7 +95,7 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
 };
 
 /**
- * The ready storage of the brief's quick start: data table `main`, tables `public.durable_x_*`
+ * The ready storage of the README's Windmill quick start: data table `main`, tables `public.durable_x_*`
  * created on first use, windmill-client configured from the job's environment (BASE_INTERNAL_URL,
  * WM_TOKEN, WM_WORKSPACE). Importing it does nothing; its first operation imports the client.
  */

@@ -15,11 +15,6 @@ export const errorText = (error: unknown): string => {
  * the operation sent again. A statement that failed that way changed nothing, so resending it is
  * safe. The creation is the Postgres package's `migrate`: one statement holding an advisory lock,
  * so concurrent first jobs do not trip over each other.
- *
- * Tables created by an earlier version exist, so the first operation of a job succeeds on them;
- * but their CHECK on `runs.status` refuses a status added since (`suspended`, `cancelled`), and
- * that error names the constraint. Such an error, at any time, runs the same `migrate` (which
- * widens the CHECK) once per instance, and the operation is sent again.
  */
 export const creatingTables = (execute: Execute, options: TableOptions): Execute => {
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
@@ -28,16 +23,12 @@ export const creatingTables = (execute: Execute, options: TableOptions): Execute
     const text = errorText(error);
     return names.some((name) => text.includes(name));
   };
-  const statusCheck = `${prefix}runs_status_check`;
-  const outdated = (error: unknown): boolean => errorText(error).includes(statusCheck);
   let created: Promise<void> | undefined;
   let exist = false;
-  let migrated = false; // by this instance: the tables are then this version's
   const create = (): Promise<void> => {
     created ??= migrate(execute, options).then(
       () => {
         exist = true;
-        migrated = true;
       },
       (error: unknown) => {
         created = undefined; // an outage while creating: try again on the next operation
@@ -54,9 +45,7 @@ export const creatingTables = (execute: Execute, options: TableOptions): Execute
       exist = true;
       return rows;
     } catch (error) {
-      const missing = mayBeMissing && namesUs(error);
-      const upgradable = !migrated && outdated(error);
-      if (!missing && !upgradable) throw error;
+      if (!mayBeMissing || !namesUs(error)) throw error;
       await create();
       return execute(sql, params);
     }

@@ -1,8 +1,10 @@
+import { tableNames } from '@td7x/durable-x-postgres';
 import { type ConformanceHarness, describeConformance } from '@td7x/durable-x-testkit';
 import { uniqueSchemaName } from '@td7x/testing';
 import { describe } from 'vitest';
 import { datatable } from 'windmill-client';
 import { type DatatableSql, datatableExecute, datatableStorage } from '../src/index.ts';
+import { rawReaderOver } from './support/harness.ts';
 
 /**
  * Opt-in: the conformance suite against a REAL Windmill, through its data table (WM_DATATABLE,
@@ -39,6 +41,7 @@ const liveHarness = async (): Promise<ConformanceHarness> => {
   return {
     storage: datatableStorage({ sql, schema }),
     reopen: async () => datatableStorage({ sql: datatable(name), schema }),
+    raw: rawReaderOver(datatableExecute(datatable(name)), tableNames({ schema })),
     roundTrips: sql.count,
     close: async () => {
       await datatableExecute(datatable(name))(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`, []);

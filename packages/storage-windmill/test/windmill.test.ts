@@ -10,12 +10,18 @@ import {
   manualClock,
   type Storage,
 } from '@td7x/durable-x';
+import * as R from '@td7x/durable-x/result';
 import { schemaSql } from '@td7x/durable-x-postgres';
 import { useStandIn } from '@td7x/testing/windmill-client';
 import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datatable } from 'windmill-client';
-import { datatableStorage, windmillLoadOptions, windmillRunId } from '../src/index.ts';
+import {
+  DEFAULT_MAX_VALUE_BYTES,
+  datatableStorage,
+  windmillLoadOptions,
+  windmillRunId,
+} from '../src/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 
@@ -94,7 +100,7 @@ describe('windmill storage: what goes over the wire', () => {
     expect(() => datatableStorage({ datatable: 'main:other_schema' })).toThrow(/schema option/);
   });
 
-  it('one HTTP request per operation; memoized steps cost none; load is one request for 200 steps', async () => {
+  it('one HTTP request per operation (two per purge batch); memoized steps cost none; load is one request for 200 steps', async () => {
     const storage = datatableStorage({ sql: datatable('main') });
     const report: Record<string, number> = {};
     let cp = await open(storage)('cost/1');
@@ -114,6 +120,12 @@ describe('windmill storage: what goes over the wire', () => {
     });
     report.complete = await requests(() => complete(storage)(cp));
     report.loadCompleted = await requests(() => open(storage)('cost/2'));
+    // A purge batch chooses, then deletes the chosen (one run, completed in 2001: no other test's).
+    await complete(storage)(await open(storage, manualClock(Date.UTC(2001, 0, 1)))('cost/old'));
+    const purge = () =>
+      storage.purge({ statuses: ['completed'], updatedBefore: Date.UTC(2001, 0, 2), limit: 10 });
+    report.purgeBatch = await requests(async () => expect(await purge()).toBe(1));
+    report.purgeNothing = await requests(async () => expect(await purge()).toBe(0));
     console.info('windmill HTTP requests per operation:', JSON.stringify(report));
     expect(report).toEqual({
       step: 1,
@@ -125,6 +137,8 @@ describe('windmill storage: what goes over the wire', () => {
       loadNew: 1,
       complete: 1,
       loadCompleted: 1,
+      purgeBatch: 2,
+      purgeNothing: 1,
     });
   });
 
@@ -257,6 +271,24 @@ describe('windmill helpers', () => {
       if (before === undefined) delete process.env.WM_JOB_ID;
       else process.env.WM_JOB_ID = before;
     }
+  });
+
+  it('declares signal limits below the core’s, so that a load’s signals fit in 2 MiB; yours when given', async () => {
+    const storage = datatableStorage({ sql: datatable('main') });
+    expect(storage.signalLimits).toEqual({ bytes: 8 * 1024 });
+    expect(256 * 8 * 1024).toBe(DEFAULT_MAX_VALUE_BYTES);
+    await open(storage)('signal-limits');
+    // The core refuses a signal over 8 KiB before any request (the encoded record of a string
+    // payload is a few bytes more than the string), and takes one at the limit.
+    const refused = await requests(async () => {
+      const outcome = await R.signal(storage)('signal-limits')('big')('x'.repeat(8192));
+      expect(outcome.isErr() && outcome.error.type).toBe('PayloadTooLarge');
+    });
+    expect(refused).toBe(0);
+    expect(await R.signal(storage)('signal-limits')('fits')('x'.repeat(8000))).toMatchObject({
+      value: { accepted: true },
+    });
+    expect(datatableStorage({ signalLimits: { perRun: 10 } }).signalLimits).toEqual({ perRun: 10 });
   });
 
   it('ships the migration: src/migration/up.sql is the DDL the storage runs on first use', () => {

@@ -17,7 +17,7 @@ import type { ConformanceHarness, ConformanceOptions } from './harness.ts';
 /** What every suite gets: the harness (after setup) and a few shared helpers. */
 export interface SuiteContext {
   readonly harness: () => ConformanceHarness;
-  readonly options: Required<ConformanceOptions>;
+  readonly options: Required<Omit<ConformanceOptions, 'groups'>>;
 }
 
 let counter = 0;
@@ -83,10 +83,23 @@ export const expectErr = async <E extends { type: string }, T extends E['type']>
 
 export const NO_CLEANUPS = {} as const;
 
-/** A snapshot with records in seq order, so that two reads compare equal whatever the backend's order. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A snapshot with records in (seq, key) and (seq, id) order, so that two reads compare equal
+ * whatever the backend's order (signals all have seq 0).
+ */
 export const normalized = (snapshot: RunSnapshot | undefined) =>
   snapshot && {
     run: snapshot.run,
-    steps: [...snapshot.steps].sort((a, b) => a.seq - b.seq),
-    cleanups: [...snapshot.cleanups].sort((a, b) => a.seq - b.seq),
+    steps: [...snapshot.steps].sort((a, b) => a.seq - b.seq || byText(a.key, b.key)),
+    cleanups: [...snapshot.cleanups].sort((a, b) => a.seq - b.seq || a.id - b.id),
   };
+
+/**
+ * The first instant of a year of (injected) time that one test owns, so that the runs it lists or
+ * purges are told apart from everything the other tests left in the shared namespace (which live
+ * in 2026). A purge deletes every older match, so the purge tests own the oldest years.
+ * Taken: 1970-1972 purge, 1980-1983 listing, 1990/1995/1996 housekeeping.
+ */
+export const era = (year: number): number => Date.UTC(year, 0, 1);

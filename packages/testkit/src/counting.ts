@@ -1,39 +1,30 @@
-import type { Storage } from '@td7x/durable-x';
-
-export const CONTRACT_METHODS = [
-  'claim',
-  'putStep',
-  'putCleanup',
-  'removeCleanup',
-  'rollback',
-  'setLease',
-  'finish',
-  'read',
-  'list',
-  'purge',
-] as const;
-
-export type ContractMethod = (typeof CONTRACT_METHODS)[number];
+import { STORAGE_OPERATIONS, type Storage, type StorageOperation } from '@td7x/durable-x';
 
 export type CountingStorage = Storage & {
-  /** Contract calls made so far, by method. */
-  readonly calls: Partial<Record<ContractMethod, number>>;
+  /** Contract calls made so far, by operation. */
+  readonly calls: Partial<Record<StorageOperation, number>>;
   total(): number;
 };
 
-/** Wraps a storage and counts contract calls: what the core costs per operation. */
+/**
+ * Wraps a storage and counts contract calls: what the core costs per operation. The operations
+ * come from the core's own `STORAGE_OPERATIONS`, so a new one is forwarded (and counted) without
+ * a change here; the optional properties are read through, since the core reads them per load.
+ */
 export const countingStorage = (inner: Storage): CountingStorage => {
-  const calls: Partial<Record<ContractMethod, number>> = {};
+  const calls: Partial<Record<StorageOperation, number>> = {};
   const wrapped: Record<string, unknown> = {
     name: inner.name,
-    maxValueBytes: inner.maxValueBytes,
     calls,
     total: () => Object.values(calls).reduce((a, b) => a + b, 0),
   };
-  for (const method of CONTRACT_METHODS) {
-    wrapped[method] = (request: never) => {
-      calls[method] = (calls[method] ?? 0) + 1;
-      return (inner[method] as (r: never) => Promise<unknown>).call(inner, request);
+  for (const property of ['maxValueBytes', 'ownerPrefix', 'signalLimits'] as const) {
+    Object.defineProperty(wrapped, property, { enumerable: true, get: () => inner[property] });
+  }
+  for (const operation of STORAGE_OPERATIONS) {
+    wrapped[operation] = (request: never) => {
+      calls[operation] = (calls[operation] ?? 0) + 1;
+      return (inner[operation] as (r: never) => Promise<unknown>).call(inner, request);
     };
   }
   return wrapped as unknown as CountingStorage;

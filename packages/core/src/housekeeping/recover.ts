@@ -31,8 +31,8 @@ export interface RecoverReport {
 }
 
 /**
- * For a cron or an operator: takes over each abandoned run — only from the owner it was listed
- * with, so a run that was resumed, parked or finished meanwhile is left alone — runs its pending
+ * For a cron or an operator: takes over each abandoned run — only from the owner and lease it was
+ * listed with, so a run that was resumed, renewed, parked or finished meanwhile is left alone — runs its pending
  * cleanups (as a resume would) and marks it `compensated`, releasing it. One run's failure does
  * not stop the others.
  */
@@ -71,7 +71,7 @@ const recoverOne = async (
   registry: CleanupRegistry,
   head: RunHead & { readonly owner: string },
 ): Promise<Result<readonly string[], DurableError>> => {
-  const run = await loadRun(storage, options, registry, head.runId, head.owner);
+  const run = await loadRun(storage, options, registry, head.runId, head);
   if (run.isErr()) return err(run.error);
   const finished = await finishAs(run.value, 'compensated', null);
   return finished.isErr() ? err(finished.error) : ok([...run.value.cleanupsRun]);

@@ -10,7 +10,8 @@ import type {
 import { callStorage } from '../storage/call.ts';
 import type { CleanupRecord, Storage } from '../storage/contract.ts';
 import { fencedWrite, type Refusal, refusal } from './gateway.ts';
-import { type Checkpoint, handleOf, type RunHandle } from './handle.ts';
+import { type Checkpoint, handleOf, type RunHandle, type Window } from './handle.ts';
+import { safeKey } from './keys.ts';
 import { checkName } from './names.ts';
 import type { CleanupParams } from './registry.ts';
 import { encodeValue } from './values.ts';
@@ -54,7 +55,12 @@ const register = async (
   const encoded = encodeValue(run.codec, run.storage.maxValueBytes, 'params', params);
   if (encoded.isErr()) return err(encoded.error);
   if (run.state.kind !== 'running') return refusal(run, 'beforeRisky');
-  if (adopt(run, name)) return ok(undefined);
+  const n = (run.opened.get(name) ?? 0) + 1;
+  run.opened.set(name, n);
+  // A window an earlier attempt closed: its operation is safe, nothing to guard on this replay.
+  if (run.records.has(safeKey(name, n))) return open(run, name, { n, cleanup: undefined });
+  const adopted = adopt(run, name);
+  if (adopted) return open(run, name, { n, cleanup: adopted });
   run.inherited = [];
   const seq = ++run.seq;
   const record: CleanupRecord = { id: seq, name, seq, params: encoded.value, at: run.clock.now() };
@@ -69,6 +75,13 @@ const register = async (
   if (written.isErr()) return err(written.error);
   run.pending.push(record);
   run.emit({ type: 'cleanup.registered', runId: run.runId, name });
+  return open(run, name, { n, cleanup: record });
+};
+
+const open = (run: RunHandle, name: string, window: Window): Result<void, never> => {
+  const windows = run.windows.get(name) ?? [];
+  windows.push(window);
+  run.windows.set(name, windows);
   return ok(undefined);
 };
 
@@ -81,17 +94,19 @@ const register = async (
  * first new write (a step that runs, a record, a registration that adopts nothing): from there
  * the run does new work, whose registrations are new.
  */
-const adopt = (run: RunHandle, name: string): boolean => {
+const adopt = (run: RunHandle, name: string): CleanupRecord | undefined => {
   const index = run.inherited.findIndex((c) => c.name === name);
-  if (index < 0) return false;
-  run.inherited.splice(index, 1);
+  if (index < 0) return undefined;
+  const [adopted] = run.inherited.splice(index, 1);
   run.emit({ type: 'cleanup.registered', runId: run.runId, name });
-  return true;
+  return adopted;
 };
 
 /**
- * Removes the newest pending cleanup of that name once the risky operation is safe.
- * Nothing pending under that name (or a completed run) is not an error.
+ * Closes the newest open risky window of that name once its operation is safe: removes its
+ * cleanup and records that the window is closed, in one write (a replay then skips the window;
+ * an older cleanup that runs later forgets the record with the window's steps). Nothing open under
+ * that name (or a completed run) is not an error.
  */
 export const afterSafe =
   (storage: Storage) =>
@@ -99,28 +114,49 @@ export const afterSafe =
   (name: string): ResultAsync<void, InvalidArgument | StorageUnavailable | Refusal> => {
     const run = handleOf(storage, cp);
     if (run.isErr()) return errAsync(run.error);
-    const target = run.value.pending.findLast((c) => c.name === name);
-    if (run.value.state.kind === 'replaying' || !target) return okAsync(undefined);
-    return new ResultAsync(clear(run.value, target));
+    if (run.value.state.kind === 'replaying') return okAsync(undefined);
+    return new ResultAsync(close(run.value, name));
   };
 
-const clear = async (
-  run: RunHandle,
-  target: CleanupRecord,
-): Promise<Result<void, StorageUnavailable | Refusal>> => {
+const close = async (run: RunHandle, name: string): Promise<Result<void, StorageUnavailable | Refusal>> => {
+  const window = run.windows.get(name)?.pop();
+  // Closed on an earlier attempt (this replay skipped it), or never opened here.
+  const target = window ? window.cleanup : run.pending.findLast((c) => c.name === name);
+  if (!target || !run.pending.includes(target)) return ok(undefined);
   if (run.state.kind !== 'running') return refusal(run, 'afterSafe');
   const end = run.keeper.begin();
-  const removed = await fencedWrite(run, {
-    op: 'afterSafe',
-    undoing: false,
-    send: () =>
-      callStorage(run.storage, 'removeCleanup', { runId: run.runId, owner: run.owner, id: target.id }),
-    verdict: (answer) => answer,
-  });
+  const closed = await closeWindow(run, target, window?.n);
   end();
-  if (removed.isErr()) return err(removed.error);
+  if (closed.isErr()) return err(closed.error);
   run.pending = run.pending.filter((c) => c.id !== target.id);
   run.inherited = run.inherited.filter((c) => c.id !== target.id);
   run.emit({ type: 'cleanup.cleared', runId: run.runId, name: target.name });
   return ok(undefined);
+};
+
+/** One write: the cleanup goes, and (for a window opened here) the record that it is closed. */
+const closeWindow = (
+  run: RunHandle,
+  target: CleanupRecord,
+  n: number | undefined,
+): Promise<Result<unknown, StorageUnavailable | Refusal>> => {
+  const record =
+    n === undefined
+      ? undefined
+      : { key: safeKey(target.name, n), name: target.name, seq: ++run.seq, output: '1', at: run.clock.now() };
+  return fencedWrite(run, {
+    op: 'afterSafe',
+    undoing: false,
+    send: () =>
+      callStorage(run.storage, 'removeCleanup', {
+        runId: run.runId,
+        owner: run.owner,
+        id: target.id,
+        ...(record === undefined ? {} : { record }),
+      }),
+    verdict: (answer) => answer,
+  }).then((removed) => {
+    if (removed.isOk() && record) run.records.set(record.key, record);
+    return removed;
+  });
 };

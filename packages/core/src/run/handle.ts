@@ -31,6 +31,15 @@ export interface Checkpoint {
   readonly cleanupsRun: readonly string[];
 }
 
+/**
+ * A risky window this process opened with `beforeRisky` and not yet closed: the n-th of its name,
+ * with the pending cleanup that guards it — or none, when a replay found it already closed.
+ */
+export interface Window {
+  readonly n: number;
+  readonly cleanup: CleanupRecord | undefined;
+}
+
 /** A step running in this process, so that a second call of the same key shares it. */
 export interface Execution {
   readonly body: Body;
@@ -69,12 +78,17 @@ export interface RunHandle {
    * run on wake-up: the replayed `beforeRisky` calls that registered them adopt them, in order.
    */
   inherited: CleanupRecord[];
+  /** Open risky windows by cleanup name, oldest first, and how many of each name were opened. */
+  readonly windows: Map<string, Window[]>;
+  readonly opened: Map<string, number>;
   /** Highest seq used; the next record takes `seq + 1`. */
   seq: number;
   /** Newest first, as they ran. */
   readonly cleanupsRun: string[];
   /** Epoch ms until which this process believes it holds the lease; 0 once released. */
   leaseExpiresAt: number;
+  /** The newest lease write still in flight: the next one waits for it (they land in order). */
+  leaseWrites: Promise<unknown> | undefined;
 
   readonly keeper: LeaseKeeper;
   readonly activity: Activity;

@@ -23,6 +23,13 @@ export const failedAttempts = (records: ReadonlyMap<string, unknown>, stepKey: s
   return n;
 };
 
+/**
+ * The n-th risky window of a name (n from 1, counted in the order the workflow opens them) was
+ * closed by `afterSafe`. Written before the cleanup is removed, so a replay that meets the window
+ * again knows it is done; a rollback of an older cleanup forgets it with the window's steps.
+ */
+export const safeKey = (name: string, n: number): string => `${name}#safe${n}`;
+
 /** The version of the code that ran the run's steps (`load`'s `version` option). */
 export const VERSION_KEY = '#version';
 

@@ -12,42 +12,65 @@ import type { RunHandle } from './handle.ts';
  * nothing.
  */
 
-/** Extends the lease to `now + leaseMs`; on a cancelled run too (its owner undoes under it). */
-export const renew = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
-  const now = run.clock.now();
-  const leaseExpiresAt = now + run.leaseMs;
-  const renewed = await fencedWrite(run, {
-    op: 'setLease',
-    undoing: true,
-    send: () =>
-      callStorage(run.storage, 'setLease', { runId: run.runId, owner: run.owner, leaseExpiresAt, now }),
-    verdict: (answer) => answer,
-  });
-  if (renewed.isErr()) return err(renewed.error);
-  run.leaseExpiresAt = Math.max(run.leaseExpiresAt, leaseExpiresAt);
-  return ok(undefined);
+/**
+ * One lease write after the ones before it: a release sent after a failed step and a renewal sent
+ * by the `fail` that follows must not cross (the release would land last and leave the cleanups
+ * running without a lease).
+ */
+const inOrder = <T>(run: RunHandle, write: () => Promise<T>): Promise<T> => {
+  const done = run.leaseWrites === undefined ? write() : run.leaseWrites.then(write, write);
+  run.leaseWrites = done;
+  const settled = () => {
+    if (run.leaseWrites === done) run.leaseWrites = undefined;
+  };
+  done.then(settled, settled);
+  return done;
 };
+
+/** Extends the lease to `now + leaseMs`; on a cancelled run too (its owner undoes under it). */
+export const renew = (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> =>
+  inOrder(run, async () => {
+    const now = run.clock.now();
+    const leaseExpiresAt = now + run.leaseMs;
+    const renewed = await fencedWrite(run, {
+      op: 'setLease',
+      undoing: true,
+      send: () =>
+        callStorage(run.storage, 'setLease', { runId: run.runId, owner: run.owner, leaseExpiresAt, now }),
+      verdict: (answer) => answer,
+    });
+    if (renewed.isErr()) return err(renewed.error);
+    run.leaseExpiresAt = leaseExpiresAt;
+    return ok(undefined);
+  });
 
 /** True when less than a third of the lease is left (or it was released). */
 const stale = (run: RunHandle): boolean => run.clock.now() >= run.leaseExpiresAt - run.leaseMs / 3;
 
-/** Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews. */
-export const freshLease = (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> =>
-  stale(run) ? renew(run) : Promise.resolve(ok(undefined));
+/**
+ * Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews.
+ * A lease write still in flight is waited for first: what this process believes must be what
+ * storage holds once its writes have landed.
+ */
+export const freshLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
+  while (run.leaseWrites !== undefined) await run.leaseWrites;
+  return stale(run) ? renew(run) : ok(undefined);
+};
 
 /** Releases the lease but keeps the owner, so that a retry elsewhere may claim the run at once. */
-export const release = async (run: RunHandle): Promise<void> => {
-  run.leaseExpiresAt = 0;
-  await fencedWrite(run, {
-    op: 'setLease',
-    undoing: true,
-    send: () =>
-      callStorage(run.storage, 'setLease', {
-        runId: run.runId,
-        owner: run.owner,
-        leaseExpiresAt: 0,
-        now: run.clock.now(),
-      }),
-    verdict: (answer) => answer,
+export const release = (run: RunHandle): Promise<void> =>
+  inOrder(run, async () => {
+    run.leaseExpiresAt = 0;
+    await fencedWrite(run, {
+      op: 'setLease',
+      undoing: true,
+      send: () =>
+        callStorage(run.storage, 'setLease', {
+          runId: run.runId,
+          owner: run.owner,
+          leaseExpiresAt: 0,
+          now: run.clock.now(),
+        }),
+      verdict: (answer) => answer,
+    });
   });
-};

@@ -93,16 +93,22 @@ const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupR
   return ok(undefined);
 };
 
+/** The run as a caller saw it: take it over only if it is still so (see `ClaimRequest.ifOwner`). */
+export interface Seen {
+  readonly owner: string;
+  readonly leaseExpiresAt: number;
+}
+
 /**
- * `load`, as the handle. With `ifOwner`, only a run held by exactly that owner is taken over
- * (housekeeping takes over the run it listed, and never one that moved on since).
+ * `load`, as the handle. With `seen`, only a run still held by that owner under that lease is
+ * taken over (housekeeping takes over the run it listed, and never one that moved on since).
  */
 export const loadRun = async (
   storage: Storage,
   options: LoadOptions,
   registry: CleanupRegistry,
   runId: string,
-  ifOwner?: string,
+  seen?: Seen,
 ): Promise<Result<RunHandle, LoadError>> => {
   const checked = checkOptions(storage, options, registry);
   if (checked.isErr()) return err(checked.error);
@@ -116,7 +122,7 @@ export const loadRun = async (
     owner,
     now: clock.now(),
     leaseMs,
-    ...(ifOwner === undefined ? {} : { ifOwner }),
+    ...(seen === undefined ? {} : { ifOwner: seen.owner, ifLeaseExpiresAt: seen.leaseExpiresAt }),
   });
   if (claimed.isErr()) return err(claimed.error);
   const outcome = claimed.value;
@@ -186,6 +192,8 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
     records: new Map(snapshot.steps.map((s) => [s.key, s])),
     pending,
     inherited: seed.previousStatus === 'suspended' ? [...pending] : [],
+    windows: new Map(),
+    opened: new Map(),
     seq: highestSeq(snapshot.steps, pending),
     cleanupsRun: [],
     leaseExpiresAt: seed.replay ? 0 : snapshot.run.leaseExpiresAt,
@@ -198,6 +206,7 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
     activity: noActivity(),
     executions: new Map(),
     compensating: Promise.resolve(),
+    leaseWrites: undefined,
     abort: new AbortController(),
     undo: undoCancelled,
   };

@@ -2,7 +2,8 @@
  * The storage contract: what a backend must do, and nothing of what a workflow means.
  *
  * Every method is ONE atomic operation on the backend (one SQL statement or local transaction,
- * one Lua script, one conditional PUT…). The core decides what to claim, which steps to forget
+ * one Lua script, one conditional PUT…), except `purge`, which may take several as long as each
+ * run is deleted atomically and only if it still matches. The core decides what to claim, which steps to forget
  * and in which order cleanups run; a storage only applies the change it is given, atomically,
  * fenced by the owner token where the request carries one.
  *
@@ -35,19 +36,22 @@ export interface Storage {
    * - owner === `owner` → this very claim arrived twice (owner tokens are unique per load): change
    *   nothing → `claimed` with the snapshot and the `previousStatus` that the first arrival
    *   answered (the storage keeps it with the owner);
-   * - `ifOwner` given: owner === `ifOwner` (whatever its lease) → take it over as below; any other
-   *   owner, or none → `busy` with the current head, changing nothing. This is how a process that
-   *   knows the owner is dead, or housekeeping that listed the run, takes over exactly the run it
-   *   saw and never one that moved on (was resumed, suspended, finished) since;
+   * - `ifOwner` given: owner === `ifOwner`, and when `ifLeaseExpiresAt` is given its lease still
+   *   ends exactly then (live or not) → take it over as below; any other owner, none, or another
+   *   lease → `busy` with the current head, changing nothing. This is how a process that knows
+   *   the owner is dead, or housekeeping that listed the run, takes over exactly the run it saw
+   *   and never one that moved on (was resumed, renewed, suspended, finished) since;
    * - no `ifOwner`: owner is null, or `leaseExpiresAt <= now` → take it over: set the owner and
    *   lease, `attempt + 1`, status `running` — except a `cancelled` run, which stays `cancelled`
    *   (its new owner only runs its cleanups) → `claimed`, with the status the run had before
    *   (`previousStatus`);
    * - otherwise → `busy` with the current head, changing nothing.
    * ONE round trip on backends that allow it, whatever the number of steps.
-   * The snapshot must include every write that was applied before the claim took effect: a
+   * The snapshot must include every fenced write that was applied before the claim took effect: a
    * takeover that misses the previous owner's last step or cleanup would re-run or lose it (on
-   * SQL under READ COMMITTED, a statement's snapshot can predate a write it waited for).
+   * SQL under READ COMMITTED, a statement's snapshot can predate a write it waited for). A signal
+   * (unfenced) that commits while the claim runs may be missing: it is late, not lost — `suspend`
+   * checks for the awaited signal atomically, and a timeout is written under the signal's key.
    */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
 
@@ -65,7 +69,11 @@ export interface Storage {
    */
   putCleanup(request: PutCleanupRequest): Promise<Fenced>;
 
-  /** Fenced delete of one pending cleanup by id (absent is fine). ONE round trip. */
+  /**
+   * Fenced delete of one pending cleanup by id (absent is fine) and, when `record` is given, an
+   * insert-if-absent of that step record (as `putStep`, the first one stays), together, atomically:
+   * the core records that the risky window the cleanup guarded is closed. ONE round trip.
+   */
   removeCleanup(request: RemoveCleanupRequest): Promise<Fenced>;
 
   /**
@@ -258,6 +266,8 @@ export interface ClaimRequest {
   readonly leaseMs: number;
   /** Take the run over only from exactly this owner, live lease or not; never create it. */
   readonly ifOwner?: string;
+  /** With `ifOwner`: and only while that owner's lease still ends at this instant (not renewed). */
+  readonly ifLeaseExpiresAt?: number;
 }
 
 export type ClaimOutcome =
@@ -293,6 +303,8 @@ export interface PutCleanupRequest extends FencedRequest {
 
 export interface RemoveCleanupRequest extends FencedRequest {
   readonly id: number;
+  /** Stored with the removal, unless a record of that key exists. */
+  readonly record?: StepRecord;
 }
 
 export interface RollbackRequest extends FencedRequest {

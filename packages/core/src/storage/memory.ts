@@ -57,7 +57,7 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
   return {
     name: 'memory',
 
-    async claim({ runId, owner, now, leaseMs, ifOwner }): Promise<ClaimOutcome> {
+    async claim({ runId, owner, now, leaseMs, ifOwner, ifLeaseExpiresAt }): Promise<ClaimOutcome> {
       const run = runs.get(runId);
       if (!run) {
         if (ifOwner !== undefined) return { kind: 'not-found' };
@@ -80,7 +80,10 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       if (head.owner === owner)
         return { kind: 'claimed', snapshot: snapshot(run), previousStatus: run.claimedFrom };
       const free =
-        ifOwner === undefined ? head.owner === null || head.leaseExpiresAt <= now : head.owner === ifOwner;
+        ifOwner === undefined
+          ? head.owner === null || head.leaseExpiresAt <= now
+          : head.owner === ifOwner &&
+            (ifLeaseExpiresAt === undefined || head.leaseExpiresAt === ifLeaseExpiresAt);
       if (!free) return { kind: 'busy', run: { ...head } };
       run.claimedFrom = head.status;
       run.head = {
@@ -108,8 +111,11 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       return fenced(runId, owner, (run) => run.cleanups.set(record.id, { ...record }));
     },
 
-    async removeCleanup({ runId, owner, id }) {
-      return fenced(runId, owner, (run) => run.cleanups.delete(id));
+    async removeCleanup({ runId, owner, id, record }) {
+      return fenced(runId, owner, (run) => {
+        run.cleanups.delete(id);
+        if (record && !run.steps.has(record.key)) run.steps.set(record.key, { ...record });
+      });
     },
 
     async rollback({ runId, owner, cleanupId, afterSeq }) {

@@ -12,19 +12,16 @@ const SETTLED = `r.status IN ('cancelled', 'completed')`;
  * decision and the head it returns come from the LATEST committed row (READ COMMITTED
  * re-evaluates the SET expressions on it after the row lock), never from an older snapshot: a run
  * completed by its owner just before us is reported `completed`, untouched. A settled run keeps
- * every column, its version included (nothing was written, so no claim needs to re-run). Any other
- * run becomes `cancelled` with no owner, so its owner's next fenced write finds `owner <> $2`.
- * Steps and cleanups stay: whoever claims the run next runs its cleanups.
+ * every column. Any other run becomes `cancelled` and keeps its owner and lease: that owner's next
+ * fenced write answers `cancelled`, and it runs the pending cleanups itself (or whoever claims the
+ * run once the lease is over). Steps and cleanups stay; the head alone changes, so no version bump.
  *
  * Params: $1 run id, $2 at.
  */
 export const cancelSql = (t: TableNames): string => `
 UPDATE ${t.runs} r SET
   status = CASE WHEN ${SETTLED} THEN r.status ELSE 'cancelled' END,
-  owner = CASE WHEN ${SETTLED} THEN r.owner ELSE NULL END,
-  lease_expires_at = CASE WHEN ${SETTLED} THEN r.lease_expires_at ELSE 0 END,
-  updated_at = CASE WHEN ${SETTLED} THEN r.updated_at ELSE $2::bigint END,
-  version = CASE WHEN ${SETTLED} THEN r.version ELSE r.version + 1 END
+  updated_at = CASE WHEN ${SETTLED} THEN r.updated_at ELSE $2::bigint END
 WHERE r.run_id = $1::text
 RETURNING ${HEAD_SELECT}`;
 

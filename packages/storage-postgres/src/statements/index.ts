@@ -1,12 +1,17 @@
 import type { TableNames } from '../names.ts';
 import { cancelSql, cancelStatement } from './cancel.ts';
 import { claimSql, claimStatement } from './claim.ts';
-import { listStatement, purgeStatement, readSql, readStatement } from './queries.ts';
+import { finishSql, finishStatement } from './finish.ts';
+import {
+  choosePurgeStatement,
+  listStatement,
+  purgeChosenStatement,
+  readSql,
+  readStatement,
+} from './queries.ts';
 import { putSignalSql, putSignalStatement } from './signal.ts';
 import { suspendSql, suspendStatement } from './suspend.ts';
 import {
-  finishSql,
-  finishStatement,
   putCleanupSql,
   putCleanupStatement,
   putStepSql,
@@ -24,7 +29,8 @@ export type { Retry, Statement } from './statement.ts';
 /**
  * Every operation of the storage contract as ONE SQL statement for the given tables: each entry
  * takes the contract's request and returns `{ sql, params, parse }`. The fixed SQL texts are
- * built once here; `list` and `purge` vary with the filters present.
+ * built once here; `list` and `purge` vary with the filters present. `purge` alone takes two:
+ * `choosePurge`, then `purgeChosen` with the ids it chose (see queries.ts for why).
  */
 export const statements = (t: TableNames) => ({
   claim: claimStatement(claimSql(t)),
@@ -39,7 +45,8 @@ export const statements = (t: TableNames) => ({
   cancel: cancelStatement(cancelSql(t)),
   read: readStatement(readSql(t)),
   list: listStatement(t),
-  purge: purgeStatement(t),
+  choosePurge: choosePurgeStatement(t),
+  purgeChosen: purgeChosenStatement(t),
 });
 
 export type Statements = ReturnType<typeof statements>;

@@ -75,27 +75,56 @@ LIMIT ${bind(q.limit, 'bigint')}`;
   };
 
 /**
- * purge: the oldest matching heads, locked, then deleted; steps and cleanups cascade. `FOR UPDATE`
- * makes a run that is claimed meanwhile (a failed run taken over) be re-checked on its new
- * version and left alone, since it no longer matches.
+ * purge, first statement: choose the oldest matching runs (ids only, from the index that `list`
+ * uses). Reads, so a resend changes nothing.
  */
-export const purgeStatement =
+export const choosePurgeStatement =
   (t: TableNames) =>
-  (q: PurgeQuery): Statement<number> => {
+  (q: PurgeQuery): Statement<readonly string[]> => {
     const params: unknown[] = [];
     const statuses = statusFilter(q.statuses, params);
     params.push(q.updatedBefore, q.limit);
     const n = params.length;
+    const sql = `SELECT r.run_id FROM ${t.runs} r
+WHERE ${statuses} AND r.updated_at < $${n - 1}::bigint
+ORDER BY r.updated_at, r.run_id
+LIMIT $${n}::bigint`;
+    return {
+      sql,
+      params,
+      parse: (rows) =>
+        rows.map((row) => {
+          if (typeof row.run_id !== 'string')
+            throw new TypeError(`postgres storage: purge chose ${String(row.run_id)}`);
+          return row.run_id;
+        }),
+    };
+  };
+
+/**
+ * purge, second statement: delete the chosen runs that still match the query; steps and cleanups
+ * cascade. Two statements rather than one so that a resent request deletes nothing its first
+ * arrival did not choose (a resend of a choose-and-delete would choose the next batch):
+ * - a run changed after the choice is deleted only if it still matches: the DELETE waits for a
+ *   writer holding the row and re-checks its WHERE on the latest version (READ COMMITTED);
+ * - a run deleted and created anew after our snapshot is not in it: only the version we saw is
+ *   deleted, and the new run stays. A claim racing this DELETE waits for it and then creates the
+ *   run anew (see claim.ts);
+ * - a resent DELETE finds the chosen runs gone and answers fewer than it deleted.
+ * The ids travel as one JSON text parameter, which every host binds (a bridge may not bind arrays).
+ */
+export const purgeChosenStatement =
+  (t: TableNames) =>
+  (q: PurgeQuery, chosen: readonly string[]): Statement<number> => {
+    const params: unknown[] = [JSON.stringify(chosen)];
+    const statuses = statusFilter(q.statuses, params);
+    params.push(q.updatedBefore);
     const sql = `
-WITH doomed AS (
-  SELECT r.run_id FROM ${t.runs} r
-  WHERE ${statuses} AND r.updated_at < $${n - 1}::bigint
-  ORDER BY r.updated_at, r.run_id
-  LIMIT $${n}::bigint
-  FOR UPDATE
-),
-deleted AS (
-  DELETE FROM ${t.runs} x USING doomed d WHERE x.run_id = d.run_id RETURNING 1
+WITH deleted AS (
+  DELETE FROM ${t.runs} r
+  WHERE r.run_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ${statuses}
+    AND r.updated_at < $${params.length}::bigint
+  RETURNING 1
 )
 SELECT count(*)::int AS deleted FROM deleted`;
     return {

@@ -1,3 +1,4 @@
+import { type Execute, pgExecute, type TableNames, tableNames } from '@td7x/durable-x-postgres';
 import type { ConformanceHarness, RawReader } from '@td7x/durable-x-testkit';
 import { useStandIn } from '@td7x/testing/windmill-client';
 import { startStandIn } from '@td7x/testing/windmill-stand-in';
@@ -5,30 +6,29 @@ import { datatable } from 'windmill-client';
 import { datatableStorage } from '../../src/index.ts';
 import { type FreshDatabase, freshDatabase } from './db.ts';
 
-/** Reads the default tables straight from the data table's database, bypassing adapter and stand-in. */
-export const rawReader = (db: FreshDatabase): RawReader => ({
+/**
+ * Reads a run straight from the tables with plain SQL (`execute` bypasses the adapter: a pool on
+ * the data table's database, or the data table itself on a real Windmill).
+ */
+export const rawReaderOver = (execute: Execute, t: TableNames = tableNames()): RawReader => ({
   readRun: async (runId) => {
-    const head = await db.admin.query('SELECT status, owner FROM public.durable_x_runs WHERE run_id = $1', [
-      runId,
-    ]);
-    if (head.rows.length === 0) return undefined;
-    const steps = await db.admin.query(
-      'SELECT step_key, output FROM public.durable_x_steps WHERE run_id = $1',
-      [runId],
-    );
-    const cleanups = await db.admin.query(
-      'SELECT name FROM public.durable_x_cleanups WHERE run_id = $1 ORDER BY seq',
-      [runId],
-    );
+    const head = await execute(`SELECT status, owner FROM ${t.runs} WHERE run_id = $1`, [runId]);
+    const row = head[0];
+    if (row === undefined) return undefined;
+    const steps = await execute(`SELECT step_key, output FROM ${t.steps} WHERE run_id = $1`, [runId]);
+    const cleanups = await execute(`SELECT name FROM ${t.cleanups} WHERE run_id = $1 ORDER BY seq`, [runId]);
     return {
-      status: head.rows[0].status,
-      owner: head.rows[0].owner,
-      stepKeys: steps.rows.map((r) => r.step_key),
-      outputs: Object.fromEntries(steps.rows.map((r) => [r.step_key, r.output])),
-      cleanupNames: cleanups.rows.map((r) => r.name),
+      status: String(row.status),
+      owner: row.owner === null ? null : String(row.owner),
+      stepKeys: steps.map((r) => String(r.step_key)),
+      outputs: Object.fromEntries(steps.map((r) => [String(r.step_key), String(r.output)])),
+      cleanupNames: cleanups.map((r) => String(r.name)),
     };
   },
 });
+
+/** Reads the default tables straight from the data table's database, bypassing adapter and stand-in. */
+export const rawReader = (db: FreshDatabase): RawReader => rawReaderOver(pgExecute(db.admin));
 
 /**
  * The conformance harness: the real windmill-client, unmodified, talking to the stand-in over

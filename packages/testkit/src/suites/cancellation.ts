@@ -93,10 +93,10 @@ export const cancellationSuite = ({ harness }: SuiteContext) => {
     const runId = uniqueRunId('cancel-dead');
     const undone: string[] = [];
     const registry = { undo: () => void undone.push('undo') };
-    const cp = await processOn(storage, clock).load(registry, runId);
+    // The owner dies: its own clock stops with it, so its lease keeper never renews again.
+    const cp = await processOn(storage, newClock()).load(registry, runId);
     await beforeRisky(storage)(cp)('undo')({});
     await cancel(storage, { clock })(runId);
-    // The owner never makes another call: it died.
     clock.advance(LEASE_EXPIRY);
     const cancelled = await expectErr(
       R.load(storage, { clock, leaseMs: LEASE_MS })(registry)(runId),

@@ -13,7 +13,7 @@ import {
   uniqueRunId,
 } from '../context.ts';
 
-/** SPEC 1: load claims atomically, creates, takes over, refuses a live lease. */
+/** semantics §3.1: load claims atomically, creates, takes over, refuses a live lease. */
 export const claimSuite = ({ harness, options }: SuiteContext) => {
   it('creates an absent run and holds its lease', async () => {
     const { storage, raw } = harness();
@@ -29,7 +29,7 @@ export const claimSuite = ({ harness, options }: SuiteContext) => {
       leaseExpiresAt: clock.now() + LEASE_MS,
     });
     expect(head?.owner).toEqual(expect.any(String));
-    if (raw) expect(await raw.readRun(runId)).toMatchObject({ status: 'running', owner: head?.owner });
+    expect(await raw.readRun(runId)).toMatchObject({ status: 'running', owner: head?.owner });
   });
 
   it('answers RunBusy while another owner holds a live lease, changing nothing', async () => {
@@ -118,6 +118,6 @@ export const claimSuite = ({ harness, options }: SuiteContext) => {
     );
     expect(normalized(await storage.read(runId))).toEqual(normalized(before));
     expect(before?.run).toMatchObject({ status: 'completed', owner: null });
-    if (raw) expect(await raw.readRun(runId)).toMatchObject({ status: 'completed', owner: null });
+    expect(await raw.readRun(runId)).toMatchObject({ status: 'completed', owner: null });
   });
 };

@@ -33,7 +33,7 @@ export const invalidRunIds: readonly unknown[] = [
   undefined,
 ];
 
-/** SPEC vocabulary: any run id is stored safely and distinctly; bad ones fail before I/O. */
+/** semantics §1: any run id is stored safely and distinctly; bad ones fail before I/O. */
 export const idSuite = ({ harness }: SuiteContext) => {
   it('stores hostile run ids safely and distinctly, and reads them back exactly', async () => {
     const { storage, reopen, raw } = harness();
@@ -54,7 +54,7 @@ export const idSuite = ({ harness }: SuiteContext) => {
       expect(stored?.run.runId).toBe(runId);
       expect(stored?.steps).toHaveLength(1);
       expect(stored?.cleanups.map((c) => c.name)).toEqual(['undo']);
-      if (raw) expect((await raw.readRun(runId))?.stepKeys).toHaveLength(1);
+      expect((await raw.readRun(runId))?.stepKeys).toHaveLength(1);
       const cp = await processOn(fresh, clock).load({ undo: () => undefined }, runId);
       expect(cp.cleanupsRun).toEqual(['undo']);
       expect(await durable(fresh)(cp)('which')({ runId })(() => 'rolled back, runs again')).toBe(

@@ -29,25 +29,45 @@ export const suspendSuite = ({ harness }: SuiteContext) => {
       record: { id: 2, name: 'undo', seq: 2, params: '{}', at: now },
     });
     const wakeAt = now + 3_600_000;
-    expect(await storage.suspend({ runId, owner: 'a', at: now + 5, wakeAt })).toEqual({
+    expect(
+      await storage.suspend({ runId, owner: 'a', at: now + 5, wakeAt }),
+      'suspend → the wake time stored',
+    ).toEqual({
       kind: 'suspended',
       wakeAt,
     });
     const parked = await storage.read(runId);
-    expect(parked?.run).toMatchObject({
+    expect(
+      parked?.run,
+      'suspend: set status suspended, clear the owner, updatedAt = at, leaseExpiresAt = wakeAt',
+    ).toMatchObject({
       status: 'suspended',
       owner: null,
       leaseExpiresAt: wakeAt,
       updatedAt: now + 5,
     });
-    expect(parked?.steps.map((s) => s.key)).toEqual(['s#x']);
-    expect(parked?.cleanups.map((c) => c.name)).toEqual(['undo']);
-    if (raw) expect(await raw.readRun(runId)).toMatchObject({ status: 'suspended', owner: null });
-    expect(await storage.suspend({ runId, owner: 'a', at: now + 9, wakeAt: now + 1 })).toEqual({
+    expect(
+      parked?.steps.map((s) => s.key),
+      'suspend keeps the steps',
+    ).toEqual(['s#x']);
+    expect(
+      parked?.cleanups.map((c) => c.name),
+      'suspend keeps the cleanups',
+    ).toEqual(['undo']);
+    expect(await raw.readRun(runId), 'suspend (raw read)').toMatchObject({
+      status: 'suspended',
+      owner: null,
+    });
+    expect(
+      await storage.suspend({ runId, owner: 'a', at: now + 9, wakeAt: now + 1 }),
+      'suspend resent (owner cleared, status already suspended) → the stored wake time',
+    ).toEqual({
       kind: 'suspended',
       wakeAt,
     });
-    expect(normalized(await storage.read(runId))).toEqual(normalized(parked));
+    expect(normalized(await storage.read(runId)), 'a resent suspend changes nothing').toEqual(
+      normalized(parked),
+    );
   });
 
   it('refuses a suspend from a non-owner and changes nothing', async () => {
@@ -81,13 +101,19 @@ export const suspendSuite = ({ harness }: SuiteContext) => {
         wakeAt: FOREVER,
         signalKey: 'go#signal',
       }),
+      'suspend with signalKey of a stored record: leaseExpiresAt = at (the signal arrived while the run decided to wait)',
     ).toEqual({ kind: 'suspended', wakeAt: now + 7 });
+    expect(
+      (await storage.read(signalled))?.run.leaseExpiresAt,
+      'suspend stores the wake time it answers',
+    ).toBe(now + 7);
     const waiting = uniqueRunId('suspend-forever');
     await claimAs(storage, waiting, 'a', now);
     expect(
       await storage.suspend({ runId: waiting, owner: 'a', at: now, wakeAt: FOREVER, signalKey: 'go#signal' }),
+      'suspend with signalKey of an absent record: leaseExpiresAt = wakeAt',
     ).toEqual({ kind: 'suspended', wakeAt: FOREVER });
-    expect((await storage.read(waiting))?.run.leaseExpiresAt).toBe(FOREVER);
+    expect((await storage.read(waiting))?.run.leaseExpiresAt, 'FOREVER is stored exactly').toBe(FOREVER);
   });
 
   it('lists the suspended runs that are due, and a claim resumes one whatever its wake time', async () => {
