@@ -63,7 +63,7 @@ describe('export and import between backends', () => {
         env: target.env,
         input: exported,
       });
-      expect(imported.code).toBe(EXIT.ok);
+      expect([imported.code, imported.stderr]).toEqual([EXIT.ok, '']);
       const report = json<{
         imported: number;
         runs: { runId: string; kind: string; differences: string[] }[];

@@ -67,6 +67,11 @@ describe('durable-x usage: help everywhere, and bad input is exit 2 before anyth
       ['--storage', 's3://bucket/p?bogus=1', 'ls'],
       /s3 URL: unknown parameter "bogus"/,
     ],
+    [
+      'an S3 prefix the adapter refuses',
+      ['--storage', 's3://bucket/runs/', 'ls'],
+      /prefix "runs\/" has a folder named "runs"/,
+    ],
     ['a SQLite file that does not exist', ['--storage', missing, 'ls'], /sqlite: no database file at/],
     [
       'a malformed duration',

@@ -19,6 +19,18 @@ export interface OpenOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * A storage factory refuses bad options (a reserved S3 folder, a Redis prefix with braces, a table
+ * prefix that is no identifier) by throwing before any I/O: that is bad usage, not a failure.
+ */
+const configured = <T>(build: () => T): T => {
+  try {
+    return build();
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+};
+
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
@@ -29,8 +41,10 @@ const openPostgres = async (target: Extract<Target, { kind: 'postgres' }>, creat
   pool.on('error', () => {}); // an idle client's error: the next query reports it
   const layout = { ...optional('schema', target.schema), ...optional('tablePrefix', target.tablePrefix) };
   try {
+    configured(() => adapter.tableNames(layout));
     if (create) await adapter.migrate(adapter.pgExecute(pool), layout);
-    return { storage: adapter.postgresStorage({ pool, ...layout }), close: () => pool.end() };
+    const storage = configured(() => adapter.postgresStorage({ pool, ...layout }));
+    return { storage, close: () => pool.end() };
   } catch (error) {
     await pool.end();
     throw error;
@@ -48,12 +62,14 @@ const openRedis = async (target: Extract<Target, { kind: 'redis' }>) => {
     retryStrategy: () => null,
   });
   redis.on('error', () => {}); // reported by the command that meets it
+  const storage = configured(() =>
+    adapter.redisStorage({
+      client: adapter.ioredisClient(redis),
+      ...optional('prefix', target.prefix),
+      ...optional('buckets', target.buckets),
+    }),
+  );
   await redis.connect();
-  const storage = adapter.redisStorage({
-    client: adapter.ioredisClient(redis),
-    ...optional('prefix', target.prefix),
-    ...optional('buckets', target.buckets),
-  });
   return {
     storage,
     close: async () => {
@@ -78,7 +94,13 @@ const openSqlite = async (target: Extract<Target, { kind: 'sqlite' }>, create: b
     }
     throw error;
   }
-  const storage = adapter.sqliteStorage(db, optional('tablePrefix', target.tablePrefix));
+  let storage: Storage;
+  try {
+    storage = configured(() => adapter.sqliteStorage(db, optional('tablePrefix', target.tablePrefix)));
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return { storage, close: async () => void db.close() };
 };
 
@@ -104,7 +126,13 @@ const openS3 = async (target: Extract<Target, { kind: 's3' }>, env: OpenOptions[
         }
       : {}),
   });
-  const storage = adapter.s3Storage({ client, bucket: target.bucket, prefix: target.prefix });
+  let storage: Storage;
+  try {
+    storage = configured(() => adapter.s3Storage({ client, bucket: target.bucket, prefix: target.prefix }));
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
   return { storage, close: async () => client.destroy() };
 };
 
@@ -121,12 +149,14 @@ const openWindmill = async (
   }
   await importDriver('windmill-client', () => import('windmill-client'), 'windmill:');
   const adapter = await import('@td7x/durable-x-windmill');
-  const storage = adapter.datatableStorage({
-    createTables: create,
-    ...optional('datatable', target.datatable),
-    ...optional('schema', target.schema),
-    ...optional('tablePrefix', target.tablePrefix),
-  });
+  const storage = configured(() =>
+    adapter.datatableStorage({
+      createTables: create,
+      ...optional('datatable', target.datatable),
+      ...optional('schema', target.schema),
+      ...optional('tablePrefix', target.tablePrefix),
+    }),
+  );
   return { storage, close: async () => {} };
 };
 

@@ -104,7 +104,7 @@ const s3 = async (): Promise<CliBackend> => {
   });
   const bucket = uniqueBucketName('cli');
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  return withOpen('s3', `s3://${bucket}/runs/`, env, async () => {
+  return withOpen('s3', `s3://${bucket}/app/`, env, async () => {
     for (;;) {
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
       const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
