@@ -1,4 +1,5 @@
 import {
+  afterSafe,
   beforeRisky,
   type Clock,
   complete,
@@ -27,7 +28,8 @@ export const SEED_CLEANUPS = ['refund', 'release'];
 
 /**
  * One run in each state an operator meets, written through the core as an application would:
- * - `done-1` completed: `fetch`, then `charge` after one failed attempt (2 attempts);
+ * - `done-1` completed: `fetch`, then `charge` after one failed attempt (2 attempts) inside a
+ *   risky window (`refund`) closed since;
  * - `nap-1` suspended on a one-hour sleep, a cleanup pending;
  * - `wait-1` suspended until the signal `approval` arrives;
  * - `orphan-1` running, its owner gone (lease expired an hour ago), a cleanup pending;
@@ -38,12 +40,14 @@ export const seed = async (storage: Storage): Promise<void> => {
   let failures = 1;
   const done = await load(storage)(noop)('done-1');
   await durable(storage)(done)('fetch')({ id: 1 })(() => ({ bytes: 'x'.repeat(100) }));
+  await beforeRisky(storage)(done)('refund')({ amount: 5 });
   await durable(storage)(done)('charge', { retry: { attempts: 3, initialDelayMs: 1, jitter: 0 } })({
     amount: 5,
   })(() => {
     if (failures-- > 0) throw new Error('card declined, try again');
     return 'ch_1';
   });
+  await afterSafe(storage)(done)('refund'); // the closed window is a record of the run too
   await complete(storage)(done);
 
   const nap = await load(storage)(noop)('nap-1');
