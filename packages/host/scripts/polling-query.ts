@@ -64,11 +64,17 @@ const time = async (label: string, s: { sql: string; params: readonly unknown[] 
   console.log(`${label}: ${ms.toFixed(2)} ms per call (${rows} rows), mean of ${n}`);
 };
 const pollOnce = async (label: string) => {
-  const host = createHost({ storage: postgresStorage({ pool, schema }), clock: manualClock(NOW), concurrency: 1 });
+  const host = createHost({
+    storage: postgresStorage({ pool, schema }),
+    clock: manualClock(NOW),
+    concurrency: 1,
+  });
   // No workflow registered: every run found is read once and left alone; the poll is what is timed.
   const start = Date.now();
   const report = await host.poll();
-  console.log(`${label}: host.poll() with 1 slot: ${Date.now() - start} ms (${report.skipped.length} run(s) looked at)`);
+  console.log(
+    `${label}: host.poll() with 1 slot: ${Date.now() - start} ms (${report.skipped.length} run(s) looked at)`,
+  );
 };
 
 await explain('findDue (suspended, wake time passed), adapter indexes', due);
@@ -81,7 +87,9 @@ t0 = Date.now();
 await pool.query(
   `CREATE INDEX ${schema}_parked_by_wake ON ${t.runs} (lease_expires_at) WHERE status = 'suspended'`,
 );
-await pool.query(`CREATE INDEX ${schema}_running_by_lease ON ${t.runs} (lease_expires_at) WHERE status = 'running'`);
+await pool.query(
+  `CREATE INDEX ${schema}_running_by_lease ON ${t.runs} (lease_expires_at) WHERE status = 'running'`,
+);
 await pool.query(`ANALYZE ${t.runs}`);
 console.log(`candidate indexes built in ${Date.now() - t0} ms`);
 await explain('findDue, with (lease_expires_at) WHERE status = suspended', due);
