@@ -453,6 +453,14 @@ export const createHost = (options: HostOptions): Host => {
         }
       }
       await gate.acquire();
+      const meanwhile = inFlight.get(runId);
+      if (meanwhile) {
+        // Woken by a poll or a timer while this start waited for its slot: join that attempt.
+        gate.release();
+        const outcome = await meanwhile;
+        if (outcome.status !== 'skipped') return outcome;
+        await gate.acquire();
+      }
       const record = { workflow, input };
       remember(known, runId, record);
       const outcome = await launch(runId, record);
@@ -463,6 +471,11 @@ export const createHost = (options: HostOptions): Host => {
       const running = inFlight.get(runId);
       if (running) return running;
       await gate.acquire();
+      const meanwhile = inFlight.get(runId);
+      if (meanwhile) {
+        gate.release();
+        return meanwhile;
+      }
       return launch(runId, undefined);
     },
 
