@@ -72,7 +72,10 @@ export class Model {
 
   /** Storage applied a request (its reply may never arrive). */
   applied(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
-    if (op === 'claim') return this.housekeepingClaim(process, request, answer);
+    if (op === 'claim') {
+      this.housekeepingClaim(process, request, answer);
+      return;
+    }
     if (op !== 'putCleanup' || answer !== 'ok') return;
     const params = defaultCodec.decode(
       (request as { record: { params: string } }).record.params,
@@ -80,15 +83,16 @@ export class Model {
     this.registrations.add(params.reg);
   }
 
-  /** Housekeeping takes over only a run it listed as abandoned, still in that state. */
+  /**
+   * Housekeeping takes over only a run it listed as abandoned, still in that state: running under
+   * the same owner and lease — or cancelled since, which keeps both (its owner is dead: undoing it
+   * is what any load must do).
+   */
   private housekeepingClaim(process: SimProcess, request: unknown, answer: unknown): void {
     if (!process.name.startsWith('recover')) return;
     const outcome = answer as { kind: string; previousStatus?: string | null };
-    if (
-      outcome.kind === 'claimed' &&
-      outcome.previousStatus !== 'running' &&
-      outcome.previousStatus !== undefined
-    ) {
+    const listed = outcome.previousStatus === 'running' || outcome.previousStatus === 'cancelled';
+    if (outcome.kind === 'claimed' && !listed && outcome.previousStatus !== undefined) {
       const runId = (request as { runId: string }).runId;
       this.violation(
         `${process.name} took over ${runId}, which was ${outcome.previousStatus}, not abandoned`,
