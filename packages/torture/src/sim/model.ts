@@ -46,6 +46,8 @@ export class Model {
   private readonly running = new Set<Body>();
   private readonly registrations = new Set<string>();
   private readonly knowsCancelled = new Set<string>();
+  /** Which process each owner token it received belongs to. */
+  private readonly tokenOwners = new Map<string, SimProcess>();
   private readonly failures = new Map<string, number>();
   private executions = 0;
   private registrationCount = 0;
@@ -107,7 +109,9 @@ export class Model {
     if (op === 'claim') {
       const outcome = answer as { kind: string; snapshot?: RunSnapshot };
       if (outcome.kind === 'claimed') {
-        process.tokens.set(runId, (request as { owner: string }).owner);
+        const token = (request as { owner: string }).owner;
+        process.tokens.set(runId, token);
+        this.tokenOwners.set(token, process);
         if (outcome.snapshot?.run.status === 'cancelled') this.knowsCancelled.add(`${process.id}|${runId}`);
       }
       return;
@@ -115,6 +119,21 @@ export class Model {
     const cancelled = answer === 'cancelled' || (answer as { kind?: string } | null)?.kind === 'cancelled';
     if (cancelled && op !== 'cancel') this.knowsCancelled.add(`${process.id}|${runId}`);
   }
+
+  /**
+   * A liveness check that knows which simulated processes were killed (a stalled one is alive): a
+   * dead owner's run is taken over at once, racing everything else.
+   */
+  readonly liveness = {
+    check: (owner: string): 'dead' | 'unknown' => {
+      if (this.tokenOwners.get(owner)?.alive !== false) return 'unknown';
+      this.deadOwners++;
+      return 'dead';
+    },
+  };
+
+  /** Busy runs whose owner the liveness check found dead. */
+  deadOwners = 0;
 
   newRegistration(): string {
     return `reg${++this.registrationCount}`;
