@@ -3,7 +3,7 @@ import type { LoadOptions } from '@td7x/durable-x';
 /** Environment variables, as `process.env` has them (Node and Bun; Deno with `--allow-env`). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const processEnv = (): Env => (globalThis as { process?: { env?: Env } }).process?.env ?? {};
+export const processEnv = (): Env => (globalThis as { process?: { env?: Env } }).process?.env ?? {};
 
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value === '' ? undefined : value;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StandIn, startStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 import { effectsOf, newJobId, newLedger, startJob, waitForEffect } from './support/jobs.ts';
