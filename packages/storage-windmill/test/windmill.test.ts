@@ -256,7 +256,7 @@ describe('windmill helpers', () => {
     expect((await rawReader(db).readRun('owner/1'))?.owner).toMatch(/^wm:job-7:[0-9a-f-]{36}$/);
   });
 
-  it('the storage itself names the job in the owner token, read at each load (the brief calls load(windmillStorage))', async () => {
+  it('the storage itself names the job in the owner token, read at each load (the quick start calls load(windmillStorage))', async () => {
     const storage = datatableStorage({ sql: datatable('main') });
     const before = process.env.WM_JOB_ID;
     try {
