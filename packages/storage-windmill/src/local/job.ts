@@ -77,8 +77,9 @@ try {
   record({ status: 'completed', result: result === undefined ? null : JSON.parse(JSON.stringify(result)) });
   process.exit(0);
 } catch (e) {
-  record({ status: 'failed', error: errorOf(e) });
-  console.error(e);
+  const error = errorOf(e);
+  record({ status: 'failed', error });
+  console.error('job failed: ' + error.name + ': ' + error.message);
   process.exit(1);
 }
 `;
