@@ -1,3 +1,4 @@
+// biome-ignore-all lint/correctness/noUnusedVariables: `uploaded` is unused in the original quick start too
 // The product's original quick start, verbatim but for the storage import: `await step(...)` yields values
 // and a failure fails the job. The helpers it assumes (Bun, processFile, the CDN) are stand-ins.
 import { describe, expect, it } from 'vitest';

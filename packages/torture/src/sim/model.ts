@@ -71,12 +71,29 @@ export class Model {
   }
 
   /** Storage applied a request (its reply may never arrive). */
-  applied(_process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
+  applied(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
+    if (op === 'claim') return this.housekeepingClaim(process, request, answer);
     if (op !== 'putCleanup' || answer !== 'ok') return;
     const params = defaultCodec.decode(
       (request as { record: { params: string } }).record.params,
     ) as UndoParams;
     this.registrations.add(params.reg);
+  }
+
+  /** Housekeeping takes over only a run it listed as abandoned, still in that state. */
+  private housekeepingClaim(process: SimProcess, request: unknown, answer: unknown): void {
+    if (!process.name.startsWith('recover')) return;
+    const outcome = answer as { kind: string; previousStatus?: string | null };
+    if (
+      outcome.kind === 'claimed' &&
+      outcome.previousStatus !== 'running' &&
+      outcome.previousStatus !== undefined
+    ) {
+      const runId = (request as { runId: string }).runId;
+      this.violation(
+        `${process.name} took over ${runId}, which was ${outcome.previousStatus}, not abandoned`,
+      );
+    }
   }
 
   /** A process received an answer. */

@@ -223,13 +223,17 @@ export const runSchedule = async (
 /**
  * Where a run may rest, let go of by its last owner: completed; cancelled and undone; or failed by
  * a step that spent its retry budget (every later load fails it at once, by design: the budget is
- * the run's, not the attempt's).
+ * the run's, not the attempt's) with no cleanup left pending (running one rolls back the attempts
+ * recorded after it, and the run goes on).
  */
 const ended = ({ run, cleanups }: V.RunSnapshot): boolean =>
   run.owner === null &&
   (run.status === 'completed' ||
     (run.status === 'cancelled' && cleanups.length === 0) ||
-    (run.status === 'failed' && run.error !== null && / after \d+ attempt\(s\)/.test(run.error)));
+    (run.status === 'failed' &&
+      cleanups.length === 0 &&
+      run.error !== null &&
+      / after \d+ attempt\(s\)/.test(run.error)));
 
 const alive = (world: World): SimProcess[] => world.processes.filter((p) => p.alive);
 
