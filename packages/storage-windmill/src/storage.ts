@@ -1,9 +1,10 @@
 import type { LivenessCheck, Storage } from '@td7x/durable-x';
 import { postgresStorage, type TableOptions, tableNames } from '@td7x/durable-x-postgres';
 import { type DatatableSql, DEFAULT_DATATABLE, importDatatable } from './datatable.ts';
+import { checkJobEnvironment } from './environment.ts';
 import { datatableExecute } from './execute.ts';
 import { windmillJobLiveness } from './liveness.ts';
-import { windmillLoadOptions } from './run-id.ts';
+import { processEnv, windmillLoadOptions } from './run-id.ts';
 import { creatingTables } from './tables.ts';
 
 export interface WindmillStorageOptions extends TableOptions {
@@ -75,6 +76,8 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
   let client: Promise<DatatableSql> | undefined;
   const sql = (): Promise<DatatableSql> => {
     if (options.sql !== undefined) return Promise.resolve(options.sql);
+    // Before every request: the client's own fallbacks would fail later and less clearly.
+    checkJobEnvironment(processEnv());
     client ??= importDatatable(name, options.role).catch((error: unknown) => {
       client = undefined;
       throw error;
