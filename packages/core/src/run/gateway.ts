@@ -35,6 +35,9 @@ export const fencedWrite = async <T>(
   run: RunHandle,
   write: Write<T>,
 ): Promise<Result<T, Refusal | StorageUnavailable>> => {
+  // Letting go of the run is under way: judge this write on how the run ends up. (An undoing
+  // write — lease upkeep — must not wait for a cancellation's outcome: the undo waits for it.)
+  while (run.state.kind === 'ending') await run.state.over;
   if (!admits(run, write)) return refusal(run, write.op);
   const answer = await inFlight(run, write);
   return answer.isErr() ? answer : interpret(run, write, answer.value);
