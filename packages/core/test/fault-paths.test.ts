@@ -277,6 +277,50 @@ describe('a cancel meeting a running cleanup', () => {
   });
 });
 
+describe('a cancel meeting a fail', () => {
+  it('a lease renewal during the last write does not wait for the undo that waits for it', async () => {
+    const inner = memoryStorage();
+    const clock = manualClock();
+    const held = gate();
+    let finishing!: () => void;
+    const finishSent = new Promise<void>((resolve) => {
+      finishing = resolve;
+    });
+    // The `fail`'s last write is held in flight while the run is cancelled and the keeper ticks.
+    const storage: Storage = {
+      ...inner,
+      finish: async (request) => {
+        if (request.status === 'failed') {
+          finishing();
+          await held.promise;
+        }
+        return inner.finish(request);
+      },
+    };
+    // The cleanup fails during `fail`, so it is still pending when the run turns out cancelled.
+    const ran: string[] = [];
+    let failures = 1;
+    const undo = () => {
+      if (failures-- > 0) throw new Error('not now');
+      ran.push('undo');
+    };
+    const cp = await loaded(storage, clock, { undo }, 'fail-cancel');
+    await beforeRisky(storage)(cp)('undo')({});
+    const failing = fail(storage)(cp)(new Error('give up'));
+    await finishSent;
+    await cancel(inner, { clock })('fail-cancel');
+    clock.advance(LEASE / 3); // a renewal, sent while the run is being let go of
+    held.open();
+    const outcome = await Promise.race([
+      failing,
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 2_000)),
+    ]);
+    expect(outcome).not.toBe('hung');
+    expect(ran).toEqual(['undo']);
+    expect((await inner.read('fail-cancel'))?.run).toMatchObject({ status: 'cancelled', owner: null });
+  });
+});
+
 describe('bad input is refused before any I/O', () => {
   it.each([
     ['an invalid Date', new Date(Number.NaN)],
