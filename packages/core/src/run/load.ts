@@ -296,7 +296,7 @@ const resume = async (run: RunHandle, cancelled: boolean): Promise<Result<void, 
     return refusal(run, 'load');
   }
   if (run.pending.length === 0 || run.previousStatus === 'suspended') return ok(undefined);
-  const compensated = await compensate(run, 'running');
+  const compensated = await compensate(run, 'running', 'memory');
   if (compensated.isOk()) return ok(undefined);
   if (compensated.error === INTERRUPTED) return refusal(run, 'load');
   run.keeper.stop();
