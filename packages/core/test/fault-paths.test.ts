@@ -321,6 +321,44 @@ describe('a cancel meeting a fail', () => {
   });
 });
 
+describe('a write whose answer was lost', () => {
+  it('an afterSafe applied but unanswered does not leave a cleanup that a cancellation would run', async () => {
+    const inner = memoryStorage();
+    const clock = manualClock();
+    let lose = false;
+    const storage: Storage = {
+      ...inner,
+      removeCleanup: async (request) => {
+        const answer = await inner.removeCleanup(request);
+        if (lose) throw new Error('ECONNRESET: the answer was lost');
+        return answer;
+      },
+    };
+    const ran: string[] = [];
+    const cp = await loaded(
+      storage,
+      clock,
+      { rollback_upload: () => void ran.push('rollback_upload') },
+      'lost-safe',
+    );
+    await beforeRisky(storage)(cp)('rollback_upload')({});
+    await durable(storage)(cp)('upload')({})(() => 'uploaded');
+    lose = true;
+    expect((await afterSafe(storage)(cp)('rollback_upload'))._unsafeUnwrapErr()).toMatchObject({
+      type: 'StorageUnavailable',
+    });
+    expect((await inner.read('lost-safe'))?.cleanups).toEqual([]);
+    await cancel(inner, { clock })('lost-safe');
+    // The next write learns of the cancellation: the undo must not run the closed window's cleanup.
+    expect((await durable(storage)(cp)('next')({})(() => 1))._unsafeUnwrapErr()).toMatchObject({
+      type: 'Cancelled',
+      cleanupsRun: [],
+    });
+    expect(ran).toEqual([]);
+    expect((await inner.read('lost-safe'))?.steps.map((s) => s.name)).toContain('upload');
+  });
+});
+
 describe('bad input is refused before any I/O', () => {
   it.each([
     ['an invalid Date', new Date(Number.NaN)],
