@@ -31,10 +31,7 @@ export interface Write<T> {
   verdict(answer: T): Fenced;
 }
 
-export const fencedWrite = async <T>(
-  run: RunHandle,
-  write: Write<T>,
-): Promise<Result<T, Refusal | StorageUnavailable>> => {
+export const fencedWrite = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, Refusal>> => {
   // Letting go of the run is under way: judge this write on how the run ends up. (An undoing
   // write — lease upkeep — must not wait for a cancellation's outcome: the undo waits for it.)
   while (run.state.kind === 'ending') await run.state.over;
@@ -52,7 +49,7 @@ export const lastWrite = async <T>(
   run: RunHandle,
   write: Write<T>,
   after: (answer: T) => RunState,
-): Promise<Result<T, Refusal | StorageUnavailable>> => {
+): Promise<Result<T, Refusal>> => {
   while (run.state.kind === 'running' && run.writes.size > 0) await Promise.allSettled([...run.writes]);
   if (run.state.kind !== 'running') return refusal(run, write.op);
   let over!: () => void;
@@ -138,6 +135,7 @@ export const refusal = (run: RunHandle, op: string): Promise<Result<never, Refus
     case 'replaying':
       return Promise.resolve(err({ type: 'RunCompleted', runId: run.runId, step: op }));
     case 'running':
+      // A caller asks only once the run left `running`: reaching this is a bug in the core.
       throw new Error(`durable-x: ${op} refused on a running run`);
   }
 };
@@ -148,7 +146,3 @@ const lettingGoFailed = (run: RunHandle, op: string): StorageUnavailable => ({
   op,
   cause: new Error('the run was being completed, failed or suspended, and that write failed: call it again'),
 });
-
-/** Ok while the run is `running` here; else the refusal a call `op` gets. */
-export const holding = async (run: RunHandle, op: string): Promise<Result<void, Refusal>> =>
-  run.state.kind === 'running' ? ok(undefined) : refusal(run, op);
