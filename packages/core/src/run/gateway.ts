@@ -35,18 +35,25 @@ export const fencedWrite = async <T>(
   if (!admits(run, write)) return refusal(run, write.op);
   const answer = await write.send();
   if (answer.isErr()) return err(answer.error);
-  switch (write.verdict(answer.value)) {
-    case 'ok':
-      return answer;
-    case 'lease-lost':
-      if (run.state.kind === 'running' || run.state.kind === 'cancelled') {
-        run.emit({ type: 'lease.lost', runId: run.runId, op: write.op });
-        moveTo(run, { kind: 'lost' });
-      }
-      return refusal(run, write.op);
-    case 'cancelled':
-      if (run.state.kind === 'running') cancelledUnder(run);
-      return write.undoing ? answer : refusal(run, write.op);
+  const verdict = write.verdict(answer.value);
+  if (verdict === 'ok') return answer;
+  onRefused(run, write.op, verdict);
+  return verdict === 'cancelled' && write.undoing ? answer : refusal(run, write.op);
+};
+
+/**
+ * What a write the storage refused means for the run: `lease-lost`, another owner holds it (the
+ * run is lost here); `cancelled`, it was cancelled while this process holds it (this process
+ * undoes it). The call then answers `refusal`, except an `undoing` write on a cancelled run.
+ */
+export const onRefused = (run: RunHandle, op: string, verdict: 'lease-lost' | 'cancelled'): void => {
+  if (verdict === 'lease-lost') {
+    if (run.state.kind === 'running' || run.state.kind === 'cancelled') {
+      run.emit({ type: 'lease.lost', runId: run.runId, op });
+      moveTo(run, { kind: 'lost' });
+    }
+  } else if (run.state.kind === 'running') {
+    cancelledUnder(run);
   }
 };
 

@@ -50,9 +50,14 @@ const stale = (run: RunHandle): boolean => run.clock.now() >= run.leaseExpiresAt
 /**
  * Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews.
  * A lease write still in flight is waited for first: what this process believes must be what
- * storage holds once its writes have landed.
+ * storage holds once its writes have landed. Undefined when there is nothing to wait for.
  */
-export const freshLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
+export const freshLease = (
+  run: RunHandle,
+): Promise<Result<void, Refusal | StorageUnavailable>> | undefined =>
+  run.leaseWrites === undefined && !stale(run) ? undefined : settledLease(run);
+
+const settledLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
   while (run.leaseWrites !== undefined) await run.leaseWrites;
   return stale(run) ? renew(run) : ok(undefined);
 };

@@ -4,13 +4,14 @@ import { type Clock, systemClock } from '../clock.ts';
 import { type Codec, defaultCodec } from '../codec/codec.ts';
 import type { InvalidArgument, InvalidRunId, RunBusy, StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
-import type { RunSnapshot, Storage } from '../storage/contract.ts';
+import type { RunSnapshot, StepRecord, Storage } from '../storage/contract.ts';
 import { noActivity } from './activity.ts';
 import { undoCancelled } from './cancellation.ts';
 import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
 import { type EventListener, safeEmit } from './events.ts';
 import { cancelledUnder, type Refusal, refusal } from './gateway.ts';
 import { type Checkpoint, checkpointOf, type RunHandle } from './handle.ts';
+import { isAttemptKey } from './keys.ts';
 import { release, renew } from './lease.ts';
 import { leaseKeeper } from './lease-keeper.ts';
 import { checkName, checkRunId } from './names.ts';
@@ -142,6 +143,7 @@ export const loadRun = async (
     leaseMs,
     codec: options.codec ?? defaultCodec,
     emit: safeEmit(options.onEvent),
+    observed: options.onEvent !== undefined,
     previousStatus: outcome.kind === 'claimed' ? outcome.previousStatus : outcome.snapshot.run.status,
     replay: outcome.kind === 'completed',
   });
@@ -171,6 +173,7 @@ type Seed = Pick<
   | 'leaseMs'
   | 'codec'
   | 'emit'
+  | 'observed'
   | 'previousStatus'
   | 'replay'
 >;
@@ -182,6 +185,12 @@ const highestSeq = (...lists: readonly (readonly { seq: number }[])[]): number =
   return highest;
 };
 
+const recordsByKey = (steps: readonly StepRecord[]): Map<string, StepRecord> => {
+  const records = new Map<string, StepRecord>();
+  for (const step of steps) records.set(step.key, step);
+  return records;
+};
+
 /** The run as the claim found it: `running`, or `replaying` for a completed run. */
 const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
   const pending = [...snapshot.cleanups].sort((a, b) => a.seq - b.seq);
@@ -189,12 +198,13 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
     ...seed,
     attempt: snapshot.run.attempt,
     state: seed.replay ? { kind: 'replaying' } : { kind: 'running' },
-    records: new Map(snapshot.steps.map((s) => [s.key, s])),
+    records: recordsByKey(snapshot.steps),
     pending,
     inherited: seed.previousStatus === 'suspended' ? [...pending] : [],
     windows: new Map(),
     opened: new Map(),
     seq: highestSeq(snapshot.steps, pending),
+    attemptsRecorded: snapshot.steps.some((s) => isAttemptKey(s.key)),
     cleanupsRun: [],
     leaseExpiresAt: seed.replay ? 0 : snapshot.run.leaseExpiresAt,
     keeper: leaseKeeper(
