@@ -1,3 +1,4 @@
+import { batchSuite } from './suites/batches.ts';
 import { cancelSuite } from './suites/cancel.ts';
 import { cancellationSuite } from './suites/cancellation.ts';
 import { claimSuite } from './suites/claim.ts';
@@ -50,6 +51,7 @@ export const suites = {
   claimRules: claimRulesSuite,
   fenced: fencedSuite,
   records: recordSuite,
+  batches: batchSuite,
   finish: finishSuite,
   resends: resendSuite,
   names: nameSuite,
@@ -69,6 +71,7 @@ export const contractGroups = [
   'takeover',
   'fenced',
   'records',
+  'batches',
   'finish',
   'suspend',
   'signals',
