@@ -102,8 +102,8 @@ LIMIT $${n}::bigint`;
   };
 
 /**
- * purge, second statement: delete the chosen runs that still match the query; steps and cleanups
- * cascade. Two statements rather than one so that a resent request deletes nothing its first
+ * purge, second statement: delete the chosen runs that still match the query, with their steps
+ * and cleanups. Two statements rather than one so that a resent request deletes nothing its first
  * arrival did not choose (a resend of a choose-and-delete would choose the next batch):
  * - a run changed after the choice is deleted only if it still matches: the DELETE waits for a
  *   writer holding the row and re-checks its WHERE on the latest version (READ COMMITTED);
@@ -124,8 +124,10 @@ WITH deleted AS (
   DELETE FROM ${t.runs} r
   WHERE r.run_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ${statuses}
     AND r.updated_at < $${params.length}::bigint
-  RETURNING 1
-)
+  RETURNING r.run_id
+),
+steps AS (DELETE FROM ${t.steps} s USING deleted d WHERE s.run_id = d.run_id),
+cleanups AS (DELETE FROM ${t.cleanups} c USING deleted d WHERE c.run_id = d.run_id)
 SELECT count(*)::int AS deleted FROM deleted`;
     return {
       sql,
