@@ -194,8 +194,20 @@ const recordsByKey = (steps: readonly StepRecord[]): Map<string, StepRecord> => 
 /** The run as the claim found it: `running`, or `replaying` for a completed run. */
 const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
   const pending = [...snapshot.cleanups].sort((a, b) => a.seq - b.seq);
+  // Every field spelled out, no `...seed`: a spread into a literal this size makes V8 build a
+  // slow (dictionary) object on every load, and every later property read on the run pays for it.
   const run: RunHandle = {
-    ...seed,
+    runId: seed.runId,
+    owner: seed.owner,
+    storage: seed.storage,
+    registry: seed.registry,
+    clock: seed.clock,
+    leaseMs: seed.leaseMs,
+    codec: seed.codec,
+    emit: seed.emit,
+    observed: seed.observed,
+    previousStatus: seed.previousStatus,
+    replay: seed.replay,
     attempt: snapshot.run.attempt,
     state: seed.replay ? { kind: 'replaying' } : { kind: 'running' },
     records: recordsByKey(snapshot.steps),
