@@ -21,6 +21,8 @@ import type { Statement } from './statement.ts';
  * holds every write that had the lock before it. A write that comes after waits for the claim to
  * commit, then finds another owner: `lease-lost`.
  *
+ * - Most claims create their run: that is tried first, in one statement (`ON CONFLICT DO NOTHING`
+ *   leaves an existing run untouched and unlocked; it only waits for a transaction deleting it).
  * - A completed run changes no more (only a late signal may add a record): its head and records
  *   are read in one snapshot, without a lock, so that concurrent replays of a completed run do not
  *   queue on its row (nor write a lock to it). A run purged meanwhile reads as absent, and the
@@ -77,6 +79,24 @@ DECLARE
   previous text;
   free boolean;
 BEGIN
+  IF p_if_owner IS NULL THEN
+    -- Most claims create their run: try that first, in one statement. A run that exists is not
+    -- touched (ON CONFLICT DO NOTHING takes no lock on it) and is decided below. Records a write
+    -- racing a purge left under this id are not the new run's: they go with its creation.
+    WITH created AS (
+      INSERT INTO ${t.runs} AS r (run_id, status, owner, claimed_from, lease_expires_at, attempt, created_at, updated_at)
+      VALUES (p_run_id, 'running', p_owner, NULL, p_now + p_lease_ms, 1, p_now, p_now)
+      ON CONFLICT (run_id) DO NOTHING
+      RETURNING *
+    ),
+    steps_left AS (DELETE FROM ${t.steps} s WHERE s.run_id IN (SELECT c.run_id FROM created c)),
+    cleanups_left AS (DELETE FROM ${t.cleanups} x WHERE x.run_id IN (SELECT c.run_id FROM created c))
+    SELECT * INTO h FROM created;
+    IF FOUND THEN
+      RETURN QUERY ${headRow(`'created'::text`, 'NULL::text')};
+      RETURN;
+    END IF;
+  END IF;
   LOOP
     SELECT * INTO h FROM ${t.runs} r WHERE r.run_id = p_run_id;
     IF FOUND AND h.status = 'completed' THEN

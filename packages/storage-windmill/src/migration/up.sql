@@ -57,6 +57,26 @@ DECLARE
   previous text;
   free boolean;
 BEGIN
+  IF p_if_owner IS NULL THEN
+    -- Most claims create their run: try that first, in one statement. A run that exists is not
+    -- touched (ON CONFLICT DO NOTHING takes no lock on it) and is decided below. Records a write
+    -- racing a purge left under this id are not the new run's: they go with its creation.
+    WITH created AS (
+      INSERT INTO "public"."durable_x_runs" AS r (run_id, status, owner, claimed_from, lease_expires_at, attempt, created_at, updated_at)
+      VALUES (p_run_id, 'running', p_owner, NULL, p_now + p_lease_ms, 1, p_now, p_now)
+      ON CONFLICT (run_id) DO NOTHING
+      RETURNING *
+    ),
+    steps_left AS (DELETE FROM "public"."durable_x_steps" s WHERE s.run_id IN (SELECT c.run_id FROM created c)),
+    cleanups_left AS (DELETE FROM "public"."durable_x_cleanups" x WHERE x.run_id IN (SELECT c.run_id FROM created c))
+    SELECT * INTO h FROM created;
+    IF FOUND THEN
+      RETURN QUERY SELECT 'run'::text, 'created'::text, NULL::text, h.run_id::text, h.status::text, h.owner::text,
+      h.lease_expires_at::float8, h.attempt::int4, h.created_at::float8, h.updated_at::float8, h.error::text,
+      NULL::text, NULL::text, NULL::float8, NULL::float8, NULL::text, NULL::float8;
+      RETURN;
+    END IF;
+  END IF;
   LOOP
     SELECT * INTO h FROM "public"."durable_x_runs" r WHERE r.run_id = p_run_id;
     IF FOUND AND h.status = 'completed' THEN
