@@ -65,6 +65,9 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   // The same for suspended runs that are due (their lease is their wake time): sleeping runs may
   // be many, the index keeps them apart from the finished ones.
   `CREATE INDEX IF NOT EXISTS ${t.index('runs_parked_by_age')} ON ${t.runs} (updated_at, run_id) INCLUDE (lease_expires_at) WHERE status = 'suspended'`,
+  // The suspended runs by wake time: the few due among many sleeping are found without reading the
+  // others (queries.ts, list).
+  `CREATE INDEX IF NOT EXISTS ${t.index('runs_parked_by_wake')} ON ${t.runs} (lease_expires_at) WHERE status = 'suspended'`,
   claimFunctionSql(t),
 ];
 

@@ -40,7 +40,7 @@ import {
   type SqliteStorageOptions,
 } from './options.ts';
 import { configure } from './pragmas.ts';
-import { tableNames } from './schema.ts';
+import { indexNames, tableNames } from './schema.ts';
 import { prepareStatements, shapedQuery } from './statements.ts';
 import { type TransactionMode, transactions } from './transaction.ts';
 
@@ -118,7 +118,7 @@ const open = (driver: SqliteDriver, setup: Setup) => {
   const t = tableNames(setup.prefix);
   return {
     s: prepareStatements(driver, t),
-    shaped: shapedQuery(driver, t),
+    shaped: shapedQuery(driver, t, indexNames(setup.prefix)),
     inTransaction: transactions(driver),
   };
 };

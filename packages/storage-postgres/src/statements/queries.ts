@@ -49,9 +49,53 @@ const statusFilter = (statuses: readonly RunStatus[], params: unknown[]): string
  * abandoned ones, `(updated_at, run_id)` otherwise; the cursor is a row comparison the index
  * range-scans, so every page costs the same however deep it is.
  */
+/** How many due runs a page may read through the wake-time index, per run of the page. */
+const DUE_CAP_PER_ROW = 10;
+
+/**
+ * list of the suspended runs that are due (findDue). Sleepers may be many and the due ones few, or
+ * the other way round (a backlog): the due runs are first read through the wake-time index, at most
+ * `cap` of them (`few`); when that is all of them, they are ordered and paged; when there are more,
+ * the age index finds a page of them at once. Either way a page costs what it returns.
+ */
+const dueStatement = (
+  t: TableNames,
+  q: ListQuery & { leaseExpiredAt: number },
+): Statement<readonly RunHead[]> => {
+  const params: unknown[] = [q.leaseExpiredAt, q.limit * DUE_CAP_PER_ROW, q.limit];
+  const cursor =
+    q.after === undefined
+      ? ''
+      : (params.push(q.after.updatedAt, q.after.runId),
+        `AND (r.updated_at, r.run_id) > ($${params.length - 1}::bigint, $${params.length}::text)`);
+  const sql = `
+WITH few AS (
+  SELECT r.* FROM ${t.runs} r
+  WHERE r.status = 'suspended' AND r.lease_expires_at <= $1::bigint ${cursor}
+  ORDER BY r.lease_expires_at LIMIT $2::bigint
+),
+counted AS (SELECT count(*) AS n FROM few)
+(SELECT ${HEAD_SELECT} FROM few r WHERE (SELECT n FROM counted) < $2::bigint
+  ORDER BY r.updated_at, r.run_id LIMIT $3::bigint)
+UNION ALL
+(SELECT ${HEAD_SELECT} FROM ${t.runs} r
+  WHERE (SELECT n FROM counted) >= $2::bigint
+    AND r.status = 'suspended' AND r.lease_expires_at <= $1::bigint ${cursor}
+  ORDER BY r.updated_at, r.run_id LIMIT $3::bigint)`;
+  return { sql, params, parse: (rows: readonly Row[]) => rows.map(toHead) };
+};
+
 export const listStatement =
   (t: TableNames) =>
   (q: ListQuery): Statement<readonly RunHead[]> => {
+    if (
+      q.leaseExpiredAt !== undefined &&
+      q.updatedBefore === undefined &&
+      q.statuses?.length === 1 &&
+      q.statuses[0] === 'suspended'
+    ) {
+      return dueStatement(t, { ...q, leaseExpiredAt: q.leaseExpiredAt });
+    }
     const params: unknown[] = [];
     const bind = (value: unknown, type: string): string => {
       params.push(value);
