@@ -13,15 +13,25 @@ import { fileURLToPath } from 'node:url';
 import { BACKENDS, type BackendName, openBackend, recreateDatabase } from './backends.ts';
 import { configureDbos, DBOS } from './dbos.ts';
 import { benchmarksMarkdown } from './report/markdown.ts';
-import { backendSection, crashTable, memoryTable, targetsTable } from './report/sections.ts';
+import {
+  backendSection,
+  coreCpuTable,
+  crashTable,
+  memoryTable,
+  scalingTable,
+  targetsTable,
+} from './report/sections.ts';
 import { chartSvg } from './report/svg.ts';
 import type { BackendResults, Results } from './results.ts';
+import { type CoreCpu, measureCoreCpu } from './sections/core-cpu.ts';
 import { type CrashRow, measureCrash } from './sections/crash.ts';
 import { type MemoryRow, measureMemory } from './sections/memory.ts';
+import { measureRerun } from './sections/rerun.ts';
 import { measureResume } from './sections/resume.ts';
+import { measureScaling, type ScalingRow } from './sections/scaling.ts';
 import { measureStepOverhead } from './sections/step-overhead.ts';
 import { measureThroughput } from './sections/throughput.ts';
-import { DBOS_DATABASE, DX_DATABASE, postgresUrl, withDatabase } from './services.ts';
+import { DBOS_DATABASE, DX_DATABASE, fsyncPostgresUrl, postgresUrl, withDatabase } from './services.ts';
 
 const list = (name: string): string[] | undefined => process.env[name]?.split(/[\s,]+/).filter(Boolean);
 const chosen = (list('BENCH_BACKENDS') ?? [...BACKENDS]) as BackendName[];
@@ -29,7 +39,15 @@ const skip = new Set(list('BENCH_SKIP') ?? []);
 const log = (text: string) => process.stdout.write(`${text}\n`);
 
 /** Rounds per backend (step overhead, resume): S3 requests cost ~10 ms each, so it gets fewer. */
-const ROUNDS: Record<BackendName, number> = { memory: 5, sqlite: 8, postgres: 8, redis: 8, s3: 2 };
+const ROUNDS: Record<BackendName, number> = {
+  memory: 5,
+  sqlite: 8,
+  'sqlite-fsync': 4,
+  postgres: 8,
+  'postgres-fsync': 4,
+  redis: 8,
+  s3: 2,
+};
 
 const benchBackend = async (name: BackendName, withDbos: boolean): Promise<BackendResults> => {
   const backend = await openBackend(name);
@@ -39,6 +57,11 @@ const benchBackend = async (name: BackendName, withDbos: boolean): Promise<Backe
     const steps = await measureStepOverhead(backend, { steps: 100, rounds, withDbos });
     log(`[${name}] resume…`);
     const resume = skip.has('resume') ? [] : await measureResume(backend, { sizes: [10, 100, 1000], rounds });
+    log(`[${name}] re-run of a completed run…`);
+    const rerun =
+      skip.has('rerun') || name === 'memory'
+        ? []
+        : await measureRerun(backend, { steps: 100, rounds: rounds * 3, withDbos });
     log(`[${name}] throughput…`);
     const throughput = skip.has('throughput')
       ? []
@@ -49,7 +72,15 @@ const benchBackend = async (name: BackendName, withDbos: boolean): Promise<Backe
           rounds: name === 's3' ? 2 : 3,
           withDbos,
         });
-    const result = { backend: name, settings: backend.settings, steps, resume, throughput };
+    const result = {
+      backend: name,
+      settings: backend.settings,
+      ...(backend.commitMs === undefined ? {} : { commitMs: backend.commitMs }),
+      steps,
+      resume,
+      rerun,
+      throughput,
+    };
     log(`\n${backendSection(result, '##')}`);
     return result;
   } finally {
@@ -60,11 +91,17 @@ const benchBackend = async (name: BackendName, withDbos: boolean): Promise<Backe
 const main = async () => {
   const started = performance.now();
   const usesPostgres = chosen.includes('postgres');
+  if (chosen.includes('postgres-fsync')) await recreateDatabase(fsyncPostgresUrl(), DX_DATABASE);
   if (usesPostgres) {
     await recreateDatabase(postgresUrl(), DX_DATABASE);
     await recreateDatabase(postgresUrl(), DBOS_DATABASE);
     configureDbos(withDatabase(postgresUrl(), DBOS_DATABASE));
     await DBOS.launch();
+  }
+  let coreCpu: CoreCpu | undefined;
+  if (!skip.has('cpu')) {
+    log('\n[core CPU] memory storage…');
+    coreCpu = await measureCoreCpu({ steps: 1000, rounds: 15 });
   }
   const backends: BackendResults[] = [];
   try {
@@ -82,10 +119,15 @@ const main = async () => {
     // In parallel: each child measures only its own process, and this saves minutes.
     log('\n[memory] 10 000 steps, each variant in its own fresh process…');
     const jobs = chosen
-      .filter((n) => n !== 's3')
+      .filter((n) => n !== 's3' && !n.endsWith('-fsync'))
       .map((name) => measureMemory(`durable-x on ${name}`, name, 10_000));
     if (usesPostgres) jobs.push(measureMemory('DBOS Transact 5.3 on postgres', 'dbos', 10_000));
     memory = await Promise.all(jobs);
+  }
+  let scaling: ScalingRow[] = [];
+  if (!skip.has('scaling')) {
+    const backends = (['sqlite', 'postgres', 'redis'] as const).filter((b) => chosen.includes(b));
+    scaling = await measureScaling({ runs: 1_000_000, sleepers: 100_000, backends, log });
   }
   const results: Results = {
     machine: {
@@ -97,11 +139,15 @@ const main = async () => {
       seconds: (performance.now() - started) / 1000,
     },
     backends,
+    ...(coreCpu === undefined ? {} : { coreCpu }),
     crash,
     memory,
+    scaling,
   };
+  if (coreCpu) log(`\n## Core CPU\n\n${coreCpuTable(results)}`);
   if (crash.length > 0) log(`\n## Crash recovery (Postgres)\n\n${crashTable(results)}`);
   if (memory.length > 0) log(`\n## Peak memory\n\n${memoryTable(results)}`);
+  if (scaling.length > 0) log(`\n## Cost grows with the work\n\n${scalingTable(results)}`);
   log(`\n## Targets\n\n${targetsTable(results)}\n`);
   if (process.env.BENCH_NO_WRITE !== '1') {
     const docs = (file: string) => fileURLToPath(new URL(`../../../docs/${file}`, import.meta.url));
