@@ -122,6 +122,12 @@ const HANDLE = Symbol.for('@td7x/durable-x/run');
  * caches, two fences).
  */
 export const handleOf = (storage: Storage, cp: Checkpoint): Checked<RunHandle> => {
+  const run = runOf(storage, cp);
+  return 'isErr' in run ? run : ok(run);
+};
+
+/** {@link handleOf} without wrapping the handle in a Result: the step path asks on every step. */
+export const runOf = (storage: Storage, cp: Checkpoint): RunHandle | Checked<never> => {
   const run =
     typeof cp === 'object' && cp !== null
       ? (cp as unknown as Record<symbol, RunHandle | undefined>)[HANDLE]
@@ -130,7 +136,7 @@ export const handleOf = (storage: Storage, cp: Checkpoint): Checked<RunHandle> =
   if (storage !== run.storage) {
     return invalid('storage', `not the storage run ${JSON.stringify(run.runId)} was loaded from`);
   }
-  return ok(run);
+  return run;
 };
 
 const statusOf = (state: RunState): Checkpoint['status'] => {

@@ -18,7 +18,7 @@ import { putStepGrouped } from '../storage/group-commit.ts';
 import { type Body, currentBody, isWithin, runBody } from './activity.ts';
 import { failRun } from './finish.ts';
 import { onRefused, type Refusal, refusal } from './gateway.ts';
-import { type Checkpoint, type Execution, handleOf, type RunHandle } from './handle.ts';
+import { type Checkpoint, type Execution, type RunHandle, runOf } from './handle.ts';
 import { attemptKey, failedAttempts } from './keys.ts';
 import { freshLease } from './lease.ts';
 import { nameProblem } from './names.ts';
@@ -111,9 +111,9 @@ export const startStep = (
   input: unknown,
   fn: (step: StepContext) => unknown,
 ): Outcome | Promise<Outcome> => {
-  const run = handleOf(storage, cp);
-  if (run.isErr()) return run;
-  return stepOf(run.value, name, input, fn, options?.retry);
+  const run = runOf(storage, cp);
+  if ('isErr' in run) return run;
+  return stepOf(run, name, input, fn, options?.retry);
 };
 
 const stepOf = (
@@ -131,15 +131,15 @@ const stepOf = (
     if (policy.isErr()) return err(policy.error);
   }
   const key = stepKey(name, input);
-  if (key.isErr()) return err(key.error);
-  const stored = run.records.get(key.value);
+  if (typeof key !== 'string') return err(key);
+  const stored = run.records.get(key);
   if (stored) {
     if (run.observed) run.emit({ type: 'step.skipped', runId: run.runId, name });
     return decodeOutput(run, stored);
   }
   if (run.state.kind === 'replaying') return err({ type: 'RunCompleted', runId: run.runId, step: name });
   if (run.state.kind !== 'running') return refusal(run, 'step');
-  return shared(run, { name, key: key.value, fn, retry, caller: currentBody() });
+  return shared(run, { name, key, fn, retry, caller: currentBody() });
 };
 
 /** Calls of one key in this process share one execution; a step that calls itself is refused. */
