@@ -63,11 +63,11 @@ const dueStatement = (
   q: ListQuery & { leaseExpiredAt: number },
 ): Statement<readonly RunHead[]> => {
   const params: unknown[] = [q.leaseExpiredAt, q.limit * DUE_CAP_PER_ROW, q.limit];
-  const cursor =
-    q.after === undefined
-      ? ''
-      : (params.push(q.after.updatedAt, q.after.runId),
-        `AND (r.updated_at, r.run_id) > ($${params.length - 1}::bigint, $${params.length}::text)`);
+  let cursor = '';
+  if (q.after !== undefined) {
+    params.push(q.after.updatedAt, q.after.runId);
+    cursor = `AND (r.updated_at, r.run_id) > ($${params.length - 1}::bigint, $${params.length}::text)`;
+  }
   const sql = `
 WITH few AS (
   SELECT r.* FROM ${t.runs} r
