@@ -215,6 +215,9 @@ export const list = (shaped: Shaped, query: ListQuery): readonly RunHead[] => {
     const status = statuses[0] as RunStatus;
     const few = shaped.dueByLease(query.after !== undefined).all(status, query.leaseExpiredAt, ...after, cap);
     if (few.length < cap) return few.slice(0, query.limit);
+    return shaped
+      .dueByAge(query.after !== undefined)
+      .all(status, query.leaseExpiredAt, ...after, query.limit);
   }
   const shape: QueryShape = {
     statuses: statuses.length,

@@ -148,7 +148,7 @@ export const shapedQuery = (driver: SqliteDriver, t: TableNames, i: IndexNames) 
    * what a page costs when few are due, whatever the number of runs that wait (see operations.ts).
    */
   const dueByLease = (after: boolean, columns: string): Prepared<SqliteValue[], unknown> => {
-    const id = `${columns}:${after}`;
+    const id = `lease:${columns}:${after}`;
     let statement = due.get(id);
     if (!statement) {
       const sql = `SELECT ${columns} FROM (
@@ -161,8 +161,22 @@ export const shapedQuery = (driver: SqliteDriver, t: TableNames, i: IndexNames) 
     }
     return statement;
   };
+  /** The same runs when many are due: walked in age order, a page of them found at once. */
+  const dueByAge = (after: boolean, columns: string): Prepared<SqliteValue[], unknown> => {
+    const id = `age:${columns}:${after}`;
+    let statement = due.get(id);
+    if (!statement) {
+      const sql = `SELECT ${columns} FROM "${t.runs}" INDEXED BY "${i.byStatusAge}"
+        WHERE status = ? AND lease_expires_at <= ? ${after ? 'AND (updated_at, run_id) > (?, ?)' : ''}
+        ORDER BY updated_at, run_id LIMIT ?`;
+      statement = prepare<SqliteValue[], unknown>(driver, sql);
+      due.set(id, statement);
+    }
+    return statement;
+  };
   return {
     dueByLease: (after: boolean) => dueByLease(after, HEAD) as Prepared<SqliteValue[], RunHead>,
+    dueByAge: (after: boolean) => dueByAge(after, HEAD) as Prepared<SqliteValue[], RunHead>,
     heads: (shape: QueryShape) => statementFor(shape, HEAD) as Prepared<SqliteValue[], RunHead>,
     runIds: (shape: QueryShape) =>
       statementFor(shape, 'run_id AS runId') as Prepared<SqliteValue[], { runId: string }>,
