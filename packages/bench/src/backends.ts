@@ -312,7 +312,7 @@ const s3Backend = async (): Promise<Backend> => {
   const base = counting;
   return {
     name: 's3',
-    storage: s3Storage({ client, bucket, prefix: 'runs/' }),
+    storage: s3Storage({ client, bucket, prefix: 'bench/' }),
     roundTrips: () => requests - base,
     floors: [
       {
