@@ -27,6 +27,12 @@ describe('portability of the core', () => {
     expect(code).not.toMatch(/from ['"]node:|require\(|\bprocess\.|\bBuffer\b|__dirname/);
   });
 
+  // What needs the host's process table lives beside the core, in `node/` (`@td7x/durable-x/node`).
+  it('never imports the Node-only subpath', () => {
+    const importers = files.filter((f) => /from ['"][./]*node\//.test(readFileSync(f, 'utf8')));
+    expect(importers).toEqual([]);
+  });
+
   // The runtime features looked up rather than required, where there are some: an async context,
   // and a native SHA-256 (the JavaScript one is the fallback: sha256.test.ts).
   it('finds AsyncLocalStorage and node:crypto without importing them, and works without them', () => {

@@ -1,5 +1,3 @@
-import type { Client, Pool, PoolClient } from 'pg';
-
 /** A result row as the driver returns it: column name → value. */
 export type Row = Readonly<Record<string, unknown>>;
 
@@ -10,8 +8,16 @@ export type Row = Readonly<Record<string, unknown>>;
  */
 export type Execute = (sql: string, params: readonly unknown[]) => Promise<readonly Row[]>;
 
-/** What `pgExecute` accepts: a `pg.Pool`, a `pg.Client` or a checked-out `PoolClient`. */
-export type Queryable = Pick<Pool | Client | PoolClient, 'query'>;
+/**
+ * What `pgExecute` accepts: a `pg.Pool`, a `pg.Client` or a checked-out `PoolClient` (their
+ * `query` with a config object). Declared here instead of imported from pg, so that this
+ * package's types need neither pg nor @types/pg installed: the Windmill package uses them
+ * without pg.
+ */
+export interface Queryable {
+  /** `name` is given for a named (prepared) statement, see `preparedStatements`. */
+  query(config: { text: string; values: unknown[]; name?: string }): Promise<{ rows: Row[] }>;
+}
 
 export interface PgExecuteOptions {
   /**

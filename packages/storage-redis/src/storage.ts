@@ -11,6 +11,7 @@ import type {
   SuspendOutcome,
 } from '@td7x/durable-x';
 import { type RedisCommands, runScript, type Script } from './commands.ts';
+import { isIoredis } from './ioredis.ts';
 import { decodeRunId, layout, STATUSES } from './keys.ts';
 import {
   CANCEL,
@@ -96,6 +97,11 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   }
   if (!Number.isInteger(ttl) || ttl < 0)
     throw new TypeError('redisStorage: completedTtlSeconds must be an integer ≥ 0');
+  if (isIoredis(options.client)) {
+    throw new TypeError(
+      'redisStorage: client is an ioredis client; wrap it with ioredisClient: redisStorage({ client: ioredisClient(redis) })',
+    );
+  }
   const signalLimits = { ...REDIS_SIGNAL_LIMITS, ...options.signalLimits };
   for (const [name, limit] of Object.entries(signalLimits)) {
     if (!Number.isInteger(limit) || limit < 1)

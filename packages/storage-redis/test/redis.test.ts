@@ -10,7 +10,7 @@ import {
 } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { uniqueKeyPrefix } from '@td7x/testing';
-import type { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ioredisClient, type RedisCommands, redisStorage } from '../src/index.ts';
 import { connect, counting, dropPrefix, sharedRedisUrl } from './support.ts';
@@ -47,6 +47,22 @@ describe('redisStorage options', () => {
     expect(() => redisStorage({ client: untouchable, prefix: 'app{x}:' })).toThrow(TypeError);
     expect(() => redisStorage({ client: untouchable, buckets: 0 })).toThrow(TypeError);
     expect(() => redisStorage({ client: untouchable, completedTtlSeconds: 1.5 })).toThrow(TypeError);
+  });
+
+  it('refuses an ioredis client passed as `client` itself, naming ioredisClient (no I/O)', () => {
+    // Its evalsha(sha1, numKeys, ...) would get the keys array as the key count: Redis answers
+    // "ERR value is not an integer or out of range" at the first call. TypeScript refuses it too.
+    for (const raw of [
+      new Redis(sharedRedisUrl(), { lazyConnect: true }),
+      new Cluster([], { lazyConnect: true }),
+    ]) {
+      expect(() => redisStorage({ client: raw as unknown as RedisCommands })).toThrow(
+        /client is an ioredis client; wrap it with ioredisClient/,
+      );
+      expect(raw.status).toBe('wait'); // never connected
+      expect(redisStorage({ client: ioredisClient(raw) }).name).toBe('redis');
+      raw.disconnect();
+    }
   });
 
   it('declares lower signal limits than the core (16 KiB each), which the caller may change', () => {

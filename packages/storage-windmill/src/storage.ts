@@ -1,8 +1,10 @@
-import type { PutStepOutcome, PutStepRequest, Storage } from '@td7x/durable-x';
+import type { LivenessCheck, PutStepOutcome, PutStepRequest, Storage } from '@td7x/durable-x';
 import { postgresStorage, type TableOptions, tableNames } from '@td7x/durable-x-postgres';
 import { type DatatableSql, DEFAULT_DATATABLE, importDatatable } from './datatable.ts';
+import { checkJobEnvironment } from './environment.ts';
 import { datatableExecute } from './execute.ts';
-import { windmillLoadOptions } from './run-id.ts';
+import { windmillJobLiveness } from './liveness.ts';
+import { processEnv, windmillLoadOptions } from './run-id.ts';
 import { creatingTables } from './tables.ts';
 
 export interface WindmillStorageOptions extends TableOptions {
@@ -14,6 +16,12 @@ export interface WindmillStorageOptions extends TableOptions {
   readonly datatable?: string;
   /** A data table role to connect as (`wmill.datatable(name, { role })`). */
   readonly role?: string;
+  /**
+   * The liveness check `load` asks about the owner of a busy run. Default `windmillJobLiveness()`:
+   * a run whose job Windmill recorded completed is taken over at once. `null`: none (wait out
+   * the lease).
+   */
+  readonly liveness?: LivenessCheck | null;
   /**
    * The data table function to use instead of importing windmill-client: `wmill.datatable('main')`,
    * or any object with `query(sql, ...params).fetch()`. `datatable` and `role` are then ignored.
@@ -68,6 +76,8 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
   let client: Promise<DatatableSql> | undefined;
   const sql = (): Promise<DatatableSql> => {
     if (options.sql !== undefined) return Promise.resolve(options.sql);
+    // Before every request: the client's own fallbacks would fail later and less clearly.
+    checkJobEnvironment(processEnv());
     client ??= importDatatable(name, options.role).catch((error: unknown) => {
       client = undefined;
       throw error;
@@ -100,6 +110,9 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
     get ownerPrefix() {
       return windmillLoadOptions().ownerPrefix;
     },
+    get liveness() {
+      return options.liveness === undefined ? windmillJobLiveness() : (options.liveness ?? undefined);
+    },
   };
 };
 
@@ -123,7 +136,7 @@ const chunksOf = (requests: readonly PutStepRequest[], bytes: number): PutStepRe
 };
 
 /**
- * The ready storage of the brief's quick start: data table `main`, tables `public.durable_x_*`
+ * The ready storage of the README's Windmill quick start: data table `main`, tables `public.durable_x_*`
  * created on first use, windmill-client configured from the job's environment (BASE_INTERNAL_URL,
  * WM_TOKEN, WM_WORKSPACE). Importing it does nothing; its first operation imports the client.
  */

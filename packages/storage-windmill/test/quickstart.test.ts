@@ -1,13 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StandIn, startStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 import { effectsOf, newJobId, newLedger, startJob, waitForEffect } from './support/jobs.ts';
 
 /**
- * The brief's quick start, run as written (test/quickstart/script.ts) in Windmill-like jobs: separate
- * processes with a job's environment, whose windmill-client talks to the stand-in of Windmill's API
+ * The product's original quick start, run as written (test/quickstart/script.ts, the README's quick
+ * start) in Windmill-like jobs: separate processes with a job's environment, whose windmill-client talks to the stand-in of Windmill's API
  * over loopback HTTP, the SQL running on a real PostgreSQL. Nothing is mocked inside the process
  * but the script's own outside world (the file API, the CDN).
  *
@@ -35,6 +35,13 @@ const claimOwners = (runId: string): string[] =>
     .map((r) => String(r.args.arg2));
 
 describe('the quick start as a Windmill script', () => {
+  it("is the README's quick start, character for character", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /<!-- quick-start: windmill -->\n```ts\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    const script = readFileSync(new URL('./quickstart/script.ts', import.meta.url), 'utf8');
+    expect(block).toBe(script.replace(/^(\/\/.*\n)+/, '').trimEnd());
+  });
+
   it('killed mid-upload, then retried as a new job: skips download and process, runs rollback_upload, uploads again', async () => {
     const fileId = 'file-42';
     const ledger = newLedger();
@@ -89,6 +96,36 @@ describe('the quick start as a Windmill script', () => {
     // Retry: claim, rollback after the cleanup ran, beforeRisky, upload, afterSafe, complete.
     expect(retryRequests).toBe(6);
   }, 180_000); // several job processes that compile TypeScript at start, on a small machine
+
+  it('killed mid-upload, recorded failed by Windmill, retried at once: the retry takes over without waiting', async () => {
+    const fileId = 'file-retried-at-once';
+    const ledger = newLedger();
+    const firstId = newJobId();
+    standIn.setJob(firstId, 'running');
+    const first = startJob({
+      label: 'job-1',
+      env: standIn.jobEnv(firstId),
+      ledger,
+      fileId,
+      hangInUpload: true,
+    });
+    await waitForEffect(ledger, first, 'upload');
+    first.process.kill('SIGKILL');
+    expect(await first.outcome).toEqual({ kind: 'killed' });
+    // The worker saw its job's process die and recorded the job failed; the lease is still live.
+    standIn.setJob(firstId, 'failure');
+    const lookups = standIn.jobLookups();
+    const retryId = newJobId();
+    const retry = startJob({ label: 'job-2', env: standIn.jobEnv(retryId), ledger, fileId });
+    expect(await retry.outcome).toEqual({
+      kind: 'completed',
+      result: { fileId, uploadedUrl: `s3://bucket/${fileId}.json` },
+    });
+    expect(effectsOf(ledger, 'job-2')).toEqual(['cleanup:rollback_upload', 'step:upload']);
+    // One lookup of the dead job, then the claim only from it (the same token as the busy claim).
+    expect(standIn.jobLookups() - lookups).toBe(1);
+    expect(claimOwners(fileId).map((o) => o.split(':')[1])).toEqual([firstId, retryId, retryId]);
+  }, 180_000);
 
   it('a zombie restart with the same job id takes over from its frozen ghost, which is then fenced off', async () => {
     const fileId = 'file-zombie';

@@ -25,7 +25,7 @@ export const countingStorage = (inner: Storage): CountingStorage => {
     calls,
     total: () => Object.values(calls).reduce((a, b) => a + b, 0),
   };
-  for (const property of ['maxValueBytes', 'ownerPrefix', 'signalLimits'] as const) {
+  for (const property of ['maxValueBytes', 'ownerPrefix', 'signalLimits', 'liveness'] as const) {
     Object.defineProperty(wrapped, property, { enumerable: true, get: () => inner[property] });
   }
   const present = OPTIONAL_STORAGE_OPERATIONS.filter((operation) => typeof inner[operation] === 'function');

@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDurableXError } from '@td7x/durable-x';
+import { sameHostLiveness } from '@td7x/durable-x/node';
 import { openBackend } from './backends/open.ts';
 import { die, killingStorage } from './kill/killing-storage.ts';
 import { parsePlan } from './kill/plan.ts';
@@ -24,6 +25,7 @@ const ledger = need(CHILD_ENV.ledger);
 const attempt = Number(need(CHILD_ENV.attempt));
 const leaseMs = Number(need(CHILD_ENV.leaseMs));
 const plan = parsePlan(process.env[CHILD_ENV.plan]);
+const liveness = sameHostLiveness();
 
 let effects = 0;
 /** Appends the effect, then dies here if this is the k-th effect of the plan. */
@@ -48,11 +50,14 @@ const main = async (): Promise<ChildReport> => {
             cleanup: (token) => effect('cleanup', 'delete_upload', token),
             safe: (token) => append(ledger, { attempt, kind: 'safe', name: 'upload', token }),
           },
-          { leaseMs, ownerPrefix: `attempt-${attempt}` },
+          // The attempt before this one was SIGKILLed on this host: its run is taken over at
+          // once (sameHostLiveness), without waiting out its lease.
+          { leaseMs, liveness },
         );
         return { kind: 'completed', ...done };
       } catch (error) {
-        // A resumer: the dead owner's lease runs out at leaseExpiresAt; load again just after.
+        // The owner is not proven dead (alive, or another host): its lease runs out at
+        // leaseExpiresAt; load again just after.
         if (!isDurableXError(error, 'RunBusy')) throw error;
         await sleep(Math.max(5, error.error.leaseExpiresAt - Date.now() + 5));
       }

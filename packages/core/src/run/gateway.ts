@@ -1,9 +1,10 @@
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import type { RunCompleted, StorageUnavailable } from '../errors.ts';
-import type { Fenced } from '../storage/contract.ts';
+import type { Fenced, PutStepOutcome, StepRecord } from '../storage/contract.ts';
+import { putStepGrouped } from '../storage/group-commit.ts';
 import { blockedWhile, currentBody, outsideBodies } from './activity.ts';
 import { moveTo, type RunHandle } from './handle.ts';
-import type { Refused } from './state.ts';
+import type { Refused, RunState } from './state.ts';
 
 /*
  * The one door for the run's fenced writes, and the one place that decides what a refused write
@@ -13,8 +14,11 @@ import type { Refused } from './state.ts';
  * process undoes it once its running steps have ended, and every call answers the outcome).
  */
 
-/** What a call gets once the run is not `running` here. */
-export type Refusal = Refused | RunCompleted;
+/**
+ * What a call gets once the run is not `running` here (`StorageUnavailable`: letting go of the run
+ * was under way and its write failed).
+ */
+export type Refusal = Refused | RunCompleted | StorageUnavailable;
 
 /**
  * A write of the run: `undoing` writes (rollback, lease upkeep, finishing as cancelled) are the
@@ -28,32 +32,110 @@ export interface Write<T> {
   verdict(answer: T): Fenced;
 }
 
-export const fencedWrite = async <T>(
-  run: RunHandle,
-  write: Write<T>,
-): Promise<Result<T, Refusal | StorageUnavailable>> => {
+export const fencedWrite = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, Refusal>> => {
+  // Letting go of the run is under way: judge this write on how the run ends up. (An undoing
+  // write — lease upkeep — must not wait for a cancellation's outcome: the undo waits for it.)
+  while (run.state.kind === 'ending') await run.state.over;
   if (!admits(run, write)) return refusal(run, write.op);
-  const answer = await write.send();
-  if (answer.isErr()) return err(answer.error);
-  const verdict = write.verdict(answer.value);
-  if (verdict === 'ok') return answer;
-  onRefused(run, write.op, verdict);
-  return verdict === 'cancelled' && write.undoing ? answer : refusal(run, write.op);
+  const answer = await inFlight(run, write);
+  return answer.isErr() ? answer : interpret(run, write, answer.value);
 };
 
 /**
- * What a write the storage refused means for the run: `lease-lost`, another owner holds it (the
- * run is lost here); `cancelled`, it was cancelled while this process holds it (this process
- * undoes it). The call then answers `refusal`, except an `undoing` write on a cancelled run.
+ * The write that lets go of the run (complete, fail, suspend): sent once the run's writes in
+ * flight have landed, while no other is sent (`ending`): one racing it would be refused by it and
+ * read as a takeover. `after` is the state an applied write leads to.
  */
-export const onRefused = (run: RunHandle, op: string, verdict: 'lease-lost' | 'cancelled'): void => {
-  if (verdict === 'lease-lost') {
-    if (run.state.kind === 'running' || run.state.kind === 'cancelled') {
-      run.emit({ type: 'lease.lost', runId: run.runId, op });
-      moveTo(run, { kind: 'lost' });
+export const lastWrite = async <T>(
+  run: RunHandle,
+  write: Write<T>,
+  after: (answer: T) => RunState,
+): Promise<Result<T, Refusal>> => {
+  while (run.state.kind === 'running' && run.writes.size > 0) await Promise.allSettled([...run.writes]);
+  if (run.state.kind !== 'running') return refusal(run, write.op);
+  let over!: () => void;
+  moveTo(run, { kind: 'ending', over: new Promise<void>((resolve) => (over = resolve)) });
+  try {
+    const answer = await inFlight(run, write);
+    if (answer.isErr()) {
+      moveTo(run, { kind: 'running' });
+      return answer;
     }
-  } else if (run.state.kind === 'running') {
-    cancelledUnder(run);
+    if (write.verdict(answer.value) === 'ok') moveTo(run, after(answer.value));
+    return interpret(run, write, answer.value);
+  } finally {
+    over();
+  }
+};
+
+/**
+ * The step path's write (a step's record, and the core's own records: recordOnce), through the
+ * same door as `fencedWrite` but without a ResultAsync in between: each hop costs promises on every
+ * step. A rejection or a throw of the storage is `StorageUnavailable` for `putStep`.
+ */
+export const fencedPutStep = async (
+  run: RunHandle,
+  op: string,
+  record: StepRecord,
+): Promise<Result<PutStepOutcome, Refusal>> => {
+  while (run.state.kind === 'ending') await run.state.over;
+  if (run.state.kind !== 'running') return refusal(run, op);
+  let sending: Promise<PutStepOutcome>;
+  try {
+    sending = putStepGrouped(run.storage, { runId: run.runId, owner: run.owner, record });
+  } catch (cause) {
+    return err(unavailable(run, cause));
+  }
+  run.writes.add(sending);
+  let answer: PutStepOutcome;
+  try {
+    answer = await sending;
+  } catch (cause) {
+    return err(unavailable(run, cause));
+  } finally {
+    run.writes.delete(sending);
+  }
+  return answer.kind === 'lease-lost' || answer.kind === 'cancelled'
+    ? interpret(run, { op, undoing: false, verdict: () => answer.kind as Fenced }, answer)
+    : ok(answer);
+};
+
+const unavailable = (run: RunHandle, cause: unknown): StorageUnavailable => ({
+  type: 'StorageUnavailable',
+  storage: run.storage.name,
+  op: 'putStep',
+  cause,
+});
+
+/** Sends the write, known to `lastWrite` while it is under way. */
+const inFlight = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, StorageUnavailable>> => {
+  const sending = Promise.resolve(write.send());
+  run.writes.add(sending);
+  try {
+    return await sending;
+  } finally {
+    run.writes.delete(sending);
+  }
+};
+
+/** What the storage's answer means for the run: the one place a refused write is read. */
+const interpret = <T>(
+  run: RunHandle,
+  write: Pick<Write<T>, 'op' | 'undoing' | 'verdict'>,
+  answer: T,
+): Promise<Result<T, Refusal>> | Result<T, never> => {
+  switch (write.verdict(answer)) {
+    case 'ok':
+      return ok(answer);
+    case 'lease-lost':
+      if (run.state.kind === 'running' || run.state.kind === 'ending' || run.state.kind === 'cancelled') {
+        run.emit({ type: 'lease.lost', runId: run.runId, op: write.op });
+        moveTo(run, { kind: 'lost' });
+      }
+      return refusal(run, write.op);
+    case 'cancelled':
+      if (run.state.kind === 'running' || run.state.kind === 'ending') cancelledUnder(run);
+      return write.undoing ? ok(answer) : refusal(run, write.op);
   }
 };
 
@@ -77,6 +159,11 @@ export const cancelledUnder = (run: RunHandle): void => {
 export const refusal = (run: RunHandle, op: string): Promise<Result<never, Refusal>> => {
   const state = run.state;
   switch (state.kind) {
+    case 'ending':
+      // Letting go of the run is under way: answer as the run ends up.
+      return state.over.then(() =>
+        run.state.kind === 'running' ? err(lettingGoFailed(run, op)) : refusal(run, op),
+      );
     case 'cancelled':
       return blockedWhile(run.activity, currentBody(), state.outcome);
     case 'lost':
@@ -88,10 +175,14 @@ export const refusal = (run: RunHandle, op: string): Promise<Result<never, Refus
     case 'replaying':
       return Promise.resolve(err({ type: 'RunCompleted', runId: run.runId, step: op }));
     case 'running':
+      // A caller asks only once the run left `running`: reaching this is a bug in the core.
       throw new Error(`durable-x: ${op} refused on a running run`);
   }
 };
 
-/** Ok while the run is `running` here; else the refusal a call `op` gets. */
-export const holding = async (run: RunHandle, op: string): Promise<Result<void, Refusal>> =>
-  run.state.kind === 'running' ? ok(undefined) : refusal(run, op);
+const lettingGoFailed = (run: RunHandle, op: string): StorageUnavailable => ({
+  type: 'StorageUnavailable',
+  storage: run.storage.name,
+  op,
+  cause: new Error('the run was being completed, failed or suspended, and that write failed: call it again'),
+});

@@ -14,10 +14,9 @@ import {
   type StorageUnavailable,
 } from '../errors.ts';
 import type { PutStepOutcome, StepRecord, Storage } from '../storage/contract.ts';
-import { putStepGrouped } from '../storage/group-commit.ts';
 import { type Body, currentBody, isWithin, runBody } from './activity.ts';
 import { failRun } from './finish.ts';
-import { onRefused, type Refusal, refusal } from './gateway.ts';
+import { fencedPutStep, type Refusal, refusal } from './gateway.ts';
 import { type Checkpoint, type Execution, type RunHandle, runOf } from './handle.ts';
 import { attemptKey, failedAttempts } from './keys.ts';
 import { freshLease } from './lease.ts';
@@ -194,15 +193,9 @@ const execute = async (run: RunHandle, step: Step, execution: Execution): Promis
           output: output.value,
           at: run.clock.now(),
         };
-        if (run.state.kind !== 'running') return await refusal(run, 'putStep');
-        let answer: PutStepOutcome;
-        try {
-          answer = await putStepGrouped(run.storage, { runId: run.runId, owner: run.owner, record });
-        } catch (cause) {
-          return err(unavailable(run, cause));
-        }
-        const kept = keep(run, 'putStep', record, answer);
-        if (kept instanceof Promise) return await kept;
+        const written = await fencedPutStep(run, 'putStep', record);
+        if (written.isErr()) return err(written.error);
+        const kept = keep(run, record, written.value);
         if (run.observed) {
           run.emit({ type: 'step.ran', runId: run.runId, name: step.name, ms: run.clock.now() - started });
         }
@@ -274,35 +267,12 @@ export const recordOnce = async (
   op: string,
   record: StepRecord,
 ): Promise<Result<StepRecord, Refusal | StorageUnavailable>> => {
-  if (run.state.kind !== 'running') return refusal(run, op);
-  let answer: PutStepOutcome;
-  try {
-    answer = await putStepGrouped(run.storage, { runId: run.runId, owner: run.owner, record });
-  } catch (cause) {
-    return err(unavailable(run, cause));
-  }
-  const kept = keep(run, op, record, answer);
-  return kept instanceof Promise ? kept : ok(kept);
+  const written = await fencedPutStep(run, op, record);
+  return written.isErr() ? err(written.error) : ok(keep(run, record, written.value));
 };
 
-const unavailable = (run: RunHandle, cause: unknown): StorageUnavailable => ({
-  type: 'StorageUnavailable',
-  storage: run.storage.name,
-  op: 'putStep',
-  cause,
-});
-
-/** The record the storage kept (ours, or the one stored first), mirrored here; else the refusal. */
-const keep = (
-  run: RunHandle,
-  op: string,
-  record: StepRecord,
-  answer: PutStepOutcome,
-): StepRecord | Promise<Result<never, Refusal>> => {
-  if (answer.kind === 'lease-lost' || answer.kind === 'cancelled') {
-    onRefused(run, op, answer.kind);
-    return refusal(run, op);
-  }
+/** The record the storage kept (ours, or the one stored first), mirrored here. */
+const keep = (run: RunHandle, record: StepRecord, answer: PutStepOutcome): StepRecord => {
   const kept = answer.kind === 'exists' ? answer.record : record;
   run.records.set(kept.key, kept);
   // New work: a wake-up's replay is over, its registrations no longer adopt (cleanup.ts).

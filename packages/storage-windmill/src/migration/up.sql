@@ -45,6 +45,8 @@ CREATE INDEX IF NOT EXISTS "durable_x_runs_running_by_age" ON "public"."durable_
 
 CREATE INDEX IF NOT EXISTS "durable_x_runs_parked_by_age" ON "public"."durable_x_runs" (updated_at, run_id) INCLUDE (lease_expires_at) WHERE status = 'suspended';
 
+CREATE INDEX IF NOT EXISTS "durable_x_runs_parked_by_wake" ON "public"."durable_x_runs" (lease_expires_at) WHERE status = 'suspended';
+
 CREATE OR REPLACE FUNCTION "public"."durable_x_claim"(
   p_run_id text, p_owner text, p_now bigint, p_lease_ms bigint, p_if_owner text, p_if_lease bigint
 ) RETURNS TABLE (rec text, outcome text, previous_status text, run_id text, status text, owner text,

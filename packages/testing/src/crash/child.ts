@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { type DurableEvent, DurableXError } from '@td7x/durable-x';
+import { sameHostLiveness } from '@td7x/durable-x/node';
 import { appendEffect } from './ledger.ts';
 import { type ChildOutcome, ENV, type EventSummary, OUTCOME_PREFIX, READY_LINE } from './protocol.ts';
 import type { StorageModule } from './storage-module.ts';
@@ -23,7 +24,9 @@ const label = process.env[ENV.label] ?? `pid-${process.pid}`;
 const ledger = required(ENV.ledger);
 const runId = required(ENV.runId);
 const hangIn = process.env[ENV.hangIn];
-const leaseMs = Number(process.env[ENV.leaseMs] ?? 2000);
+const leaseText = process.env[ENV.leaseMs] ?? '2000';
+const leaseMs = leaseText === 'default' ? undefined : Number(leaseText);
+const liveness = process.env[ENV.liveness] === 'host' ? sameHostLiveness() : undefined;
 const stepMs = Number(process.env[ENV.stepMs] ?? 0);
 
 const summarize = (e: DurableEvent): EventSummary => ({
@@ -33,8 +36,8 @@ const summarize = (e: DurableEvent): EventSummary => ({
   ...('forgotSteps' in e ? { forgotSteps: e.forgotSteps } : {}),
 });
 
-const effect = async (kind: 'step' | 'cleanup', name: string): Promise<void> => {
-  appendEffect(ledger, { child: label, pid: process.pid, kind, name });
+const effect = async (kind: 'step' | 'cleanup', name: string, key?: string): Promise<void> => {
+  appendEffect(ledger, { child: label, pid: process.pid, kind, name, ...(key === undefined ? {} : { key }) });
   if (kind === 'step' && name === hangIn) await new Promise(() => setInterval(() => {}, 60_000));
   if (stepMs > 0) await sleep(stepMs);
 };
@@ -58,6 +61,7 @@ const attempt = async (events: EventSummary[]): Promise<ChildOutcome> => {
           effect,
           leaseMs,
           onEvent: (e) => events.push(summarize(e)),
+          ...(liveness === undefined ? {} : { liveness }),
         });
         return replay
           ? { kind: 'memoized', label, output, events }

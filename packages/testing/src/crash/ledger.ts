@@ -12,6 +12,8 @@ export interface LedgerEntry {
   readonly pid: number;
   readonly kind: 'step' | 'cleanup';
   readonly name: string;
+  /** A step body's `idempotencyKey` (StepContext), as that body saw it. */
+  readonly key?: string;
 }
 
 export const appendEffect = (file: string, entry: LedgerEntry): void => {

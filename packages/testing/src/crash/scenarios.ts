@@ -13,8 +13,13 @@ export interface ScenarioOptions {
   /** Environment for the children: what the storage module reads (DX_SQLITE_FILE, a URL…). */
   readonly env: Readonly<Record<string, string>>;
   readonly runId: string;
-  /** Lease of every child, in ms; a resumer waits up to this long after a kill. Default 1500. */
-  readonly leaseMs?: number;
+  /**
+   * Lease of every child, in ms; a resumer waits up to this long after a kill. Default 1500;
+   * `default`: the core's own (30 s), as the quick start has it.
+   */
+  readonly leaseMs?: number | 'default';
+  /** `host`: every child loads with `sameHostLiveness()` from `@td7x/durable-x/node`. */
+  readonly liveness?: 'host';
   /** The ledger file; default a new temp file. */
   readonly ledger?: string;
 }
@@ -32,6 +37,7 @@ const childEnv = (options: ScenarioOptions, ledger: string, extra: Record<string
   [ENV.runId]: options.runId,
   [ENV.ledger]: ledger,
   [ENV.leaseMs]: String(options.leaseMs ?? 1500),
+  ...(options.liveness === undefined ? {} : { [ENV.liveness]: options.liveness }),
   ...extra,
 });
 
@@ -67,13 +73,15 @@ export const runToCompletion = async (
 
 /**
  * Attempt 1 is SIGKILLed at `killWhen`; attempt 2 then resumes the same run (waiting for the dead
- * owner's lease to run out, as a real retry would) and runs to the end.
+ * owner's lease to run out, as a real retry would, unless `resumerWaits` is false) and runs to the end.
  */
 export const crashAndResume = async (
   options: ScenarioOptions & {
     readonly killWhen: KillPoint;
     /** Runs after attempt 1 is dead and before attempt 2 starts: inspect what the crash left. */
     readonly betweenAttempts?: () => void | Promise<void>;
+    /** Attempt 2 waits out a live lease it meets (default), or reports `busy` at once. */
+    readonly resumerWaits?: boolean;
   },
 ): Promise<{ first: ChildOutcome; second: ChildOutcome; ledger: LedgerEntry[] }> => {
   const ledger = options.ledger ?? newLedger();
@@ -88,7 +96,8 @@ export const crashAndResume = async (
   }
   const firstOutcome = await first.outcome;
   await options.betweenAttempts?.();
-  const second = spawnChild('attempt-2', childEnv(options, ledger, { [ENV.waitForLease]: '1' }));
+  const waits = options.resumerWaits ?? true;
+  const second = spawnChild('attempt-2', childEnv(options, ledger, waits ? { [ENV.waitForLease]: '1' } : {}));
   const secondOutcome = await second.outcome;
   return { first: firstOutcome, second: secondOutcome, ledger: readLedger(ledger) };
 };

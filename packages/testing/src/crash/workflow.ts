@@ -7,7 +7,9 @@ import {
   complete,
   durable,
   type EventListener,
+  type LivenessCheck,
   load,
+  type StepContext,
   type Storage,
 } from '@td7x/durable-x';
 
@@ -17,10 +19,15 @@ export type ReferenceStep = (typeof REFERENCE_STEPS)[number];
 export const REFERENCE_CLEANUP = 'rollback_upload';
 
 export interface WorkflowHooks {
-  /** Called at the start of every step body and cleanup, before it does anything else. */
-  readonly effect: (kind: 'step' | 'cleanup', name: string) => void | Promise<void>;
-  readonly leaseMs: number;
+  /**
+   * Called at the start of every step body and cleanup, before it does anything else; a step body
+   * passes its `idempotencyKey`.
+   */
+  readonly effect: (kind: 'step' | 'cleanup', name: string, key?: string) => void | Promise<void>;
+  /** Absent: the core's default lease. */
+  readonly leaseMs: number | undefined;
   readonly onEvent: EventListener;
+  readonly liveness?: LivenessCheck;
 }
 
 /** The run's result: a pure function of the run id, so a crashed-and-resumed run must return the same. */
@@ -45,13 +52,17 @@ export const referenceWorkflow = async (
   const registry: CleanupRegistry = {
     [REFERENCE_CLEANUP]: async () => hooks.effect('cleanup', REFERENCE_CLEANUP),
   };
-  const cp = await load(storage, { leaseMs: hooks.leaseMs, onEvent: hooks.onEvent })(registry)(runId);
+  const cp = await load(storage, {
+    onEvent: hooks.onEvent,
+    ...(hooks.leaseMs === undefined ? {} : { leaseMs: hooks.leaseMs }),
+    ...(hooks.liveness === undefined ? {} : { liveness: hooks.liveness }),
+  })(registry)(runId);
   const replay = cp.status === 'completed';
   const step = durable(storage)(cp);
   const body =
     <T>(name: ReferenceStep, value: () => T) =>
-    async (): Promise<T> => {
-      await hooks.effect('step', name);
+    async ({ idempotencyKey }: StepContext): Promise<T> => {
+      await hooks.effect('step', name, idempotencyKey);
       return value();
     };
 

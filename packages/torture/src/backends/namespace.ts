@@ -94,7 +94,7 @@ export const createNamespace = async (
     }
     case 'windmill': {
       // A data table is a database of its own, served by a loopback stand-in of Windmill's API
-      // (@td7x/testing/windmill-stand-in) that runs each request's SQL on the real Postgres.
+      // (@td7x/durable-x-windmill/local) that runs each request's SQL on the real Postgres.
       const postgres = server?.url ?? service('TEST_POSTGRES_URL');
       const name = uniqueSchemaName(`dx_torture_wm_${label}`);
       const url = new URL(postgres);
@@ -115,7 +115,7 @@ export const createNamespace = async (
       db.on('error', () => {});
       await migratePostgres(pgExecute(db));
       await db.end();
-      const { startStandIn } = await import('@td7x/testing/windmill-stand-in');
+      const { startStandIn } = await import('@td7x/durable-x-windmill/local');
       const standIn = await startStandIn({ datatables: { main: url.toString() } });
       return {
         backend,
