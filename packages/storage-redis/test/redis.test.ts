@@ -109,7 +109,7 @@ describe('key layout', () => {
     for (const id of ids) await durable(storage)(await load(storage)({})(id))('s')({ id })(() => id);
     for (const id of ids) expect((await storage.read(id))?.steps[0]?.output).toBe(JSON.stringify(id));
     const keys = await keysUnder(own);
-    const shape = /^\{(\d+)\}:(r:[A-Za-z0-9_-]+:(head|steps|seqs|cleanups)|i:running)$/;
+    const shape = /^\{(\d+)\}:(r:[A-Za-z0-9_-]+:(head|steps|signals|cleanups)|i:running)$/;
     for (const key of keys) expect(key.slice(own.length)).toMatch(shape);
     expect(keys.filter((k) => k.endsWith(':head'))).toHaveLength(ids.length);
   });
@@ -184,8 +184,8 @@ describe('completedTtlSeconds', () => {
         (await keysUnder(own)).map(async (k): Promise<[string, number]> => [k, await redis.ttl(k)]),
       );
     const runKeys = (await ttls()).filter(([k]) => k.includes(':r:'));
-    // done: head, steps, seqs (no cleanups key); failed: head only. Only completed runs expire.
-    expect(runKeys.filter(([, ttl]) => ttl > 3590 && ttl <= 3600)).toHaveLength(3);
+    // done: head, steps (no signals or cleanups key); failed: head only. Only completed runs expire.
+    expect(runKeys.filter(([, ttl]) => ttl > 3590 && ttl <= 3600)).toHaveLength(2);
     expect(runKeys.filter(([, ttl]) => ttl === -1)).toHaveLength(1);
 
     // Let them expire now, as the server would after an hour.

@@ -31,7 +31,7 @@ const expireLease = (runId: string) =>
 
 const claimOwners = (runId: string): string[] =>
   standIn.log
-    .filter((r) => r.content.includes('taken AS (') && r.args.arg1 === runId)
+    .filter((r) => r.content.includes('_claim"(') && r.args.arg1 === runId)
     .map((r) => String(r.args.arg2));
 
 describe('the quick start as a Windmill script', () => {

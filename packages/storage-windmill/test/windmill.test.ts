@@ -220,10 +220,9 @@ describe('windmill storage: outages are typed StorageUnavailable, and nothing is
     expect((error as DurableXError).error.type).toBe('StorageUnavailable');
     // The stand-in answers 500 with the database's message; the client rewrites it as its own error.
     const cause = (error as DurableXError).error as { cause?: { message?: string; query?: string } };
-    expect(cause.cause?.message).toMatch(
-      /^datatable db error: ERROR: relation "dx_absent\.durable_x_runs" does not exist/,
-    );
-    expect(cause.cause?.query).toContain('INSERT INTO "dx_absent"."durable_x_runs"');
+    // A claim is a call of the schema's claim function: the database names the missing schema.
+    expect(cause.cause?.message).toMatch(/^datatable db error: ERROR: schema "dx_absent" does not exist/);
+    expect(cause.cause?.query).toContain('FROM "dx_absent"."durable_x_claim"(');
     const schemas = await db.admin.query("SELECT 1 FROM pg_namespace WHERE nspname = 'dx_absent'");
     expect(schemas.rows).toHaveLength(0);
   });

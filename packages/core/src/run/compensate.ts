@@ -56,7 +56,8 @@ const walk = async (
     if (run.state.kind !== during) return err(INTERRUPTED);
     if (!cleanup) return ok(undefined);
     const lease = await freshLease(run);
-    if (lease.isErr()) return lease.error.type === 'StorageUnavailable' ? err(lease.error) : err(INTERRUPTED);
+    if (lease?.isErr())
+      return lease.error.type === 'StorageUnavailable' ? err(lease.error) : err(INTERRUPTED);
     if (run.state.kind !== during) return err(INTERRUPTED);
     const ran = await runCleanup(run, cleanup);
     if (ran.isErr()) return err(ran.error);
@@ -72,7 +73,7 @@ const runCleanup = async (
   const runner = run.registry[cleanup.name]!;
   const end = run.keeper.begin();
   const outcome = await runBody(run.activity, { key: `cleanup ${cleanup.id}`, parent: undefined }, () =>
-    runUserCode(() => runner(params.value as CleanupParams)),
+    runUserCode(runner, params.value as CleanupParams),
   );
   if (outcome.isErr()) {
     run.emit({ type: 'cleanup.failed', runId: run.runId, name: cleanup.name, cause: outcome.error });
