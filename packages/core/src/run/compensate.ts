@@ -72,6 +72,7 @@ const runCleanup = async (
   if (params.isErr()) return err(params.error);
   const runner = run.registry[cleanup.name]!;
   const end = run.keeper.begin();
+  run.emit({ type: 'cleanup.started', runId: run.runId, name: cleanup.name });
   const outcome = await runBody(run.activity, { key: `cleanup ${cleanup.id}`, parent: undefined }, () =>
     runUserCode(runner, params.value as CleanupParams),
   );

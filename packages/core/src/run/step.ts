@@ -1,3 +1,4 @@
+import { utf8Length } from './events.ts';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { invalid } from '../arguments.ts';
 import { waitOn } from '../clock.ts';
@@ -133,7 +134,9 @@ const stepOf = (
   if (typeof key !== 'string') return err(key);
   const stored = run.records.get(key);
   if (stored) {
-    if (run.observed) run.emit({ type: 'step.skipped', runId: run.runId, name });
+    if (run.observed) {
+      run.emit({ type: 'step.skipped', runId: run.runId, name, key, bytes: utf8Length(stored.output) });
+    }
     return decodeOutput(run, stored);
   }
   if (run.state.kind === 'replaying') return err({ type: 'RunCompleted', runId: run.runId, step: name });
@@ -165,7 +168,7 @@ const shared = (run: RunHandle, step: Step): Promise<Outcome> => {
 const execute = async (run: RunHandle, step: Step, execution: Execution): Promise<Outcome> => {
   const { body } = execution;
   const end = run.keeper.begin();
-  const started = run.observed ? run.clock.now() : 0;
+  let started = 0;
   let failed = false;
   try {
     let attempt = run.attemptsRecorded ? failedAttempts(run.records, step.key) : 0;
@@ -180,6 +183,10 @@ const execute = async (run: RunHandle, step: Step, execution: Execution): Promis
       if (run.state.kind !== 'running') return await refusal(run, 'step');
       attempt++;
       const context = new Context(run, step, attempt);
+      if (run.observed) {
+        started = run.clock.now();
+        run.emit({ type: 'step.started', runId: run.runId, name: step.name, key: step.key, attempt });
+      }
       const ran = runBody(run.activity, body, () => runUserCode(step.fn, context));
       const result = ran instanceof Promise ? await ran : ran;
       if (result.isOk()) {
@@ -197,7 +204,15 @@ const execute = async (run: RunHandle, step: Step, execution: Execution): Promis
         if (written.isErr()) return err(written.error);
         const kept = keep(run, record, written.value);
         if (run.observed) {
-          run.emit({ type: 'step.ran', runId: run.runId, name: step.name, ms: run.clock.now() - started });
+          run.emit({
+            type: 'step.ran',
+            runId: run.runId,
+            name: step.name,
+            key: step.key,
+            attempt,
+            ms: run.clock.now() - started,
+            bytes: utf8Length(kept.output),
+          });
         }
         return kept === record ? ok(result.value) : decodeOutput(run, kept);
       }
