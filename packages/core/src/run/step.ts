@@ -1,4 +1,3 @@
-import { utf8Length } from './events.ts';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { invalid } from '../arguments.ts';
 import { waitOn } from '../clock.ts';
@@ -16,6 +15,7 @@ import {
 } from '../errors.ts';
 import type { PutStepOutcome, StepRecord, Storage } from '../storage/contract.ts';
 import { type Body, currentBody, isWithin, runBody } from './activity.ts';
+import { utf8Length } from './events.ts';
 import { failRun } from './finish.ts';
 import { fencedPutStep, type Refusal, refusal } from './gateway.ts';
 import { type Checkpoint, type Execution, type RunHandle, runOf } from './handle.ts';
