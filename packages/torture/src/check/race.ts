@@ -12,7 +12,7 @@ export const raceSound = (
 ): string[] => {
   const violations: string[] = [];
   for (const o of outcomes) {
-    if (o.kind === 'error') violations.push(`${o.label} failed: ${o.error.split('\n')[0]}`);
+    if (o.kind === 'error') violations.push(`${o.label} failed with ${o.type}: ${o.error.split('\n')[0]}`);
     if (o.kind === 'killed') violations.push(`${o.label} was killed`);
   }
   const completed = outcomes.filter((o) => o.kind === 'completed');

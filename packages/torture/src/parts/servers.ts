@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPrivatePostgres } from '@td7x/testing/private-postgres';
 import { startPrivateRedis } from '@td7x/testing/private-redis';
-import { startProxy } from '@td7x/testing/s3-proxy';
+import { startProxy } from '@td7x/testing/tcp-proxy';
 import type { BackendName } from '../backends/open.ts';
 
 export interface BreakableServer {
