@@ -9,6 +9,7 @@
  *   - `@td7x/testing/windmill-stand-in` a loopback stand-in of Windmill's data table API on a real Postgres
  *   - `@td7x/testing/windmill-client`   points this process's windmill-client at a stand-in
  *   - `@td7x/testing/process-suite`     the child-process crash suite
+ *   - `@td7x/testing/reaper`            stops a server of the test's own if the test process dies first
  */
 
 export * from './crash/index.ts';
