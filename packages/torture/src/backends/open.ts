@@ -6,6 +6,7 @@
  * `DX_BACKEND`. Namespaces are made and dropped by `namespace.ts`.
  */
 import type { OpenedStorage, StorageModule } from '@td7x/testing';
+import { MUTANT_ENV, withMutant } from './mutants.ts';
 
 export const BACKENDS = ['sqlite', 'postgres', 'redis', 's3', 'windmill'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -35,5 +36,6 @@ export const backendOf = (env: Env): BackendName => {
   return backend;
 };
 
+/** The backend `env` names, behind a broken storage when `DX_TORTURE_MUTANT` names one (mutants.ts). */
 export const openBackend = async (env: Env = process.env): Promise<Opened> =>
-  (await MODULES[backendOf(env)]()).default(env);
+  withMutant(await (await MODULES[backendOf(env)]()).default(env), env[MUTANT_ENV]);
