@@ -8,10 +8,11 @@ export interface Clock {
   /** Call `fn` every `ms` until the returned function is called. Must not keep a process alive. */
   every(ms: number, fn: () => void): () => void;
   /**
-   * Resolve after `ms` (a retry's backoff). Unlike `every`, it keeps the process alive: a step
-   * is waiting. Optional for custom clocks: `setTimeout` is used when absent.
+   * Resolve after `ms` (a retry's backoff, a wait for another owner's lease), or as soon as
+   * `signal` aborts. Unlike `every`, it keeps the process alive: something is waiting. Optional
+   * for custom clocks: `setTimeout` is used when absent.
    */
-  wait?(ms: number): Promise<void>;
+  wait?(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -22,12 +23,38 @@ export const systemClock: Clock = {
     timer.unref?.();
     return () => clearInterval(timer as unknown as ReturnType<typeof setInterval>);
   },
-  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  wait: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      // An aborted wait clears its timer: a script that gave up waiting exits at once.
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
 
-/** The clock's `wait`, or a plain timer for a clock without one. */
-export const waitOn = (clock: Clock, ms: number): Promise<void> =>
-  clock.wait ? clock.wait(ms) : (systemClock.wait as (ms: number) => Promise<void>)(ms);
+/** Resolves when `signal` aborts (never without one). */
+const aborted = (signal: AbortSignal | undefined): Promise<void> =>
+  new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+/**
+ * The clock's `wait`, or a plain timer for a clock without one; over at once when `signal` aborts,
+ * even on a custom clock that ignores it.
+ */
+export const waitOn = (clock: Clock, ms: number, signal?: AbortSignal): Promise<void> => {
+  const wait = clock.wait
+    ? clock.wait(ms, signal)
+    : (systemClock.wait as NonNullable<Clock['wait']>)(ms, signal);
+  return signal ? Promise.race([wait, aborted(signal)]) : wait;
+};
 
 export interface ManualClock extends Clock {
   /** Move time forward, firing due intervals in order. */
@@ -56,9 +83,10 @@ export const manualClock = (start = Date.UTC(2026, 0, 1)): ManualClock => {
       timers.add(timer);
       return () => timers.delete(timer);
     },
-    // A one-shot timer: an interval that removes itself when it first fires.
-    wait: (ms) =>
+    // A one-shot timer: an interval that removes itself when it first fires (or is aborted).
+    wait: (ms, signal) =>
       new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
         const timer = {
           ms,
           next: current + ms,
@@ -68,6 +96,7 @@ export const manualClock = (start = Date.UTC(2026, 0, 1)): ManualClock => {
           },
         };
         timers.add(timer);
+        signal?.addEventListener('abort', timer.fn, { once: true });
       }),
     advance: (ms) => fireDue(current + ms),
     set: (epochMs) => fireDue(epochMs),

@@ -21,7 +21,13 @@ export {
   type FailReport,
   fail,
 } from './run/finish.ts';
-export { DEFAULT_LEASE_MS, type LoadError, type LoadOptions, load } from './run/load.ts';
+export {
+  DEFAULT_LEASE_MS,
+  DEFAULT_WAIT_FOR_LEASE_MS,
+  type LoadError,
+  type LoadOptions,
+  load,
+} from './run/load.ts';
 export { type SleepError, type SleepFor, sleep } from './run/sleep.ts';
 export {
   durable,

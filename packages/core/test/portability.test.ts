@@ -27,6 +27,12 @@ describe('portability of the core', () => {
     expect(code).not.toMatch(/from ['"]node:|require\(|\bprocess\.|\bBuffer\b|__dirname/);
   });
 
+  // What needs the host's process table lives beside the core, in `node/` (`@td7x/durable-x/node`).
+  it('never imports the Node-only subpath', () => {
+    const importers = files.filter((f) => /from ['"][./]*node\//.test(readFileSync(f, 'utf8')));
+    expect(importers).toEqual([]);
+  });
+
   // The one runtime feature looked up rather than required: an async context, where there is one.
   it('finds AsyncLocalStorage without importing it, and works without it', () => {
     const lookups = files.filter((f) => readFileSync(f, 'utf8').includes('getBuiltinModule'));

@@ -1,4 +1,5 @@
-// The brief's quick start, verbatim but for the storage import: `await step(...)` yields values
+// biome-ignore-all lint/correctness/noUnusedVariables: `uploaded` is unused in the original quick start too
+// The product's original quick start, verbatim but for the storage import: `await step(...)` yields values
 // and a failure fails the job. The helpers it assumes (Bun, processFile, the CDN) are stand-ins.
 import { describe, expect, it } from 'vitest';
 import {
@@ -41,7 +42,7 @@ const deleteFromCdn = async (url: string) => {
   log.push(`rollback ${url}`);
 };
 
-// ---- from BRIEF.md ----
+// ---- the quick start, as the product's brief wrote it ----
 const cleanupRunners: CleanupRegistry = {
   delete_temp: async (params) => {
     await Bun.remove(params.path as string).catch(() => {});
@@ -71,9 +72,9 @@ export async function main(fileId: string) {
 
   return { fileId, uploadedUrl: uploadUrl };
 }
-// ---- end of the brief ----
+// ---- end of the quick start ----
 
-describe("the brief's quick start", () => {
+describe('the quick start', () => {
   it('fails the job when a step throws, and the retried job skips finished steps and rolls back', async () => {
     const failure = await main('f1').catch((e: unknown) => e);
     expect(isDurableXError(failure, 'StepFailed')).toBe(true);

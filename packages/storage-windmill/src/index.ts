@@ -4,6 +4,7 @@
  */
 export { type DatatableSql, type DatatableStatement, DEFAULT_DATATABLE } from './datatable.ts';
 export { datatableExecute } from './execute.ts';
+export { type GetJob, type WindmillLivenessOptions, windmillJobLiveness } from './liveness.ts';
 export { type Env, windmillLoadOptions, windmillRunId } from './run-id.ts';
 export {
   DEFAULT_MAX_VALUE_BYTES,

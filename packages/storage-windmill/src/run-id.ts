@@ -1,9 +1,9 @@
-import type { LoadOptions } from '@td7x/durable-x';
+import { type LoadOptions, ownerIdentity } from '@td7x/durable-x';
 
 /** Environment variables, as `process.env` has them (Node and Bun; Deno with `--allow-env`). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const processEnv = (): Env => (globalThis as { process?: { env?: Env } }).process?.env ?? {};
+export const processEnv = (): Env => (globalThis as { process?: { env?: Env } }).process?.env ?? {};
 
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value === '' ? undefined : value;
@@ -35,5 +35,5 @@ export const windmillRunId = (env: Env = processEnv()): string => {
  */
 export const windmillLoadOptions = (env: Env = processEnv()): LoadOptions => {
   const job = nonEmpty(env.WM_JOB_ID);
-  return job === undefined ? {} : { ownerPrefix: `wm:${job}` };
+  return job === undefined ? {} : { ownerPrefix: ownerIdentity('wm', job) };
 };

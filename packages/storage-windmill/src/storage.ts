@@ -1,7 +1,8 @@
-import type { Storage } from '@td7x/durable-x';
+import type { LivenessCheck, Storage } from '@td7x/durable-x';
 import { postgresStorage, type TableOptions, tableNames } from '@td7x/durable-x-postgres';
 import { type DatatableSql, DEFAULT_DATATABLE, importDatatable } from './datatable.ts';
 import { datatableExecute } from './execute.ts';
+import { windmillJobLiveness } from './liveness.ts';
 import { windmillLoadOptions } from './run-id.ts';
 import { creatingTables } from './tables.ts';
 
@@ -14,6 +15,12 @@ export interface WindmillStorageOptions extends TableOptions {
   readonly datatable?: string;
   /** A data table role to connect as (`wmill.datatable(name, { role })`). */
   readonly role?: string;
+  /**
+   * The liveness check `load` asks about the owner of a busy run. Default `windmillJobLiveness()`:
+   * a run whose job Windmill recorded completed is taken over at once. `null`: none (wait out
+   * the lease).
+   */
+  readonly liveness?: LivenessCheck | null;
   /**
    * The data table function to use instead of importing windmill-client: `wmill.datatable('main')`,
    * or any object with `query(sql, ...params).fetch()`. `datatable` and `role` are then ignored.
@@ -91,11 +98,14 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
     get ownerPrefix() {
       return windmillLoadOptions().ownerPrefix;
     },
+    get liveness() {
+      return options.liveness === undefined ? windmillJobLiveness() : (options.liveness ?? undefined);
+    },
   };
 };
 
 /**
- * The ready storage of the brief's quick start: data table `main`, tables `public.durable_x_*`
+ * The ready storage of the README's Windmill quick start: data table `main`, tables `public.durable_x_*`
  * created on first use, windmill-client configured from the job's environment (BASE_INTERNAL_URL,
  * WM_TOKEN, WM_WORKSPACE). Importing it does nothing; its first operation imports the client.
  */

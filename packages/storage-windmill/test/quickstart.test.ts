@@ -90,6 +90,36 @@ describe('the quick start as a Windmill script', () => {
     expect(retryRequests).toBe(6);
   }, 180_000); // several job processes that compile TypeScript at start, on a small machine
 
+  it('killed mid-upload, recorded failed by Windmill, retried at once: the retry takes over without waiting', async () => {
+    const fileId = 'file-retried-at-once';
+    const ledger = newLedger();
+    const firstId = newJobId();
+    standIn.setJob(firstId, 'running');
+    const first = startJob({
+      label: 'job-1',
+      env: standIn.jobEnv(firstId),
+      ledger,
+      fileId,
+      hangInUpload: true,
+    });
+    await waitForEffect(ledger, first, 'upload');
+    first.process.kill('SIGKILL');
+    expect(await first.outcome).toEqual({ kind: 'killed' });
+    // The worker saw its job's process die and recorded the job failed; the lease is still live.
+    standIn.setJob(firstId, 'failure');
+    const lookups = standIn.jobLookups();
+    const retryId = newJobId();
+    const retry = startJob({ label: 'job-2', env: standIn.jobEnv(retryId), ledger, fileId });
+    expect(await retry.outcome).toEqual({
+      kind: 'completed',
+      result: { fileId, uploadedUrl: `s3://bucket/${fileId}.json` },
+    });
+    expect(effectsOf(ledger, 'job-2')).toEqual(['cleanup:rollback_upload', 'step:upload']);
+    // One lookup of the dead job, then the claim only from it (the same token as the busy claim).
+    expect(standIn.jobLookups() - lookups).toBe(1);
+    expect(claimOwners(fileId).map((o) => o.split(':')[1])).toEqual([firstId, retryId, retryId]);
+  }, 180_000);
+
   it('a zombie restart with the same job id takes over from its frozen ghost, which is then fenced off', async () => {
     const fileId = 'file-zombie';
     const ledger = newLedger();

@@ -1,3 +1,4 @@
+import type { SuiteGroup } from './group-names.ts';
 import { cancelSuite } from './suites/cancel.ts';
 import { cancellationSuite } from './suites/cancellation.ts';
 import { claimSuite } from './suites/claim.ts';
@@ -11,6 +12,7 @@ import { finishSuite } from './suites/finish.ts';
 import { housekeepingSuite } from './suites/housekeeping.ts';
 import { idSuite } from './suites/ids.ts';
 import { listingSuite } from './suites/listing.ts';
+import { livenessSuite } from './suites/liveness.ts';
 import { nameSuite } from './suites/names.ts';
 import { persistenceSuite } from './suites/persistence.ts';
 import { purgeSuite } from './suites/purge.ts';
@@ -32,6 +34,7 @@ import { waitSuite } from './suites/waits.ts';
 export const suites = {
   claim: claimSuite,
   takeover: takeoverSuite,
+  liveness: livenessSuite,
   steps: stepSuite,
   cleanups: cleanupSuite,
   fencing: fencingSuite,
@@ -55,9 +58,7 @@ export const suites = {
   names: nameSuite,
   listing: listingSuite,
   purge: purgeSuite,
-} as const;
-
-export type SuiteGroup = keyof typeof suites;
+} as const satisfies Record<SuiteGroup, unknown>;
 
 /**
  * The groups that call the storage contract directly, without the core: together they check
@@ -78,3 +79,5 @@ export const contractGroups = [
   'listing',
   'purge',
 ] as const satisfies readonly SuiteGroup[];
+
+export type { SuiteGroup };

@@ -1,5 +1,5 @@
 import type { Storage } from '@td7x/durable-x';
-import type { SuiteGroup } from './groups.ts';
+import type { SuiteGroup } from './group-names.ts';
 
 /**
  * What an adapter's test gives the suite. Build it on an isolated namespace (a schema, a key

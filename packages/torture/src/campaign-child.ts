@@ -4,7 +4,7 @@
  * the host, housekeeping and operator beside it (housekeeper.ts). Both open the backend named by
  * the environment (backends/open.ts).
  */
-import { runWorker } from '@td7x/testing';
+import { runWorker } from '@td7x/testing/crash';
 import { openBackend } from './backends/open.ts';
 import { HOUSEKEEPER_ENV, runHousekeeper } from './housekeeper.ts';
 

@@ -18,7 +18,7 @@ import {
   type OpenedStorage,
   parsePlan,
   registryOf,
-} from '@td7x/testing';
+} from '@td7x/testing/crash';
 
 export const HOUSEKEEPER_ENV = {
   role: 'DX_TORTURE_ROLE',

@@ -1,4 +1,4 @@
-import { REFERENCE_STEPS } from '@td7x/testing';
+import { REFERENCE_STEPS } from '@td7x/testing/crash';
 import { createNamespace, type Namespace } from './backends/namespace.ts';
 import { type BackendName, openBackend } from './backends/open.ts';
 import { between, rng, trialSeed } from './kill/prng.ts';

@@ -1,5 +1,10 @@
 import type { RawRun } from '@td7x/durable-x-testkit';
-import { type ChildOutcome, type LedgerEntry, REFERENCE_STEPS, type ReferenceOutput } from '@td7x/testing';
+import {
+  type ChildOutcome,
+  type LedgerEntry,
+  REFERENCE_STEPS,
+  type ReferenceOutput,
+} from '@td7x/testing/crash';
 import { describe, expect, it } from 'vitest';
 import {
   type Attempt,

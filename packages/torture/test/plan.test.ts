@@ -1,4 +1,4 @@
-import { describePlan, parsePlan } from '@td7x/testing';
+import { describePlan, parsePlan } from '@td7x/testing/crash';
 import { describe, expect, it } from 'vitest';
 import { randomPlan } from '../src/kill/plan.ts';
 import { rng, trialSeed } from '../src/kill/prng.ts';

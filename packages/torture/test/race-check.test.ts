@@ -1,4 +1,4 @@
-import type { ChildOutcome, LedgerEntry } from '@td7x/testing';
+import type { ChildOutcome, LedgerEntry } from '@td7x/testing/crash';
 import { describe, expect, it } from 'vitest';
 import { raceSound } from '../src/check/race.ts';
 

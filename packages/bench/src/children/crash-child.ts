@@ -1,23 +1,31 @@
 /**
  * One process of the crash-recovery measurement (forked with IPC by sections/crash.ts).
- *   argv: <lib: dx | dbos> <phase: first | resume> <runId> <mode: lease | release>
+ *   argv: <lib: dx | naive | dbos> <phase: first | resume> <runId> <backend: postgres | sqlite> [sqlite file]
  * It reports every step body it starts ({ body: i }); in the first phase it hangs inside the
  * body of step KILL_AT ({ hung: i }) so the parent can SIGKILL it mid-step; in the resume phase it
  * sends { result, at } once the workflow's result is known, then exits. `ready` and `at` are ms
- * since the process started (performance.now()): `ready` once the library is imported.
+ * since the process started (performance.now()): `ready` once the libraries are imported.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { complete, DurableXError, durable, load, type Storage } from '@td7x/durable-x';
+import { complete, durable, load, type Storage } from '@td7x/durable-x';
+import { sameHostLiveness } from '@td7x/durable-x/node';
 import { postgresStorage } from '@td7x/durable-x-postgres';
+import { sqliteStorage } from '@td7x/durable-x-sqlite';
+import Database from 'better-sqlite3';
 import pg from 'pg';
+import { naivePostgres, naiveSqlite, naiveWorkflow } from '../naive.ts';
 import { stepOutput } from '../output.ts';
 import { DX_DATABASE, postgresUrl, withDatabase } from '../services.ts';
 
 export const STEPS = 100;
 export const KILL_AT = 50;
-export const CRASH_LEASE_MS = 1000;
 
-const [lib, phase, runId, mode] = process.argv.slice(2) as [string, 'first' | 'resume', string, string];
+const [lib, phase, runId, backend, file] = process.argv.slice(2) as [
+  'dx' | 'naive' | 'dbos',
+  'first' | 'resume',
+  string,
+  'postgres' | 'sqlite',
+  string | undefined,
+];
 const send = (message: unknown): Promise<void> =>
   new Promise((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
 
@@ -30,41 +38,46 @@ const body = async (i: number) => {
   return stepOutput(i);
 };
 
-const dxAttempt = async (storage: Storage): Promise<number> => {
-  const cp = await load(storage, { leaseMs: CRASH_LEASE_MS })({})(runId);
-  const step = durable(storage)(cp);
-  let sum = 0;
-  for (let i = 0; i < STEPS; i++) sum += (await step(`s${i}`)(i)(() => body(i))).i;
-  await complete(storage)(cp);
-  return sum;
+const sqliteFile = (): string => {
+  if (!file) throw new Error('crash child: no sqlite file');
+  return file;
 };
 
 /**
- * `lease`: a plain retry, which waits out the dead owner's lease (RunBusy says until when).
- * `release`: a supervisor that saw the previous process die releases its lease first (one
- * `read` for the owner token, one `setLease` with expiry 0, as a failed step does), then loads.
+ * durable-x with the quick start's options (the default 30 s lease) plus the same-host liveness
+ * check: the killed predecessor's run is taken over at once, its lease never waited out.
  */
 const dx = async (): Promise<number> => {
-  // Static imports (core, adapter, pg) are loaded by now.
   await send({ ready: performance.now() });
-  const pool = new pg.Pool({ connectionString: withDatabase(postgresUrl(), DX_DATABASE), max: 4 });
-  const storage = postgresStorage({ pool });
+  const pool =
+    backend === 'postgres'
+      ? new pg.Pool({ connectionString: withDatabase(postgresUrl(), DX_DATABASE), max: 4 })
+      : undefined;
+  const db = backend === 'sqlite' ? new Database(sqliteFile()) : undefined;
+  const storage: Storage = pool ? postgresStorage({ pool }) : sqliteStorage(db as Database.Database);
   try {
-    if (phase === 'resume' && mode === 'release') {
-      const snapshot = await storage.read(runId);
-      const owner = snapshot?.run.owner;
-      if (owner) await storage.setLease({ runId, owner, leaseExpiresAt: 0, now: Date.now() });
-    }
-    for (;;) {
-      try {
-        return await dxAttempt(storage);
-      } catch (error) {
-        if (!(error instanceof DurableXError) || error.error.type !== 'RunBusy') throw error;
-        await sleep(Math.max(1, error.error.leaseExpiresAt - Date.now() + 1));
-      }
-    }
+    const cp = await load(storage, { liveness: sameHostLiveness() })({})(runId);
+    const step = durable(storage)(cp);
+    let sum = 0;
+    for (let i = 0; i < STEPS; i++) sum += (await step(`s${i}`)(i)(() => body(i))).i;
+    await complete(storage)(cp);
+    return sum;
   } finally {
-    await pool.end();
+    await pool?.end();
+    db?.close();
+  }
+};
+
+const naive = async (): Promise<number> => {
+  await send({ ready: performance.now() });
+  const engine =
+    backend === 'postgres'
+      ? await naivePostgres(withDatabase(postgresUrl(), DX_DATABASE))
+      : await naiveSqlite(sqliteFile());
+  try {
+    return await naiveWorkflow(engine, runId, STEPS, body);
+  } finally {
+    await engine.close();
   }
 };
 
@@ -84,6 +97,6 @@ const dbos = async (): Promise<number> => {
   }
 };
 
-const result = await (lib === 'dbos' ? dbos() : dx());
+const result = await (lib === 'dbos' ? dbos() : lib === 'naive' ? naive() : dx());
 await send({ result, at: performance.now() });
 process.exit(0);

@@ -61,18 +61,20 @@ export const backendSection = (b: BackendResults, level = '###'): string =>
 export const crashTable = (results: Results): string =>
   table(
     [
+      'backend',
       'variant',
       'process start → result (median)',
       'of which start-up + imports',
-      'after imports',
+      'imports → result',
       'step bodies re-run (ideal 50)',
       'result correct',
     ],
     results.crash.map((c) => [
+      c.backend,
       c.variant,
       duration(c.recoveryMs),
       duration(c.startupMs),
-      duration(c.recoveryMs - c.startupMs),
+      duration(c.afterImportsMs),
       fixed(c.bodiesRerun, 0),
       c.correct ? 'yes' : 'NO',
     ]),

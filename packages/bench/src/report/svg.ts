@@ -6,6 +6,7 @@ import {
   type Results,
   throughputRatio,
 } from '../results.ts';
+import { DBOS_CRASH, NAIVE_CRASH } from '../sections/crash.ts';
 
 interface Bar {
   readonly label: string;
@@ -86,13 +87,18 @@ export const chartSvg = (results: Results): string => {
       color: DX,
     },
     {
-      label: 'crash recovery, lease wait: DBOS ÷ durable-x',
-      value: 1 / crashRatio(results, 'durable-x, retry'),
+      label: 'crash → result after imports: DBOS ÷ durable-x',
+      value: 1 / crashRatio(results, 'postgres', DBOS_CRASH, 'afterImportsMs'),
       color: DX,
     },
     {
-      label: 'crash recovery, supervisor: DBOS ÷ durable-x',
-      value: 1 / crashRatio(results, 'durable-x, supervisor'),
+      label: 'same: naive engine ÷ durable-x (Postgres)',
+      value: 1 / crashRatio(results, 'postgres', NAIVE_CRASH, 'afterImportsMs'),
+      color: DX,
+    },
+    {
+      label: 'same: naive engine ÷ durable-x (SQLite)',
+      value: 1 / crashRatio(results, 'sqlite', NAIVE_CRASH, 'afterImportsMs'),
       color: DX,
     },
   ];

@@ -84,7 +84,7 @@ const runCleanup = async (
       }),
     verdict: (answer) => answer,
   });
-  end(rolledBack.isErr());
+  end();
   if (rolledBack.isErr()) {
     return rolledBack.error.type === 'StorageUnavailable' ? err(rolledBack.error) : err(INTERRUPTED);
   }

@@ -1,4 +1,5 @@
 import type { RunStatus } from '../storage/contract.ts';
+import type { Liveness } from './liveness.ts';
 
 /**
  * What a run reports as it goes, for logs, metrics and demos. Pass `onEvent` to `load`.
@@ -64,6 +65,15 @@ export type DurableEvent =
       readonly cleanupsRun: readonly string[];
     }
   | { readonly type: 'lease.lost'; readonly runId: string; readonly op: string }
+  /** `load` met another owner's live lease and asked the liveness check about that owner. */
+  | {
+      readonly type: 'owner.checked';
+      readonly runId: string;
+      readonly owner: string;
+      readonly answer: Liveness;
+    }
+  /** `load` (with `waitForLease`) waits until `until` (epoch ms) before it claims again. */
+  | { readonly type: 'lease.waiting'; readonly runId: string; readonly until: number }
   | { readonly type: 'run.completed'; readonly runId: string; readonly droppedCleanups: readonly string[] }
   | { readonly type: 'run.failed'; readonly runId: string; readonly error: unknown };
 

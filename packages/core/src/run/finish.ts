@@ -4,8 +4,8 @@ import { callStorage } from '../storage/call.ts';
 import type { Storage } from '../storage/contract.ts';
 import { type Body, currentBody, othersSettled } from './activity.ts';
 import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
-import { fencedWrite, type Refusal, refusal } from './gateway.ts';
-import { type Checkpoint, handleOf, moveTo, type RunHandle } from './handle.ts';
+import { lastWrite, type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, handleOf, type RunHandle } from './handle.ts';
 import { encodeValue, errorAsValue } from './values.ts';
 
 export interface CompleteReport {
@@ -102,27 +102,29 @@ export const failRun = async (
  * Records a final status and lets go of the run (the storage clears owner and lease): completed
  * runs replay from here on, failed or compensated ones refuse every further call.
  */
-export const finishAs = async (
+export const finishAs = (
   run: RunHandle,
   status: 'completed' | 'failed' | 'compensated',
   error: string | null,
-): Promise<Result<void, Refusal | StorageUnavailable>> => {
-  const finished = await fencedWrite(run, {
-    op: status === 'completed' ? 'complete' : 'fail',
-    undoing: false,
-    send: () =>
-      callStorage(run.storage, 'finish', {
-        runId: run.runId,
-        owner: run.owner,
-        status,
-        at: run.clock.now(),
-        error,
-        dropCleanups: status === 'completed',
-      }),
-    verdict: (answer) => answer,
-  });
-  if (finished.isErr()) return err(finished.error);
-  run.leaseExpiresAt = 0;
-  moveTo(run, status === 'completed' ? { kind: 'replaying' } : { kind: 'ended', status });
-  return ok(undefined);
-};
+): Promise<Result<unknown, Refusal>> =>
+  lastWrite(
+    run,
+    {
+      op: status === 'completed' ? 'complete' : 'fail',
+      undoing: false,
+      send: () =>
+        callStorage(run.storage, 'finish', {
+          runId: run.runId,
+          owner: run.owner,
+          status,
+          at: run.clock.now(),
+          error,
+          dropCleanups: status === 'completed',
+        }),
+      verdict: (answer) => answer,
+    },
+    () => {
+      run.leaseExpiresAt = 0;
+      return status === 'completed' ? { kind: 'replaying' } : { kind: 'ended', status };
+    },
+  );

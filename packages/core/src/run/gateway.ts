@@ -3,7 +3,7 @@ import type { RunCompleted, StorageUnavailable } from '../errors.ts';
 import type { Fenced } from '../storage/contract.ts';
 import { blockedWhile, currentBody, outsideBodies } from './activity.ts';
 import { moveTo, type RunHandle } from './handle.ts';
-import type { Refused } from './state.ts';
+import type { Refused, RunState } from './state.ts';
 
 /*
  * The one door for the run's fenced writes, and the one place that decides what a refused write
@@ -13,8 +13,11 @@ import type { Refused } from './state.ts';
  * process undoes it once its running steps have ended, and every call answers the outcome).
  */
 
-/** What a call gets once the run is not `running` here. */
-export type Refusal = Refused | RunCompleted;
+/**
+ * What a call gets once the run is not `running` here (`StorageUnavailable`: letting go of the run
+ * was under way and its write failed).
+ */
+export type Refusal = Refused | RunCompleted | StorageUnavailable;
 
 /**
  * A write of the run: `undoing` writes (rollback, lease upkeep, finishing as cancelled) are the
@@ -33,20 +36,66 @@ export const fencedWrite = async <T>(
   write: Write<T>,
 ): Promise<Result<T, Refusal | StorageUnavailable>> => {
   if (!admits(run, write)) return refusal(run, write.op);
-  const answer = await write.send();
-  if (answer.isErr()) return err(answer.error);
-  switch (write.verdict(answer.value)) {
-    case 'ok':
+  const answer = await inFlight(run, write);
+  return answer.isErr() ? answer : interpret(run, write, answer.value);
+};
+
+/**
+ * The write that lets go of the run (complete, fail, suspend): sent once the run's writes in
+ * flight have landed, while no other is sent (`ending`): one racing it would be refused by it and
+ * read as a takeover. `after` is the state an applied write leads to.
+ */
+export const lastWrite = async <T>(
+  run: RunHandle,
+  write: Write<T>,
+  after: (answer: T) => RunState,
+): Promise<Result<T, Refusal | StorageUnavailable>> => {
+  while (run.state.kind === 'running' && run.writes.size > 0) await Promise.allSettled([...run.writes]);
+  if (run.state.kind !== 'running') return refusal(run, write.op);
+  let over!: () => void;
+  moveTo(run, { kind: 'ending', over: new Promise<void>((resolve) => (over = resolve)) });
+  try {
+    const answer = await inFlight(run, write);
+    if (answer.isErr()) {
+      moveTo(run, { kind: 'running' });
       return answer;
+    }
+    if (write.verdict(answer.value) === 'ok') moveTo(run, after(answer.value));
+    return interpret(run, write, answer.value);
+  } finally {
+    over();
+  }
+};
+
+/** Sends the write, known to `lastWrite` while it is under way. */
+const inFlight = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, StorageUnavailable>> => {
+  const sending = Promise.resolve(write.send());
+  run.writes.add(sending);
+  try {
+    return await sending;
+  } finally {
+    run.writes.delete(sending);
+  }
+};
+
+/** What the storage's answer means for the run: the one place a refused write is read. */
+const interpret = <T>(
+  run: RunHandle,
+  write: Write<T>,
+  answer: T,
+): Promise<Result<T, Refusal>> | Result<T, never> => {
+  switch (write.verdict(answer)) {
+    case 'ok':
+      return ok(answer);
     case 'lease-lost':
-      if (run.state.kind === 'running' || run.state.kind === 'cancelled') {
+      if (run.state.kind === 'running' || run.state.kind === 'ending' || run.state.kind === 'cancelled') {
         run.emit({ type: 'lease.lost', runId: run.runId, op: write.op });
         moveTo(run, { kind: 'lost' });
       }
       return refusal(run, write.op);
     case 'cancelled':
-      if (run.state.kind === 'running') cancelledUnder(run);
-      return write.undoing ? answer : refusal(run, write.op);
+      if (run.state.kind === 'running' || run.state.kind === 'ending') cancelledUnder(run);
+      return write.undoing ? ok(answer) : refusal(run, write.op);
   }
 };
 
@@ -70,6 +119,11 @@ export const cancelledUnder = (run: RunHandle): void => {
 export const refusal = (run: RunHandle, op: string): Promise<Result<never, Refusal>> => {
   const state = run.state;
   switch (state.kind) {
+    case 'ending':
+      // Letting go of the run is under way: answer as the run ends up.
+      return state.over.then(() =>
+        run.state.kind === 'running' ? err(lettingGoFailed(run, op)) : refusal(run, op),
+      );
     case 'cancelled':
       return blockedWhile(run.activity, currentBody(), state.outcome);
     case 'lost':
@@ -84,6 +138,13 @@ export const refusal = (run: RunHandle, op: string): Promise<Result<never, Refus
       throw new Error(`durable-x: ${op} refused on a running run`);
   }
 };
+
+const lettingGoFailed = (run: RunHandle, op: string): StorageUnavailable => ({
+  type: 'StorageUnavailable',
+  storage: run.storage.name,
+  op,
+  cause: new Error('the run was being completed, failed or suspended, and that write failed: call it again'),
+});
 
 /** Ok while the run is `running` here; else the refusal a call `op` gets. */
 export const holding = async (run: RunHandle, op: string): Promise<Result<void, Refusal>> =>

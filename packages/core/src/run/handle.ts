@@ -92,6 +92,8 @@ export interface RunHandle {
 
   readonly keeper: LeaseKeeper;
   readonly activity: Activity;
+  /** The fenced writes in flight: the last write of the run waits for them (gateway.ts). */
+  readonly writes: Set<Promise<unknown>>;
   readonly executions: Map<string, Execution>;
   /** Serializes compensation: one cleanup at a time in this process. */
   compensating: Promise<unknown>;
@@ -104,7 +106,14 @@ export interface RunHandle {
 /** Moves the run to `next` along a legal transition; stops lease upkeep once it is let go of. */
 export const moveTo = (run: RunHandle, next: RunState): void => {
   run.state = transition(run.state, next);
-  if (next.kind !== 'cancelled') run.keeper.stop();
+  if (
+    next.kind === 'replaying' ||
+    next.kind === 'suspended' ||
+    next.kind === 'ended' ||
+    next.kind === 'lost'
+  ) {
+    run.keeper.stop();
+  }
   if (next.kind === 'lost' || next.kind === 'cancelled') run.abort.abort();
 };
 
@@ -134,6 +143,8 @@ const statusOf = (state: RunState): Checkpoint['status'] => {
       return 'completed';
     case 'ended':
       return state.status;
+    case 'ending':
+      return 'running';
     default:
       return state.kind;
   }

@@ -50,12 +50,25 @@ const stale = (run: RunHandle): boolean => run.clock.now() >= run.leaseExpiresAt
 /**
  * Renews the lease if it may have gone stale: no round trip on a busy run, whose keeper renews.
  * A lease write still in flight is waited for first: what this process believes must be what
- * storage holds once its writes have landed.
+ * storage holds once its writes have landed. A renewal whose answer came back late (the process
+ * stalled while it was under way) may have set a lease that is already over: it is renewed again
+ * until the lease is fresh when the answer arrives.
  */
 export const freshLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
-  while (run.leaseWrites !== undefined) await run.leaseWrites;
-  return stale(run) ? renew(run) : ok(undefined);
+  for (let renewals = 0; ; renewals++) {
+    while (run.leaseWrites !== undefined) await run.leaseWrites;
+    if (!stale(run)) return ok(undefined);
+    if (renewals === MAX_RENEWALS) {
+      const cause = new Error(`the lease could not be renewed in time (${MAX_RENEWALS} tries)`);
+      return err({ type: 'StorageUnavailable', storage: run.storage.name, op: 'setLease', cause });
+    }
+    const renewed = await renew(run);
+    if (renewed.isErr()) return renewed;
+  }
 };
+
+/** Renewals in a row whose answers all came back too late to count: the storage is not keeping up. */
+const MAX_RENEWALS = 3;
 
 /** Releases the lease but keeps the owner, so that a retry elsewhere may claim the run at once. */
 export const release = (run: RunHandle): Promise<void> =>

@@ -3,17 +3,19 @@ import { type Checked, checkFunction, checkNumber, invalid, MAX_TIMER_MS } from 
 import { type Clock, systemClock } from '../clock.ts';
 import { type Codec, defaultCodec } from '../codec/codec.ts';
 import type { InvalidArgument, InvalidRunId, RunBusy, StorageUnavailable } from '../errors.ts';
-import { callStorage } from '../storage/call.ts';
 import type { RunSnapshot, Storage } from '../storage/contract.ts';
 import { noActivity } from './activity.ts';
 import { undoCancelled } from './cancellation.ts';
+import { claimRun, type Seen } from './claim.ts';
 import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
 import { type EventListener, safeEmit } from './events.ts';
 import { cancelledUnder, type Refusal, refusal } from './gateway.ts';
 import { type Checkpoint, checkpointOf, type RunHandle } from './handle.ts';
 import { release, renew } from './lease.ts';
 import { leaseKeeper } from './lease-keeper.ts';
+import { DEFAULT_LIVENESS_TIMEOUT_MS, type LivenessCheck } from './liveness.ts';
 import { checkName, checkRunId } from './names.ts';
+import { newOwnerToken } from './owner.ts';
 import type { CleanupRegistry } from './registry.ts';
 import { applyVersion } from './version.ts';
 
@@ -36,9 +38,28 @@ export interface LoadOptions {
    */
   readonly version?: string;
   readonly onEvent?: EventListener;
+  /**
+   * Asked when the run is held by another owner's live lease: when it proves that owner dead,
+   * the run is taken over at once (a claim that succeeds only while that owner still holds it)
+   * instead of answering `RunBusy`. `sameHostLiveness()` from `@td7x/durable-x/node` (a killed
+   * process on this host), `executorLiveness(id)` (a restarted executor), `windmillJobLiveness()`
+   * from `@td7x/durable-x-windmill` (a finished job). Its `identity` names this process in the
+   * owner token, so do not pass `ownerPrefix` with it. Default: the storage's, else none.
+   */
+  readonly liveness?: LivenessCheck;
+  /** How long the liveness check may take; slower (or throwing) counts as `unknown`. Default 2 000. */
+  readonly livenessTimeoutMs?: number;
+  /**
+   * Wait for a busy run instead of answering `RunBusy` at once (CLI tools, scripts): claim again
+   * when the other owner's lease runs out (and, with a liveness check, as soon as it proves the
+   * owner dead), for at most `timeoutMs` (default 60 000), or until `signal` aborts; then `RunBusy`.
+   */
+  readonly waitForLease?: { readonly timeoutMs?: number; readonly signal?: AbortSignal };
 }
 
 export const DEFAULT_LEASE_MS = 30_000;
+/** Two default leases: long enough for a dead owner's default lease to run out. */
+export const DEFAULT_WAIT_FOR_LEASE_MS = 60_000;
 
 export type LoadError =
   | InvalidArgument
@@ -50,8 +71,9 @@ export type LoadError =
 
 /**
  * Claims a run and hands back its checkpoint: creates the run if absent, takes it over if its
- * lease expired or was released, replays it read-only if it completed, and answers `RunBusy`
- * while another owner's lease is live. A run taken over first runs its pending cleanups, except
+ * lease expired or was released (or its owner is proven dead by the liveness check), replays it
+ * read-only if it completed, and answers `RunBusy` while another owner's lease is live (or waits
+ * for it, with `waitForLease`). A run taken over first runs its pending cleanups, except
  * after a suspension (the run parked on purpose). A cancelled run only runs its cleanups and
  * answers `Cancelled`. One storage round trip when no cleanup is pending, whatever the number of
  * steps (two for a new run with a `version`).
@@ -62,6 +84,48 @@ export const load =
   (runId: string): ResultAsync<Checkpoint, LoadError> =>
     new ResultAsync(loadRun(storage, options, registry, runId)).map(checkpointOf);
 
+const nameLike = (argument: string, value: string | undefined): Checked<undefined> =>
+  value === undefined
+    ? ok(undefined)
+    : checkName('step', value)
+        .map(() => undefined)
+        .mapErr(() => ({
+          type: 'InvalidArgument' as const,
+          argument,
+          reason: 'expected a string of 1–256 characters without NUL',
+        }));
+
+const checkLiveness = (liveness: unknown): Checked<undefined> => {
+  if (liveness === undefined) return ok(undefined);
+  if (
+    typeof liveness !== 'object' ||
+    liveness === null ||
+    typeof (liveness as LivenessCheck).check !== 'function'
+  ) {
+    return invalid('liveness', 'expected a liveness check: { identity?, check(owner, signal) }');
+  }
+  return nameLike('liveness.identity', (liveness as LivenessCheck).identity);
+};
+
+const isAbortSignal = (value: unknown): value is AbortSignal =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as AbortSignal).aborted === 'boolean' &&
+  typeof (value as AbortSignal).addEventListener === 'function';
+
+const checkWait = (wait: LoadOptions['waitForLease']): Checked<undefined> => {
+  if (wait === undefined) return ok(undefined);
+  if (typeof wait !== 'object' || wait === null)
+    return invalid('waitForLease', 'expected { timeoutMs?, signal? }');
+  if (wait.signal !== undefined && !isAbortSignal(wait.signal))
+    return invalid('waitForLease.signal', 'expected an AbortSignal');
+  return wait.timeoutMs === undefined
+    ? ok(undefined)
+    : checkNumber('waitForLease.timeoutMs', wait.timeoutMs, { min: 0, max: MAX_TIMER_MS, integer: true }).map(
+        () => undefined,
+      );
+};
+
 /** Every option in range, before any I/O. */
 const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupRegistry): Checked<void> => {
   if (typeof storage !== 'object' || storage === null || typeof storage.claim !== 'function') {
@@ -69,6 +133,9 @@ const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupR
   }
   if (typeof registry !== 'object' || registry === null)
     return invalid('registry', 'expected an object of cleanup runners');
+  if (options.ownerPrefix !== undefined && options.liveness?.identity !== undefined) {
+    return invalid('ownerPrefix', 'the liveness check names the owner (its identity): pass one or the other');
+  }
   const checks = [
     options.leaseMs === undefined
       ? ok(0)
@@ -81,27 +148,25 @@ const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupR
           argument: 'version',
           reason: 'expected a string of 1–256 characters without NUL',
         })),
-    options.ownerPrefix === undefined
-      ? ok(undefined)
-      : checkName('step', options.ownerPrefix).mapErr(() => ({
-          type: 'InvalidArgument' as const,
-          argument: 'ownerPrefix',
-          reason: 'expected a string of 1–256 characters without NUL',
-        })),
+    nameLike('ownerPrefix', options.ownerPrefix),
+    checkLiveness(options.liveness ?? storage.liveness),
+    options.livenessTimeoutMs === undefined
+      ? ok(0)
+      : checkNumber('livenessTimeoutMs', options.livenessTimeoutMs, {
+          min: 1,
+          max: MAX_TIMER_MS,
+          integer: true,
+        }),
+    checkWait(options.waitForLease),
   ];
   for (const check of checks) if (check.isErr()) return err(check.error);
   return ok(undefined);
 };
 
-/** The run as a caller saw it: take it over only if it is still so (see `ClaimRequest.ifOwner`). */
-export interface Seen {
-  readonly owner: string;
-  readonly leaseExpiresAt: number;
-}
-
 /**
  * `load`, as the handle. With `seen`, only a run still held by that owner under that lease is
- * taken over (housekeeping takes over the run it listed, and never one that moved on since).
+ * taken over (housekeeping takes over the run it listed, and never one that moved on since); no
+ * liveness check and no waiting then.
  */
 export const loadRun = async (
   storage: Storage,
@@ -116,23 +181,27 @@ export const loadRun = async (
   if (id.isErr()) return err(id.error);
   const clock = options.clock ?? systemClock;
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const owner = `${options.ownerPrefix ?? storage.ownerPrefix ?? 'dx'}:${crypto.randomUUID()}`;
-  const claimed = await callStorage(storage, 'claim', {
+  const emit = safeEmit(options.onEvent);
+  const liveness = options.liveness ?? storage.liveness;
+  const owner = newOwnerToken(options.ownerPrefix ?? liveness?.identity ?? storage.ownerPrefix ?? 'dx');
+  const wait = options.waitForLease;
+  const claimed = await claimRun({
+    storage,
     runId,
     owner,
-    now: clock.now(),
+    clock,
     leaseMs,
-    ...(seen === undefined ? {} : { ifOwner: seen.owner, ifLeaseExpiresAt: seen.leaseExpiresAt }),
+    seen,
+    liveness,
+    livenessTimeoutMs: options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
+    wait:
+      wait === undefined || seen !== undefined
+        ? undefined
+        : { deadline: clock.now() + (wait.timeoutMs ?? DEFAULT_WAIT_FOR_LEASE_MS), signal: wait.signal },
+    emit,
   });
   if (claimed.isErr()) return err(claimed.error);
   const outcome = claimed.value;
-  if (outcome.kind === 'busy' || outcome.kind === 'not-found') {
-    return err({
-      type: 'RunBusy',
-      runId,
-      leaseExpiresAt: outcome.kind === 'busy' ? outcome.run.leaseExpiresAt : 0,
-    });
-  }
   const run = handleFrom(outcome.snapshot, {
     runId,
     owner,
@@ -141,7 +210,7 @@ export const loadRun = async (
     clock,
     leaseMs,
     codec: options.codec ?? defaultCodec,
-    emit: safeEmit(options.onEvent),
+    emit,
     previousStatus: outcome.kind === 'claimed' ? outcome.previousStatus : outcome.snapshot.run.status,
     replay: outcome.kind === 'completed',
   });
@@ -204,6 +273,7 @@ const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
       () => release(run),
     ),
     activity: noActivity(),
+    writes: new Set(),
     executions: new Map(),
     compensating: Promise.resolve(),
     leaseWrites: undefined,

@@ -15,17 +15,22 @@ import type {
  * transitions below. Every operation asks the state first; only the write gateway (gateway.ts)
  * and the calls that end a run move it.
  *
- *   running ──complete──▶ replaying      (completed: memoized steps answer, nothing is written)
- *      │ ────suspend──▶ suspended        (parked by a sleep or a wait; the host runs it again)
- *      │ ────fail─────▶ ended            (failed or compensated; a later load retries it)
- *      │ ────refused──▶ lost             (another owner took it over: stop, change nothing)
- *      └────refused──▶ cancelled ──▶ lost (cancelled: undo once the running steps end; an undo
- *                                          refused by a new owner leaves it lost)
+ *   running ──refused──▶ lost             (another owner took it over: stop, change nothing)
+ *      │ ─────refused──▶ cancelled ──▶ lost (cancelled: undo once the running steps end; an
+ *      │                                    undo refused by a new owner leaves it lost)
+ *      └──complete / fail / suspend──▶ ending (its writes in flight landed; it sends the last one)
+ *                     ending ──▶ replaying  (completed: memoized steps answer, nothing is written)
+ *                            ──▶ suspended  (parked by a sleep or a wait; the host runs it again)
+ *                            ──▶ ended      (failed or compensated; a later load retries it)
+ *                            ──▶ lost, cancelled (the last write was refused)
+ *                            ──▶ running    (the last write did not reach storage: call it again)
  *
- * A load starts in `running`, or in `replaying` for a completed run.
+ * A load starts in `running`, or in `replaying` for a completed run. While `ending`, no other
+ * write is sent: one racing the last write would be refused by it and read as a takeover.
  */
 export type RunState =
   | { readonly kind: 'running' }
+  | { readonly kind: 'ending'; readonly over: Promise<void> }
   | { readonly kind: 'replaying' }
   | { readonly kind: 'suspended'; readonly suspension: Suspended }
   | { readonly kind: 'ended'; readonly status: 'failed' | 'compensated' }
@@ -49,7 +54,8 @@ export type UndoError = CleanupFailed | UnknownCleanup | NotDecodable | StorageU
 export type Refused = LeaseLost | RunEnded | Suspended | UndoOutcome;
 
 const LEGAL: { readonly [K in RunStateKind]: readonly RunStateKind[] } = {
-  running: ['replaying', 'suspended', 'ended', 'lost', 'cancelled'],
+  running: ['ending', 'lost', 'cancelled'],
+  ending: ['replaying', 'suspended', 'ended', 'lost', 'cancelled', 'running'],
   cancelled: ['lost'],
   replaying: [],
   suspended: [],

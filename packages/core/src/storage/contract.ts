@@ -1,3 +1,5 @@
+import type { LivenessCheck } from '../run/liveness.ts';
+
 /**
  * The storage contract: what a backend must do, and nothing of what a workflow means.
  *
@@ -164,6 +166,14 @@ export interface Storage {
    * at each load; `load`'s own `ownerPrefix` option wins. The core always adds a random part.
    */
   readonly ownerPrefix?: string | undefined;
+
+  /**
+   * A liveness check for the owners of runs loaded through this storage, read at each load;
+   * `load`'s own `liveness` option wins. When a run is held under a live lease by an owner this
+   * check proves dead, `load` takes it over at once (see `LivenessCheck`). The Windmill package
+   * asks Windmill whether the owning job has finished.
+   */
+  readonly liveness?: LivenessCheck | undefined;
 
   /**
    * Lower bounds than the core's defaults on what signals may add to one run (every signal is

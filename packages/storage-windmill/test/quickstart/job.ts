@@ -1,6 +1,7 @@
 /**
  * One Windmill job running the quick start script, in its own process:
  *   node --conditions=@td7x/source --import tsx job.ts
+ * (on Bun, when the tests run there: `process.execPath` is then Bun, which runs it the same way)
  * with a Windmill job's environment (WM_JOB_ID, WM_WORKSPACE, WM_TOKEN, BASE_INTERNAL_URL pointing
  * at the stand-in). It provides the script's outside world (the file API behind `fetch`, the CDN,
  * `processFile`), records every effect in the ledger, runs `main(fileId)` and prints one outcome line.
@@ -44,7 +45,9 @@ world.uploadToCdn = async (_data: unknown, url: string) => {
 world.deleteFromCdn = async (_url: string) => {
   effect('cleanup', 'rollback_upload');
 };
-world.Bun = { remove: async () => {} };
+// On Bun (the runtime matrix runs these tests there, and the job then runs on Bun too) the real,
+// read-only `Bun` global stays. It has no `remove`: only the unused `delete_temp` cleanup calls it.
+world.Bun ??= { remove: async () => {} };
 
 const report = (outcome: unknown, code: number) =>
   process.stdout.write(`DX_JOB_OUTCOME ${JSON.stringify(outcome)}\n`, () => process.exit(code));

@@ -1,7 +1,7 @@
 // biome-ignore-all format: the brief's quick start, kept character for character
 // biome-ignore-all lint/correctness/noUnusedVariables: `uploaded` is unused in the brief too
 // biome-ignore-all assist/source/organizeImports: the brief's import order
-// The brief's quick start (BRIEF.md, "Windmill Workflow"), as a Windmill script. Only the import of
+// The product's original quick start (its "Windmill Workflow"), as a Windmill script. Only the import of
 // `windmillStorage` differs: it comes from this package. `fetch`, `processFile`, `uploadToCdn`,
 // `deleteFromCdn` and `Bun.remove` are provided by the job around it (job.ts; types in globals.d.ts).
 import {

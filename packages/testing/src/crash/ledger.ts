@@ -18,6 +18,8 @@ export interface LedgerEntry {
    * `stored`: the execution id in the record read from the backend; `safe`: the upload kept.
    */
   readonly exec?: string;
+  /** A step body's `idempotencyKey` (StepContext), as that body saw it. */
+  readonly key?: string;
   /** What else is worth knowing: a cancel's answer, a signal's `accepted`, how a request was resent. */
   readonly detail?: string;
 }

@@ -12,7 +12,10 @@ export const ENV = {
   label: 'DX_CRASH_LABEL',
   /** Name of a step whose body, once its effect is in the ledger, waits forever (to be killed there). */
   hangIn: 'DX_CRASH_HANG_IN',
+  /** The lease of every load, in ms; `default` loads with the core's default (no leaseMs). */
   leaseMs: 'DX_CRASH_LEASE_MS',
+  /** `host`: load with `sameHostLiveness()` (a killed owner on this host is taken over at once). */
+  liveness: 'DX_CRASH_LIVENESS',
   /** "1": on RunBusy, wait until the other owner's lease expires and load again (a resumer). */
   waitForLease: 'DX_CRASH_WAIT_FOR_LEASE',
   /** "1": print READY, then start the workflow only when a line arrives on stdin (race barrier). */

@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type LedgerEntry, readLedger } from './ledger.ts';
 import { type ChildOutcome, ENV, HANGING_LINE } from './protocol.ts';
 import { type SpawnedChild, spawnChild } from './spawn.ts';
@@ -12,8 +12,13 @@ export interface ScenarioOptions {
   /** Environment for the children: what the storage module reads (DX_SQLITE_FILE, a URL…). */
   readonly env: Readonly<Record<string, string>>;
   readonly runId: string;
-  /** Lease of every child, in ms; a resumer waits up to this long after a kill. Default 1500. */
-  readonly leaseMs?: number;
+  /**
+   * Lease of every child, in ms; a resumer waits up to this long after a kill. Default 1500;
+   * `default`: the core's own (30 s), as the quick start has it.
+   */
+  readonly leaseMs?: number | 'default';
+  /** `host`: every child loads with `sameHostLiveness()` from `@td7x/durable-x/node`. */
+  readonly liveness?: 'host';
   /** The ledger file; default a new temp file. */
   readonly ledger?: string;
 }
@@ -25,12 +30,20 @@ export interface KillPoint {
 
 export const newLedger = (): string => join(mkdtempSync(join(tmpdir(), 'dx-crash-')), 'ledger.jsonl');
 
+/** Reads a ledger, and removes it with its folder when this harness made it (`given` undefined). */
+const readAndRemove = (file: string, given: string | undefined): LedgerEntry[] => {
+  const entries = readLedger(file);
+  if (given === undefined) rmSync(dirname(file), { recursive: true, force: true });
+  return entries;
+};
+
 const childEnv = (options: ScenarioOptions, ledger: string, extra: Record<string, string> = {}) => ({
   ...options.env,
   [ENV.storageModule]: options.storageModule,
   [ENV.runId]: options.runId,
   [ENV.ledger]: ledger,
   [ENV.leaseMs]: String(options.leaseMs ?? 1500),
+  ...(options.liveness === undefined ? {} : { [ENV.liveness]: options.liveness }),
   ...extra,
 });
 
@@ -55,18 +68,20 @@ export const runToCompletion = async (
   const ledger = options.ledger ?? newLedger();
   const child = spawnChild(options.label ?? 'single', childEnv(options, ledger, { [ENV.waitForLease]: '1' }));
   const outcome = await child.outcome;
-  return { outcome, ledger: readLedger(ledger) };
+  return { outcome, ledger: readAndRemove(ledger, options.ledger) };
 };
 
 /**
  * Attempt 1 is SIGKILLed at `killWhen`; attempt 2 then resumes the same run (waiting for the dead
- * owner's lease to run out, as a real retry would) and runs to the end.
+ * owner's lease to run out, as a real retry would, unless `resumerWaits` is false) and runs to the end.
  */
 export const crashAndResume = async (
   options: ScenarioOptions & {
     readonly killWhen: KillPoint;
     /** Runs after attempt 1 is dead and before attempt 2 starts: inspect what the crash left. */
     readonly betweenAttempts?: () => void | Promise<void>;
+    /** Attempt 2 waits out a live lease it meets (default), or reports `busy` at once. */
+    readonly resumerWaits?: boolean;
   },
 ): Promise<{ first: ChildOutcome; second: ChildOutcome; ledger: LedgerEntry[] }> => {
   const ledger = options.ledger ?? newLedger();
@@ -77,9 +92,10 @@ export const crashAndResume = async (
   first.kill();
   const firstOutcome = await first.outcome;
   await options.betweenAttempts?.();
-  const second = spawnChild('attempt-2', childEnv(options, ledger, { [ENV.waitForLease]: '1' }));
+  const waits = options.resumerWaits ?? true;
+  const second = spawnChild('attempt-2', childEnv(options, ledger, waits ? { [ENV.waitForLease]: '1' } : {}));
   const secondOutcome = await second.outcome;
-  return { first: firstOutcome, second: secondOutcome, ledger: readLedger(ledger) };
+  return { first: firstOutcome, second: secondOutcome, ledger: readAndRemove(ledger, options.ledger) };
 };
 
 /**
@@ -101,5 +117,5 @@ export const race = async (
   await Promise.all(children.map((c) => c.ready));
   for (const child of children) child.go();
   const outcomes = await Promise.all(children.map((c) => c.outcome));
-  return { outcomes, ledger: readLedger(ledger) };
+  return { outcomes, ledger: readAndRemove(ledger, options.ledger) };
 };

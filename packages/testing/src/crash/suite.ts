@@ -2,6 +2,7 @@
 // so that child processes importing `@td7x/testing` never load vitest.
 import type { RawReader } from '@td7x/durable-x-testkit';
 import { describe, expect, it } from 'vitest';
+import { describeResumeAtOnce } from './at-once.ts';
 import { countEffects, type LedgerEntry } from './ledger.ts';
 import { crashFreeOutput } from './reference.ts';
 import { crashAndResume, race } from './scenarios.ts';
@@ -128,5 +129,7 @@ export const describeProcessSuite = (
       expect(countEffects(ledger, 'cleanup')).toEqual({});
       expect(new Set(ledger.map((e) => e.pid)).size).toBe(1);
     }, 180_000); // N node processes compiling TypeScript on a small machine
+
+    describeResumeAtOnce(harness);
   });
 };

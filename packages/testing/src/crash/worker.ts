@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DurableEvent, DurableXError, isDurableXError } from '@td7x/durable-x';
+import { sameHostLiveness } from '@td7x/durable-x/node';
 import { die, faultyStorage, parsePlan } from './faults.ts';
 import { appendEffect, type LedgerEntry } from './ledger.ts';
 import {
@@ -55,8 +56,13 @@ export const runWorker = async (open: StorageModule): Promise<void> => {
     appendEffect(ledger, { child: label, pid: process.pid, ...entry });
 
   let effects = 0;
-  const effect = async (kind: 'step' | 'cleanup', name: string, exec: string): Promise<void> => {
-    note({ kind, name, exec });
+  const effect = async (
+    kind: 'step' | 'cleanup',
+    name: string,
+    exec: string,
+    key?: string,
+  ): Promise<void> => {
+    note({ kind, name, exec, ...(key === undefined ? {} : { key }) });
     if (plan.mode === 'in-effect' && plan.k === ++effects) die();
     if (kind === 'step' && name === hangIn) {
       process.stdout.write(`${HANGING_LINE}\n`);
@@ -83,8 +89,10 @@ export const runWorker = async (open: StorageModule): Promise<void> => {
           const { checkpoint, replay, output } = await referenceWorkflow(storage, runId, {
             effect,
             safe: (exec) => note({ kind: 'safe', name: 'upload', exec }),
-            leaseMs: optionalNumber(ENV.leaseMs) ?? 2000,
-            ownerPrefix: label.replace(/[^A-Za-z0-9-]/g, '-'),
+            // `default`: the core's own lease (30 s), as the quick start has it.
+            leaseMs:
+              process.env[ENV.leaseMs] === 'default' ? undefined : (optionalNumber(ENV.leaseMs) ?? 2000),
+            liveness: process.env[ENV.liveness] === 'host' ? sameHostLiveness() : undefined,
             onEvent: (e) => events.push(summarize(e)),
             sleepMs: optionalNumber(ENV.sleepMs),
             awaitApproval: process.env[ENV.awaitApproval] === '1',

@@ -8,6 +8,7 @@ import {
   complete,
   durable,
   type EventListener,
+  type LivenessCheck,
   load,
   type StepContext,
   type Storage,
@@ -51,17 +52,24 @@ export interface WorkflowShape {
 export interface WorkflowHooks extends WorkflowShape {
   /**
    * Called at the start of every step body and cleanup, before it does anything else. `exec` names
-   * this one execution: a step's record carries it, a cleanup gets the one of the upload it undoes.
+   * this one execution: a step's record carries it, a cleanup gets the one of the upload it undoes;
+   * a step body also passes its `idempotencyKey`.
    */
-  readonly effect: (kind: 'step' | 'cleanup', name: string, exec: string) => void | Promise<void>;
+  readonly effect: (
+    kind: 'step' | 'cleanup',
+    name: string,
+    exec: string,
+    key?: string,
+  ) => void | Promise<void>;
   /** afterSafe resolved: the upload `exec` is kept. */
   readonly safe?: (exec: string) => void;
   /** Absent: the core's default lease. */
   readonly leaseMs?: number | undefined;
-  readonly ownerPrefix?: string | undefined;
   readonly onEvent?: EventListener | undefined;
   /** Absent: the system clock. */
   readonly clock?: Clock | undefined;
+  /** How a busy run's owner is told alive or dead (e.g. `sameHostLiveness()`); absent: none. */
+  readonly liveness?: LivenessCheck | undefined;
 }
 
 /** The run's result: a pure function of the run id and shape, so a crashed-and-resumed run returns the same. */
@@ -98,16 +106,16 @@ export const referenceWorkflow = async (
 ): Promise<{ checkpoint: Checkpoint; replay: boolean; output: ReferenceOutput }> => {
   const cp = await load(storage, {
     ...(hooks.leaseMs === undefined ? {} : { leaseMs: hooks.leaseMs }),
-    ...(hooks.ownerPrefix === undefined ? {} : { ownerPrefix: hooks.ownerPrefix }),
     ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
     ...(hooks.clock === undefined ? {} : { clock: hooks.clock }),
+    ...(hooks.liveness === undefined ? {} : { liveness: hooks.liveness }),
   })(registryOf(hooks))(runId);
   const step = durable(storage)(cp);
   const body =
     <T>(name: ReferenceStep, value: (context: StepContext) => T, exec: () => string = randomUUID) =>
     async (context: StepContext): Promise<Executed<T>> => {
       const id = exec();
-      await hooks.effect('step', name, id);
+      await hooks.effect('step', name, id, context.idempotencyKey);
       return { value: value(context), exec: id };
     };
 

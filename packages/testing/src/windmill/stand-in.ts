@@ -19,6 +19,12 @@
  *   run_wait_result), which the client turns into a `datatable …` error.
  * Faults can be injected (`fail`) to test outages: a 500 before running, a dropped connection
  * before running, or a dropped connection after the statement committed (a lost reply).
+ *
+ * It also answers `GET /api/w/:workspace/jobs_u/get/:id` (windmill-client's `JobService.getJob`,
+ * windmill-api's `get_job`), from a table of jobs the test sets (`setJob`): a job in the queue is
+ * `{ type: 'QueuedJob', running, … }`, a finished one `{ type: 'CompletedJob', success, canceled,
+ * … }` (serde's tag `type` on windmill's `Job` enum); an id it does not know answers 404 `Job <id>
+ * not found`, a path id that is not a UUID 400, as axum's path extractor does.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +32,9 @@ import pg from 'pg';
 import { renumberPlaceholders, statementsOf } from './sql-text.ts';
 
 export type Fault = 'http-500' | 'drop-before' | 'drop-after';
+
+/** A job as the stand-in's job table has it: waiting in the queue, running, or finished. */
+export type JobState = 'queued' | 'running' | 'success' | 'failure' | 'canceled';
 
 export interface StandIn {
   /** BASE_INTERNAL_URL for the run_inline route (127.0.0.1). */
@@ -44,6 +53,10 @@ export interface StandIn {
   readonly log: { route: string; content: string; args: Record<string, unknown> }[];
   /** The next `times` preview requests meet `fault`. */
   fail(fault: Fault, times?: number): void;
+  /** Puts a job into the job table, or moves it (a job killed by its worker is `failure`). */
+  setJob(id: string, state: JobState): void;
+  /** `getJob` requests received. */
+  jobLookups(): number;
   close(): Promise<void>;
 }
 
@@ -147,6 +160,29 @@ const readBody = (req: IncomingMessage): Promise<string> =>
   });
 
 const ROUTE = /^\/api\/w\/([^/]+)\/jobs\/(run_inline|run_wait_result)\/preview$/;
+const JOB_ROUTE = /^\/api\/w\/([^/]+)\/jobs_u\/get\/([^/?]+)(?:\?.*)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** windmill's `Job` as serialized (a subset of its fields). */
+const jobBody = (id: string, workspace: string, state: JobState) =>
+  state === 'queued' || state === 'running'
+    ? {
+        type: 'QueuedJob',
+        id,
+        workspace_id: workspace,
+        running: state === 'running',
+        canceled: false,
+        job_kind: 'script',
+      }
+    : {
+        type: 'CompletedJob',
+        id,
+        workspace_id: workspace,
+        success: state === 'success',
+        canceled: state === 'canceled',
+        job_kind: 'script',
+        duration_ms: 1,
+      };
 
 export const startStandIn = async (options: StandInOptions): Promise<StandIn> => {
   const token = options.token ?? `wm-test-token-${Math.random().toString(36).slice(2)}`;
@@ -164,6 +200,8 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
   const counts = { run_inline: 0, run_wait_result: 0 };
   const log: StandIn['log'] = [];
   const faults: Fault[] = [];
+  const jobs = new Map<string, JobState>();
+  let jobLookups = 0;
 
   const reply = (res: ServerResponse, status: number, body: unknown, json: boolean) => {
     res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8' });
@@ -192,7 +230,19 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
     }
   };
 
+  const getJob = (req: IncomingMessage, res: ServerResponse, match: RegExpExecArray) => {
+    jobLookups++;
+    if (req.headers.authorization !== `Bearer ${token}`) return reply(res, 401, 'Unauthorized', false);
+    const id = decodeURIComponent(match[2] ?? '');
+    if (!UUID.test(id)) return reply(res, 400, `Invalid URL: Cannot parse \`${id}\` to a UUID`, false);
+    const state = decodeURIComponent(match[1] ?? '') === workspace ? jobs.get(id.toLowerCase()) : undefined;
+    if (state === undefined) return reply(res, 404, `Not found: Job ${id} not found`, false);
+    reply(res, 200, jobBody(id, workspace, state), true);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const job = req.method === 'GET' ? JOB_ROUTE.exec(req.url ?? '') : null;
+    if (job) return getJob(req, res, job);
     const route = ROUTE.exec(req.url ?? '');
     if (req.method !== 'POST' || !route) return reply(res, 404, 'Not Found', false);
     const kind = route[2] as 'run_inline' | 'run_wait_result';
@@ -258,6 +308,8 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
     fail: (fault, times = 1) => {
       for (let k = 0; k < times; k++) faults.push(fault);
     },
+    setJob: (id, state) => void jobs.set(id.toLowerCase(), state),
+    jobLookups: () => jobLookups,
     close: async () => {
       for (const server of servers) {
         server.closeAllConnections();

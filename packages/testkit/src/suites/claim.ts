@@ -13,7 +13,7 @@ import {
   uniqueRunId,
 } from '../context.ts';
 
-/** SPEC 1: load claims atomically, creates, takes over, refuses a live lease. */
+/** semantics §3.1: load claims atomically, creates, takes over, refuses a live lease. */
 export const claimSuite = ({ harness, options }: SuiteContext) => {
   it('creates an absent run and holds its lease', async () => {
     const { storage, raw } = harness();

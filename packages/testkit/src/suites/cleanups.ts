@@ -27,7 +27,7 @@ const recordingRegistry = (names: string[], failing: string[] = []) => {
   return { registry, log, heal: (name: string) => broken.delete(name) };
 };
 
-/** SPEC 2, 3, 5, 6: cleanups run on resume newest first and roll back later steps. */
+/** semantics §3.2, §5, §7: cleanups run on resume newest first and roll back later steps. */
 export const cleanupSuite = ({ harness }: SuiteContext) => {
   it('on resume runs pending cleanups newest first, forgets later steps, keeps earlier ones', async () => {
     const { storage, raw } = harness();

@@ -10,7 +10,7 @@ import {
 } from '../context.ts';
 import { countingStorage } from '../counting.ts';
 
-/** SPEC 1 and 4: load costs the same whatever the number of steps; a step costs one write. */
+/** semantics §3.1 and §4.3: load costs the same whatever the number of steps; a step costs one write. */
 export const costSuite = ({ harness }: SuiteContext) => {
   const runWithSteps = async (steps: number, finish: boolean) => {
     const { storage } = harness();

@@ -16,7 +16,7 @@ import {
   uniqueRunId,
 } from '../context.ts';
 
-/** SPEC 4 and 7: writes are fenced by the lease; a live process keeps its lease. */
+/** semantics §6: writes are fenced by the lease; a live process keeps its lease. */
 export const fencingSuite = ({ harness }: SuiteContext) => {
   it('fences a stale owner after a takeover: its steps, cleanups and completion are refused', async () => {
     const { storage, raw } = harness();

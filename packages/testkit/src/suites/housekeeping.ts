@@ -27,7 +27,7 @@ const allPages = async (page: (cursor?: string) => Promise<{ runs: readonly RunH
   return runs;
 };
 
-/** SPEC 8: list by status and age (paged), find and recover abandoned runs, purge. */
+/** semantics §10: list by status and age (paged), find and recover abandoned runs, purge. */
 export const housekeepingSuite = ({ harness }: SuiteContext) => {
   it('lists runs by status and age, oldest first, a page at a time', async () => {
     const { storage } = harness();

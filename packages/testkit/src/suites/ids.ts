@@ -33,7 +33,7 @@ export const invalidRunIds: readonly unknown[] = [
   undefined,
 ];
 
-/** SPEC vocabulary: any run id is stored safely and distinctly; bad ones fail before I/O. */
+/** semantics §1: any run id is stored safely and distinctly; bad ones fail before I/O. */
 export const idSuite = ({ harness }: SuiteContext) => {
   it('stores hostile run ids safely and distinctly, and reads them back exactly', async () => {
     const { storage, reopen, raw } = harness();

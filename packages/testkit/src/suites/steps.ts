@@ -13,7 +13,7 @@ import {
   uniqueRunId,
 } from '../context.ts';
 
-/** SPEC 4 and the codec: memo by name + input hash, first writer wins, failures not memoized. */
+/** semantics §4: memo by name + input hash, first writer wins, failures not memoized, the codec. */
 export const stepSuite = ({ harness, options }: SuiteContext) => {
   const resume = async (runId: string, clock = newClock()) => {
     clock.advance(LEASE_EXPIRY);

@@ -1,6 +1,6 @@
 import type { ClaimOutcome } from '@td7x/durable-x';
 import { type Around, interceptStorage } from '@td7x/durable-x-testkit';
-import type { OpenedStorage } from '@td7x/testing';
+import type { OpenedStorage } from '@td7x/testing/crash';
 
 /**
  * Broken storages, to prove that the campaign reports what it claims to check (its own mutation

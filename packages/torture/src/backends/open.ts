@@ -5,7 +5,7 @@
  * the one its own crash tests use): there is one opener per backend, and this picks it by
  * `DX_BACKEND`. Namespaces are made and dropped by `namespace.ts`.
  */
-import type { OpenedStorage, StorageModule } from '@td7x/testing';
+import type { OpenedStorage, StorageModule } from '@td7x/testing/crash';
 import { MUTANT_ENV, withMutant } from './mutants.ts';
 
 export const BACKENDS = ['sqlite', 'postgres', 'redis', 's3', 'windmill'] as const;

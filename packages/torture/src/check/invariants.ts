@@ -15,7 +15,7 @@ import {
   REFERENCE_STEPS,
   type ReferenceOutput,
   ROLLBACKABLE,
-} from '@td7x/testing';
+} from '@td7x/testing/crash';
 
 /** One worker process of a trial: its plan, how it ended, and how long the ledger was when it started. */
 export interface Attempt {

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ChildOutcome, LedgerEntry } from '@td7x/testing';
+import type { ChildOutcome, LedgerEntry } from '@td7x/testing/crash';
 
 /**
  * N processes started the same run at once: exactly one executed each step (once) and completed

@@ -1,4 +1,4 @@
-import type { FaultPlan } from '@td7x/testing';
+import type { FaultPlan } from '@td7x/testing/crash';
 import { between, type Rng } from './prng.ts';
 
 /**

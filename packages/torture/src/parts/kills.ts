@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { RawRun } from '@td7x/durable-x-testkit';
 import {
   appendEffect,
@@ -13,7 +15,7 @@ import {
   type SpawnedChild,
   spawnChild,
   type WorkflowShape,
-} from '@td7x/testing';
+} from '@td7x/testing/crash';
 import type { Namespace } from '../backends/namespace.ts';
 import {
   type Attempt,
@@ -66,6 +68,8 @@ interface Script {
   /** Kills to reach: attempts get plans (in order) until this many died by theirs. */
   readonly kills: number;
   readonly plans: readonly FaultPlan[];
+  /** Per attempt: load with `sameHostLiveness()` (a killed owner's run taken over at once) or wait out its lease. */
+  readonly liveness: readonly boolean[];
   readonly shape: WorkflowShape;
   /** ms after the start: the operator sends the approval, and cancels (in some trials). */
   readonly signalAfter: number;
@@ -80,6 +84,7 @@ const PLANNED_ATTEMPTS = 8;
 const scriptOf = (random: Rng, maxKills: number): Script => {
   const kills = between(random, 1, maxKills);
   const plans = Array.from({ length: PLANNED_ATTEMPTS }, () => randomPlan(random));
+  const liveness = Array.from({ length: PLANNED_ATTEMPTS + SPARE_ATTEMPTS }, () => random() < 0.5);
   const shape = {
     sleepMs: between(random, 20, 300),
     awaitApproval: true,
@@ -92,7 +97,7 @@ const scriptOf = (random: Rng, maxKills: number): Script => {
       ? { mode: random() < 0.7 ? 'after-call' : 'resend', k: between(random, 1, 40) }
       : { mode: 'none' };
   const duplicates = random() < 0.35 ? between(random, 1, 3) : 0;
-  return { kills, plans, shape, signalAfter, cancelAfter, housekeeperPlan, duplicates };
+  return { kills, plans, liveness, shape, signalAfter, cancelAfter, housekeeperPlan, duplicates };
 };
 
 const ended = (run: RawRun | undefined): boolean =>
@@ -223,6 +228,7 @@ export const killTrial = async (options: {
           [ENV.sleepMs]: String(script.shape.sleepMs),
           [ENV.awaitApproval]: '1',
           [ENV.chargeFailures]: String(script.shape.chargeFailures),
+          ...(script.liveness[i] ? { [ENV.liveness]: 'host' } : {}),
           DX_DRIVER_RESEND: plan.mode === 'resend' ? '1' : '',
         },
         { file: child, timeoutMs: ATTEMPT_TIMEOUT_MS },
@@ -262,6 +268,7 @@ export const killTrial = async (options: {
   if (duplicateOutcomes.length > 0) afterDuplicates = await namespace.raw.readRun(runId);
 
   const entries = readLedger(ledger);
+  rmSync(dirname(ledger), { recursive: true, force: true });
   const cancelled = cancelLine(phaseOne) !== undefined;
   const reference = await crashFreeOutput(runId, script.shape);
   const upload = recordsOf(final).find((r) => r.name === 'upload');

@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspectRun, isDurableXError, type Storage } from '@td7x/durable-x';
 import type { RawReader, RawRun } from '@td7x/durable-x-testkit';
-import { crashFreeOutput, type LedgerEntry, type ReferenceOutput, referenceWorkflow } from '@td7x/testing';
+import {
+  crashFreeOutput,
+  type LedgerEntry,
+  type ReferenceOutput,
+  referenceWorkflow,
+} from '@td7x/testing/crash';
 import { compensations, finalStateSound, noReexecution, recordsTrue } from '../check/invariants.ts';
 import { recordsOf } from './records.ts';
 import type { BreakableServer } from './servers.ts';

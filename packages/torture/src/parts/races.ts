@@ -1,4 +1,4 @@
-import { REFERENCE_STEPS, race } from '@td7x/testing';
+import { REFERENCE_STEPS, race } from '@td7x/testing/crash';
 import { raceSound } from '../check/race.ts';
 
 export interface RaceTrial {

@@ -46,6 +46,8 @@ export class Model {
   private readonly running = new Set<Body>();
   private readonly registrations = new Set<string>();
   private readonly knowsCancelled = new Set<string>();
+  /** Which process each owner token it received belongs to. */
+  private readonly tokenOwners = new Map<string, SimProcess>();
   private readonly failures = new Map<string, number>();
   private executions = 0;
   private registrationCount = 0;
@@ -71,12 +73,33 @@ export class Model {
   }
 
   /** Storage applied a request (its reply may never arrive). */
-  applied(_process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
+  applied(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
+    if (op === 'claim') {
+      this.housekeepingClaim(process, request, answer);
+      return;
+    }
     if (op !== 'putCleanup' || answer !== 'ok') return;
     const params = defaultCodec.decode(
       (request as { record: { params: string } }).record.params,
     ) as UndoParams;
     this.registrations.add(params.reg);
+  }
+
+  /**
+   * Housekeeping takes over only a run it listed as abandoned, still in that state: running under
+   * the same owner and lease — or cancelled since, which keeps both (its owner is dead: undoing it
+   * is what any load must do).
+   */
+  private housekeepingClaim(process: SimProcess, request: unknown, answer: unknown): void {
+    if (!process.name.startsWith('recover')) return;
+    const outcome = answer as { kind: string; previousStatus?: string | null };
+    const listed = outcome.previousStatus === 'running' || outcome.previousStatus === 'cancelled';
+    if (outcome.kind === 'claimed' && !listed && outcome.previousStatus !== undefined) {
+      const runId = (request as { runId: string }).runId;
+      this.violation(
+        `${process.name} took over ${runId}, which was ${outcome.previousStatus}, not abandoned`,
+      );
+    }
   }
 
   /** A process received an answer. */
@@ -86,7 +109,9 @@ export class Model {
     if (op === 'claim') {
       const outcome = answer as { kind: string; snapshot?: RunSnapshot };
       if (outcome.kind === 'claimed') {
-        process.tokens.set(runId, (request as { owner: string }).owner);
+        const token = (request as { owner: string }).owner;
+        process.tokens.set(runId, token);
+        this.tokenOwners.set(token, process);
         if (outcome.snapshot?.run.status === 'cancelled') this.knowsCancelled.add(`${process.id}|${runId}`);
       }
       return;
@@ -94,6 +119,21 @@ export class Model {
     const cancelled = answer === 'cancelled' || (answer as { kind?: string } | null)?.kind === 'cancelled';
     if (cancelled && op !== 'cancel') this.knowsCancelled.add(`${process.id}|${runId}`);
   }
+
+  /**
+   * A liveness check that knows which simulated processes were killed (a stalled one is alive): a
+   * dead owner's run is taken over at once, racing everything else.
+   */
+  readonly liveness = {
+    check: (owner: string): 'dead' | 'unknown' => {
+      if (this.tokenOwners.get(owner)?.alive !== false) return 'unknown';
+      this.deadOwners++;
+      return 'dead';
+    },
+  };
+
+  /** Busy runs whose owner the liveness check found dead. */
+  deadOwners = 0;
 
   newRegistration(): string {
     return `reg${++this.registrationCount}`;

@@ -95,14 +95,18 @@ export const job = async (
   runId: string,
   programs: ReadonlyMap<string, Program>,
   version: string | undefined,
+  liveness?: V.LivenessCheck,
 ) => {
   const { storage, clock } = env;
   const program = programs.get(runId) ?? [];
   let cp: V.Checkpoint | undefined;
   try {
-    cp = await V.load(storage, { clock, leaseMs: LEASE_MS, ...(version === undefined ? {} : { version }) })(
-      registry(env, programs),
-    )(runId);
+    cp = await V.load(storage, {
+      clock,
+      leaseMs: LEASE_MS,
+      ...(version === undefined ? {} : { version }),
+      ...(liveness === undefined ? {} : { liveness }),
+    })(registry(env, programs))(runId);
     const step = V.durable(storage)(cp);
     for (const instr of program) {
       switch (instr.kind) {

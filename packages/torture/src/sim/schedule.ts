@@ -114,7 +114,9 @@ export const runSchedule = async (
     const storage = simStorage(world, process, backend.storage, faults, model);
     return { world, model, process, storage, clock: simClock(world, process) };
   };
-  const startJob = (runId: string, version?: string) => void job(spawn('worker'), runId, programs, version);
+  // Half the workers ask who holds a busy run, and take a dead owner's run over at once.
+  const startJob = (runId: string, version?: string) =>
+    void job(spawn('worker'), runId, programs, version, world.rng.chance(0.5) ? model.liveness : undefined);
   const version = (): string | undefined =>
     world.rng.chance(0.1) ? world.rng.pick(['v1', 'v2']) : undefined;
 
@@ -217,19 +219,24 @@ export const runSchedule = async (
   }
   if (events >= MAX_EVENTS) model.violations.push(`the world did not settle within ${MAX_EVENTS} events`);
   if (model.late > 0) stats['late effects of paused processes'] = model.late;
+  if (model.deadOwners > 0) stats['owners found dead'] = model.deadOwners;
   return { seed, violations: model.violations, trace: world.trace, events, stats };
 };
 
 /**
  * Where a run may rest, let go of by its last owner: completed; cancelled and undone; or failed by
  * a step that spent its retry budget (every later load fails it at once, by design: the budget is
- * the run's, not the attempt's).
+ * the run's, not the attempt's) with no cleanup left pending (running one rolls back the attempts
+ * recorded after it, and the run goes on).
  */
 const ended = ({ run, cleanups }: V.RunSnapshot): boolean =>
   run.owner === null &&
   (run.status === 'completed' ||
     (run.status === 'cancelled' && cleanups.length === 0) ||
-    (run.status === 'failed' && run.error !== null && / after \d+ attempt\(s\)/.test(run.error)));
+    (run.status === 'failed' &&
+      cleanups.length === 0 &&
+      run.error !== null &&
+      / after \d+ attempt\(s\)/.test(run.error)));
 
 const alive = (world: World): SimProcess[] => world.processes.filter((p) => p.alive);
 

@@ -1,0 +1,3 @@
+import { describeCli } from './support/suite.ts';
+
+describeCli('postgres');

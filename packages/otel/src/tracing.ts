@@ -1,0 +1,232 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Span,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import type { DurableEvent, EventListener, Storage } from '@td7x/durable-x';
+import { ATTR } from './attributes.ts';
+import { sizes } from './sizes.ts';
+
+export interface TracingOptions {
+  /** Default: `trace.getTracer('@td7x/durable-x-otel')` from the global tracer provider. */
+  readonly tracer?: Tracer;
+  /** Open run spans kept at most; past it the oldest is ended (a run whose end no event reported). Default 10 000. */
+  readonly maxOpenRuns?: number;
+}
+
+export interface DurableTracing {
+  /** Pass as `load`'s `onEvent` (or the host's): every event of every run becomes spans. */
+  readonly onEvent: EventListener;
+  /**
+   * Optional: the same storage, watched for output sizes (`durable_x.step.output_bytes`). Use the
+   * returned storage for `load` and every operation of the run, as the core requires one storage
+   * per run.
+   */
+  storage(storage: Storage): Storage;
+  /**
+   * Ends the run's span if it is still open: a run whose workflow threw (a step without retries
+   * failed, a load refused) has no event that ends it. `error` marks it failed.
+   */
+  end(runId: string, error?: unknown): void;
+}
+
+interface OpenRun {
+  readonly span: Span;
+  /** The run span's context: the parent of the run's step, cleanup, suspension and signal spans. */
+  readonly context: Context;
+  /** Failed attempts seen in this load, per step name (the attempt of the next one). */
+  readonly attempts: Map<string, number>;
+}
+
+const now = () => Date.now();
+
+const errorOf = (cause: unknown): Error =>
+  cause instanceof Error
+    ? cause
+    : new Error(typeof cause === 'string' ? cause : (JSON.stringify(cause) ?? String(cause)));
+
+const failSpan = (span: Span, cause: unknown): void => {
+  const error = errorOf(cause);
+  span.recordException(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+};
+
+/**
+ * Spans from the core's events: one `durable-x run` span per load of a run (a child of the span
+ * active when the run was loaded), and under it a span per step (memoized or run, its attempt and
+ * output size), per failed attempt, per cleanup run, per suspension and per signal received.
+ * The core reports a step when it ends, with its duration: a step span is placed back in time.
+ */
+export const durableTracing = (options: TracingOptions = {}): DurableTracing => {
+  const tracer = options.tracer ?? trace.getTracer('@td7x/durable-x-otel');
+  const maxOpen = options.maxOpenRuns ?? 10_000;
+  const open = new Map<string, OpenRun>();
+  const watched = sizes();
+
+  const closeRun = (runId: string, outcome: string, attributes: Attributes = {}, cause?: unknown) => {
+    const run = open.get(runId);
+    if (!run) return;
+    open.delete(runId);
+    watched.forget(runId);
+    run.span.setAttributes({ [ATTR.outcome]: outcome, ...attributes });
+    if (cause !== undefined) failSpan(run.span, cause);
+    run.span.end();
+  };
+
+  /** A span under the run's span (or under the active context if the run's load was not seen). */
+  const child = (runId: string, name: string, attributes: Attributes, startTime?: number): Span => {
+    const parent = open.get(runId)?.context ?? context.active();
+    return tracer.startSpan(
+      name,
+      {
+        attributes: { [ATTR.runId]: runId, ...attributes },
+        ...(startTime === undefined ? {} : { startTime }),
+      },
+      parent,
+    );
+  };
+
+  const instant = (runId: string, name: string, attributes: Attributes, cause?: unknown) => {
+    const span = child(runId, name, attributes);
+    if (cause !== undefined) failSpan(span, cause);
+    span.end();
+  };
+
+  const handle = (event: DurableEvent): void => {
+    const runId = event.runId;
+    switch (event.type) {
+      case 'run.loaded': {
+        closeRun(runId, 'abandoned');
+        const span = tracer.startSpan(
+          'durable-x run',
+          {
+            attributes: {
+              [ATTR.runId]: runId,
+              [ATTR.attempt]: event.attempt,
+              [ATTR.previousStatus]: event.previousStatus ?? 'new',
+              [ATTR.replay]: event.status === 'completed',
+              [ATTR.memoizedRecords]: event.memoizedSteps,
+              [ATTR.pendingCleanups]: event.pendingCleanups,
+            },
+          },
+          context.active(),
+        );
+        open.set(runId, { span, context: trace.setSpan(context.active(), span), attempts: new Map() });
+        if (open.size > maxOpen) closeRun(open.keys().next().value as string, 'unknown');
+        // A replay has no end event: its span covers the load, its memo hits follow under it.
+        if (event.status === 'completed') {
+          const run = open.get(runId) as OpenRun;
+          run.span.setAttribute(ATTR.outcome, 'replayed');
+          run.span.end();
+        }
+        return;
+      }
+      case 'step.ran': {
+        const attempt = (open.get(runId)?.attempts.get(event.name) ?? 0) + 1;
+        const bytes = watched.ran(runId, event.name);
+        child(
+          runId,
+          `durable-x step ${event.name}`,
+          {
+            [ATTR.step]: event.name,
+            [ATTR.memoized]: false,
+            [ATTR.stepAttempt]: attempt,
+            ...(bytes === undefined ? {} : { [ATTR.outputBytes]: bytes }),
+          },
+          now() - event.ms,
+        ).end();
+        return;
+      }
+      case 'step.skipped': {
+        const bytes = watched.memoized(runId, event.name);
+        instant(runId, `durable-x step ${event.name}`, {
+          [ATTR.step]: event.name,
+          [ATTR.memoized]: true,
+          ...(bytes === undefined ? {} : { [ATTR.outputBytes]: bytes }),
+        });
+        return;
+      }
+      case 'step.retrying': {
+        open.get(runId)?.attempts.set(event.name, event.attempt);
+        instant(
+          runId,
+          `durable-x step ${event.name}`,
+          {
+            [ATTR.step]: event.name,
+            [ATTR.memoized]: false,
+            [ATTR.stepAttempt]: event.attempt,
+            [ATTR.retryDelayMs]: event.delayMs,
+          },
+          event.cause,
+        );
+        return;
+      }
+      case 'step.failed': {
+        const attempt = (open.get(runId)?.attempts.get(event.name) ?? 0) + 1;
+        instant(
+          runId,
+          `durable-x step ${event.name}`,
+          { [ATTR.step]: event.name, [ATTR.memoized]: false, [ATTR.stepAttempt]: attempt },
+          event.cause,
+        );
+        return;
+      }
+      case 'cleanup.registered':
+      case 'cleanup.cleared':
+        open.get(runId)?.span.addEvent(event.type, { [ATTR.cleanup]: event.name });
+        return;
+      case 'cleanup.ran':
+        instant(runId, `durable-x cleanup ${event.name}`, {
+          [ATTR.cleanup]: event.name,
+          [ATTR.forgotSteps]: event.forgotSteps,
+        });
+        return;
+      case 'cleanup.failed':
+        instant(runId, `durable-x cleanup ${event.name}`, { [ATTR.cleanup]: event.name }, event.cause);
+        return;
+      case 'run.suspended':
+        instant(runId, `durable-x suspend ${event.name}`, {
+          [ATTR.suspension]: event.name,
+          [ATTR.reason]: event.reason,
+          ...(event.resumeAt === null ? {} : { [ATTR.resumeAt]: new Date(event.resumeAt).toISOString() }),
+        });
+        closeRun(runId, 'suspended');
+        return;
+      case 'signal.received':
+        instant(runId, `durable-x signal ${event.name}`, {
+          [ATTR.signal]: event.name,
+          [ATTR.timedOut]: event.timedOut,
+        });
+        return;
+      case 'run.restarted':
+        open.get(runId)?.span.addEvent('run.restarted', {
+          'durable_x.version.from': event.from ?? '',
+          'durable_x.version.to': event.to,
+          [ATTR.forgotSteps]: event.cleanupsRun.length,
+        });
+        return;
+      case 'run.completed':
+        closeRun(runId, 'completed', { [ATTR.droppedCleanups]: event.droppedCleanups.length });
+        return;
+      case 'run.failed':
+        closeRun(runId, 'failed', {}, event.error);
+        return;
+      case 'run.cancelled':
+        closeRun(runId, 'cancelled');
+        return;
+      case 'lease.lost':
+        closeRun(runId, 'lease-lost', { [ATTR.op]: event.op }, new Error(`lease lost in ${event.op}`));
+        return;
+    }
+  };
+
+  return {
+    onEvent: handle,
+    storage: watched.storage,
+    end: (runId, error) => closeRun(runId, error === undefined ? 'ended' : 'failed', {}, error),
+  };
+};
