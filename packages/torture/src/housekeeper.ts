@@ -78,7 +78,10 @@ export const runHousekeeper = async (open: (env: NodeJS.ProcessEnv) => Promise<O
     // A run that moved on since it was listed is left alone (RunBusy): not a problem.
     for (const { runId: id, error } of recovered?.failed ?? [])
       if (error.type !== 'RunBusy') problem(`recover ${id}`, error.type, JSON.stringify(error));
-    if (purging) await purgeRuns(storage)({ olderThanMs: 0 }).catch(failed('purgeRuns'));
+    if (purging) {
+      const purged = await purgeRuns(storage)({ olderThanMs: 0 }).catch(failed('purgeRuns'));
+      if (purged) note({ kind: 'purged', name: 'purgeRuns', detail: String(purged) });
+    }
     if (!signalled && Date.now() >= signalAt) {
       try {
         const report = await signal(storage)(runId)(APPROVAL)(approvalOf(runId));

@@ -11,7 +11,7 @@ import { type CampaignOptions, runBackend } from '../src/run-backend.ts';
  */
 const SHORT: Omit<CampaignOptions, 'child'> = {
   seed: 20261126,
-  kills: 20,
+  kills: 12,
   outages: 1,
   races: 1,
   raceProcesses: 16,

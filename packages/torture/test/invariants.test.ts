@@ -53,6 +53,7 @@ const attempt = (
   outcome: Partial<ChildOutcome> & { kind: ChildOutcome['kind'] },
   plan = 'none',
   startedAtLine = 0,
+  ownerAfter: string | null = null,
 ): Attempt => {
   const [mode, k] = plan.split('#');
   return {
@@ -60,6 +61,7 @@ const attempt = (
     plan: mode === 'none' ? { mode: 'none' } : ({ mode, k: Number(k) } as Attempt['plan']),
     outcome: { label, ...outcome } as ChildOutcome,
     startedAtLine,
+    ownerAfter,
   };
 };
 
@@ -102,6 +104,20 @@ describe('attemptsClean', () => {
       'attempt-2 (plan resend#2) failed with StorageUnavailable: x',
       'attempt-3 gave up on a busy run',
       'attempt-4 answered Cancelled, but no cancel was stored',
+    ]);
+  });
+});
+
+describe('attemptsClean on LeaseLost', () => {
+  const lost = { kind: 'error', type: 'LeaseLost', error: 'taken over' } as const;
+  const claimed = [{ ...at('attempt-1', 'claim', 'claim', undefined, 'claimed'), owner: 'tok-1' }];
+  it('accepts it once another process holds the run, or none does', () => {
+    expect(attemptsClean([attempt('attempt-1', lost, 'none', 0, 'tok-2')], false, claimed)).toEqual([]);
+    expect(attemptsClean([attempt('attempt-1', lost, 'none', 0, null)], false, claimed)).toEqual([]);
+  });
+  it('reports it while this process still held the run', () => {
+    expect(attemptsClean([attempt('attempt-1', lost, 'none', 0, 'tok-1')], false, claimed)).toEqual([
+      'attempt-1 (no plan) failed with LeaseLost: taken over',
     ]);
   });
 });
@@ -278,6 +294,38 @@ describe('duplicatesSound', () => {
         undefined,
       ),
     ).toEqual([]);
+  });
+  it('accepts a duplicate told LeaseLost once another holds the run, not while it does', () => {
+    const lost: ChildOutcome = {
+      kind: 'error',
+      label: 'duplicate-1',
+      type: 'LeaseLost',
+      error: 'taken over',
+      exitCode: 1,
+      stderr: '',
+    };
+    const ledger = [
+      { ...at('duplicate-1', 'claim', 'claim'), owner: 'tok-1' },
+      step('duplicate-1', 'fetch', 'f'),
+    ];
+    const heldBy = (owner: string): RawRun => ({ ...completedRun([]), status: 'suspended', owner });
+    expect(duplicatesSound([lost], ledger, reference, heldBy('tok-2'))).toEqual([]);
+    expect(duplicatesSound([lost], ledger, reference, heldBy('tok-1'))).toEqual([
+      'duplicate duplicate-1 failed with LeaseLost: taken over',
+    ]);
+  });
+  it('reports a run completed again without a purge', () => {
+    const again: ChildOutcome = {
+      kind: 'completed',
+      label: 'duplicate-1',
+      attempt: 2,
+      output: reference,
+      cleanupsRun: [],
+      events: [],
+    };
+    expect(duplicatesSound([again], [], reference, undefined)).toEqual([
+      'duplicate duplicate-1 completed the run a second time',
+    ]);
   });
   it('reports an error (RunCompleted), a replay that ran a step, a parked completed run, a completed run without its records', () => {
     const failed: ChildOutcome = {

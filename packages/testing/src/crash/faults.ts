@@ -48,6 +48,8 @@ export interface FaultHooks {
   readonly resent?: (operation: StorageOperation, how: 'driver' | 'wrapper') => void;
   /** An answer said the run is cancelled. */
   readonly learntCancel?: (operation: StorageOperation) => void;
+  /** Every answer, as the core gets it (after a resend, the second one). */
+  readonly answered?: (operation: StorageOperation, request: unknown, answer: unknown) => void;
 }
 
 /** Answers that tell the caller its run is cancelled (a fenced write refused, or a claim of a cancelled run). */
@@ -86,6 +88,7 @@ export const faultyStorage = (inner: Storage, plan: FaultPlan, hooks: FaultHooks
       }
     } else answer = await send(request);
     if (cancelledBy(operation, answer)) hooks.learntCancel?.(operation);
+    hooks.answered?.(operation, request, answer);
     if (planned && plan.mode === 'after-call') die();
     if (planned && plan.mode === 'lost-reply')
       throw new Error(`ECONNRESET: the answer to ${operation} was lost`);

@@ -20,6 +20,8 @@ export interface LedgerEntry {
   readonly exec?: string;
   /** A step body's `idempotencyKey` (StepContext), as that body saw it. */
   readonly key?: string;
+  /** `claim`: the owner token the claim asked for. */
+  readonly owner?: string;
   /** What else is worth knowing: a cancel's answer, a signal's `accepted`, how a request was resent. */
   readonly detail?: string;
 }
@@ -30,7 +32,9 @@ export interface LedgerEntry {
  * - `stored`: the campaign read a step record straight from the backend, after an attempt ended;
  * - `signal`, `cancel`: an operator's call resolved (`detail`: its answer);
  * - `learnt-cancel`: this process got an answer saying the run is cancelled;
- * - `resent`: a storage request reached the backend twice (`detail`: by the driver or the wrapper).
+ * - `resent`: a storage request reached the backend twice (`detail`: by the driver or the wrapper);
+ * - `claim`, `refused`: what a claim answered, a fenced write refused (`detail`), for reading a trial;
+ * - `purged`: a purge deleted runs (`detail`: how many); `final`: the run as the campaign last read it.
  */
 export type LedgerKind =
   | 'step'
@@ -40,7 +44,11 @@ export type LedgerKind =
   | 'signal'
   | 'cancel'
   | 'learnt-cancel'
-  | 'resent';
+  | 'resent'
+  | 'claim'
+  | 'refused'
+  | 'purged'
+  | 'final';
 
 export const appendEffect = (file: string, entry: LedgerEntry): void => {
   appendFileSync(file, `${JSON.stringify(entry)}\n`);

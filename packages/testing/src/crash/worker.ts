@@ -37,6 +37,19 @@ const waitForGo = (): Promise<void> =>
     createInterface({ input: process.stdin }).once('line', () => resolve());
   });
 
+/** A claim's answer, or a fenced write refused: what a reader of the ledger needs to follow a run. */
+const describeAnswer = (operation: string, answer: unknown): string | undefined => {
+  const a = answer as {
+    kind?: string;
+    previousStatus?: unknown;
+    snapshot?: { run?: { attempt?: number; status?: string }; steps?: unknown[] };
+  };
+  if (operation === 'claim')
+    return `${a?.kind} from ${String(a?.previousStatus)}, attempt ${a?.snapshot?.run?.attempt}, ${a?.snapshot?.steps?.length} step record(s)`;
+  if (answer === 'lease-lost' || a?.kind === 'lease-lost') return 'lease-lost';
+  return undefined;
+};
+
 const describe = (error: unknown): string => String((error as Error | undefined)?.stack ?? error);
 
 /**
@@ -80,6 +93,11 @@ export const runWorker = async (open: StorageModule): Promise<void> => {
       learntCancel: (operation) => {
         if (!learnt) note({ kind: 'learnt-cancel', name: operation });
         learnt = true;
+      },
+      answered: (operation, _request, answer) => {
+        const detail = describeAnswer(operation, answer);
+        if (detail !== undefined)
+          note({ kind: operation === 'claim' ? 'claim' : 'refused', name: operation, detail });
       },
     });
     try {

@@ -23,7 +23,21 @@ export interface Attempt {
   readonly plan: FaultPlan;
   readonly outcome: ChildOutcome;
   readonly startedAtLine: number;
+  /** The run's owner as the backend held it once this process had ended (a raw read). */
+  readonly ownerAfter: string | null | undefined;
 }
+
+/** The owner tokens `child`'s claims asked for. */
+const ownersOf = (entries: readonly LedgerEntry[], child: string): string[] =>
+  entries.flatMap((e) => (e.kind === 'claim' && e.child === child && e.owner ? [e.owner] : []));
+
+/**
+ * `LeaseLost` is the right answer to a process whose run another took over (a stalled owner's
+ * lease ran out and housekeeping or a duplicate claimed it): then the run's owner, once it ended,
+ * is not one of its tokens. A process told so while it still held the run was refused wrongly.
+ */
+const takenOver = (entries: readonly LedgerEntry[], child: string, ownerAfter: string | null | undefined) =>
+  ownerAfter === undefined || ownerAfter === null || !ownersOf(entries, child).includes(ownerAfter);
 
 const line = (i: number) => `ledger line ${i + 1}`;
 
@@ -35,11 +49,16 @@ export const cancelLine = (entries: readonly LedgerEntry[]): number | undefined 
 
 /**
  * Each attempt ends as its plan allows: killed only by a kill plan; an error only as the lost
- * answer of a `lost-reply` plan (StorageUnavailable); `cancelled` only once a cancel was stored;
- * never busy (workers wait for the lease), hung or crashed.
+ * answer of a `lost-reply` plan (StorageUnavailable), or `LeaseLost` once another process took the
+ * run over; `cancelled` only once a cancel was stored; never busy (workers wait for the lease),
+ * hung or crashed.
  */
-export const attemptsClean = (attempts: readonly Attempt[], cancelled: boolean): string[] =>
-  attempts.flatMap(({ label, plan, outcome: o }) => {
+export const attemptsClean = (
+  attempts: readonly Attempt[],
+  cancelled: boolean,
+  entries: readonly LedgerEntry[] = [],
+): string[] =>
+  attempts.flatMap(({ label, plan, outcome: o, ownerAfter }) => {
     const planned = plan.mode === 'none' ? 'no plan' : `plan ${plan.mode}#${plan.k}`;
     switch (o.kind) {
       case 'killed':
@@ -47,9 +66,9 @@ export const attemptsClean = (attempts: readonly Attempt[], cancelled: boolean):
           ? []
           : [`${label} was killed with ${planned}`];
       case 'error':
-        return o.type === 'StorageUnavailable' && plan.mode === 'lost-reply'
-          ? []
-          : [`${label} (${planned}) failed with ${o.type}: ${o.error.split('\n')[0]}`];
+        if (o.type === 'StorageUnavailable' && plan.mode === 'lost-reply') return [];
+        if (o.type === 'LeaseLost' && takenOver(entries, label, ownerAfter)) return [];
+        return [`${label} (${planned}) failed with ${o.type}: ${o.error.split('\n')[0]}`];
       case 'cancelled':
         return cancelled ? [] : [`${label} answered Cancelled, but no cancel was stored`];
       case 'busy':
@@ -168,7 +187,8 @@ export const cancelRespected = (entries: readonly LedgerEntry[], attempts: reado
 /**
  * Duplicate requests after completion, beside a purge: each replays the stored output (running
  * nothing), is told the run is busy, or — the run purged first — starts it afresh (and parks at
- * its sleep or wait). Never an error; never a completed run that lost its records.
+ * its sleep or wait, or loses it to another duplicate once stalled past its lease). Never another
+ * error; never a completed run that lost its records.
  */
 export const duplicatesSound = (
   duplicates: readonly ChildOutcome[],
@@ -181,11 +201,14 @@ export const duplicatesSound = (
   const afresh = entries.some((e) => labels.has(e.child) && e.kind === 'step' && e.name === 'fetch');
   for (const o of duplicates) {
     const ran = entries.filter((e) => e.child === o.label && e.kind === 'step').map((e) => e.name);
-    if (o.kind === 'error')
+    if (o.kind === 'error' && !(o.type === 'LeaseLost' && takenOver(entries, o.label, final?.owner)))
       violations.push(`duplicate ${o.label} failed with ${o.type}: ${o.error.split('\n')[0]}`);
-    if (o.kind === 'completed') violations.push(`duplicate ${o.label} completed the run a second time`);
-    if (o.kind === 'memoized' && !isDeepStrictEqual(o.output, reference))
-      violations.push(`duplicate ${o.label} replayed ${JSON.stringify(o.output)}`);
+    // A run started afresh after the purge may be completed by a later duplicate (its sleep over,
+    // the approval sent again by a restarted operator); the run that had completed never is.
+    if (o.kind === 'completed' && !afresh)
+      violations.push(`duplicate ${o.label} completed the run a second time`);
+    if ((o.kind === 'memoized' || o.kind === 'completed') && !isDeepStrictEqual(o.output, reference))
+      violations.push(`duplicate ${o.label} returned ${JSON.stringify(o.output)}`);
     if (o.kind === 'memoized' && ran.length > 0)
       violations.push(`duplicate ${o.label} replayed, yet ran ${ran.join(', ')}`);
     if (o.kind === 'suspended' && !afresh)

@@ -234,9 +234,9 @@ export const killTrial = async (options: {
         { file: child, timeoutMs: ATTEMPT_TIMEOUT_MS },
       );
       const outcome = await worker.outcome;
-      attempts.push({ label, plan, outcome, startedAtLine });
       if (outcome.kind === 'killed') killed++;
       final = await readStored();
+      attempts.push({ label, plan, outcome, startedAtLine, ownerAfter: final?.owner });
       if (outcome.kind === 'suspended' && !ended(final) && cancelLine(readLedger(ledger)) === undefined) {
         const wakes = outcome.resumeAt ?? started + script.signalAfter;
         if (!(await due(Math.max(wakes, Date.now()) + DUE_GRACE_MS))) {
@@ -265,15 +265,26 @@ export const killTrial = async (options: {
   } finally {
     await stopHousekeeper();
   }
-  if (duplicateOutcomes.length > 0) afterDuplicates = await namespace.raw.readRun(runId);
+  if (duplicateOutcomes.length > 0) {
+    afterDuplicates = await namespace.raw.readRun(runId);
+    const steps = recordsOf(afterDuplicates).map((r) => r.name);
+    note({
+      child: 'campaign',
+      kind: 'final',
+      name: runId,
+      detail: `${afterDuplicates?.status ?? 'absent'} ${steps.join(',')}`,
+    });
+  }
 
   const entries = readLedger(ledger);
   rmSync(dirname(ledger), { recursive: true, force: true });
-  const cancelled = cancelLine(phaseOne) !== undefined;
+  // The operator writes its line once its cancel resolved: read after it stopped, unless the run
+  // completed and duplicates followed (a cancel then met the run they started afresh).
+  const cancelled = cancelLine(duplicateOutcomes.length > 0 ? phaseOne : entries) !== undefined;
   const reference = await crashFreeOutput(runId, script.shape);
   const upload = recordsOf(final).find((r) => r.name === 'upload');
   violations.push(
-    ...attemptsClean(attempts, cancelLine(entries) !== undefined),
+    ...attemptsClean(attempts, cancelLine(entries) !== undefined, entries),
     ...outputsMatch(attempts, reference),
     ...noReexecution(phaseOne),
     ...recordsTrue(phaseOne),

@@ -55,6 +55,9 @@ export const outageTrial = async (options: {
   const violations: string[] = [];
   let attempt = 1;
   let broken = false;
+  // The break itself (a crash-stop) takes a while; the workflow may reject before it is over (a
+  // sibling step's write fails first), and a repair must not start until it is.
+  let breaking: Promise<void> = Promise.resolve();
   const note = (entry: Omit<LedgerEntry, 'pid' | 'child'>) =>
     entries.push({ child: `outage-attempt-${attempt}`, pid: process.pid, ...entry });
   const hooks = {
@@ -63,7 +66,8 @@ export const outageTrial = async (options: {
       note({ kind, name, exec });
       if (kind === 'step' && name === brokenIn && !broken) {
         broken = true;
-        await server.breakNow();
+        breaking = server.breakNow();
+        await breaking;
       }
     },
     safe: (exec: string) => note({ kind: 'safe', name: 'upload', exec }),
@@ -85,6 +89,7 @@ export const outageTrial = async (options: {
     await expectTyped('inspectRun', () => inspectRun(storage)(runId));
     await expectTyped('a load of another run', () => referenceWorkflow(storage, `${runId}-other`, hooks));
   } finally {
+    await breaking;
     await server.repair();
   }
   // What the outage left, as the backend holds it: a write that landed as the server died counts.
@@ -94,12 +99,16 @@ export const outageTrial = async (options: {
   // Back up: resume until the run completes (RunBusy until the lease runs out; the client may
   // need a few tries to reconnect). Anything else is a violation.
   let output: ReferenceOutput | undefined;
+  let lastError = 'none';
   const deadline = Date.now() + 30_000;
   while (output === undefined && Date.now() < deadline) {
     attempt++;
     try {
       output = (await referenceWorkflow(storage, runId, hooks)).output;
     } catch (error) {
+      const cause =
+        isDurableXError(error) && 'cause' in error.error ? `; cause: ${String(error.error.cause)}` : '';
+      lastError = `${String(error)}${cause}`.slice(0, 400);
       if (isDurableXError(error, 'RunBusy'))
         await sleep(Math.max(5, error.error.leaseExpiresAt - Date.now() + 5));
       else if (isDurableXError(error, 'StorageUnavailable')) await sleep(200);
@@ -111,7 +120,10 @@ export const outageTrial = async (options: {
   }
   const final = await readWhenBack(raw, runId);
   const reference = await crashFreeOutput(runId);
-  if (output === undefined) violations.push('the run never completed after the outage');
+  if (output === undefined)
+    violations.push(
+      `the run never completed after the outage (${attempt - 1} attempts; the last error: ${lastError})`,
+    );
   else if (JSON.stringify(output) !== JSON.stringify(reference))
     violations.push(`the resumed run returned ${JSON.stringify(output)}, not ${JSON.stringify(reference)}`);
   const kept = recordsOf(final).find((r) => r.name === 'upload')?.exec;
