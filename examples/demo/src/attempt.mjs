@@ -4,13 +4,12 @@ import { sqliteStorage } from '@td7x/durable-x-sqlite';
 import Database from 'better-sqlite3';
 import { processFile } from './workflow.mjs';
 
-const [dbFile, dir, fileId, leaseMs] = process.argv.slice(2);
+const [dbFile, dir, fileId] = process.argv.slice(2);
 const report = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 const storage = sqliteStorage(new Database(dbFile));
 await processFile(storage, fileId, {
   dir,
-  leaseMs: Number(leaseMs),
   onEvent: report,
   note: report,
   slowUpload: async (progress) => {

@@ -6,12 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DurableXError } from '@td7x/durable-x';
+import { isDurableXError } from '@td7x/durable-x';
 import { sqliteStorage } from '@td7x/durable-x-sqlite';
 import Database from 'better-sqlite3';
 import { processFile } from './workflow.mjs';
 
-const LEASE_MS = 1500; // short for the demo; the default is 30 s
 const fileId = 'file-42';
 const dir = mkdtempSync(join(tmpdir(), 'durable-x-demo-'));
 const dbFile = join(dir, 'runs.db');
@@ -55,6 +54,13 @@ const reporter = (n) => (event) => {
     case 'upload.stalled':
       seen.started.push('upload');
       return say('upload', `started: ${event.written} of ${event.total} bytes written...`);
+    case 'owner.checked':
+      return say(
+        'owner',
+        event.answer === 'dead'
+          ? 'the process that held the run is gone: taken over at once, not after its 30 s lease'
+          : `the process that holds the run is ${event.answer}`,
+      );
     case 'run.completed':
       return say('run', 'completed');
   }
@@ -66,13 +72,9 @@ out();
 
 // Attempt 1: a child process, killed for real half-way through the upload.
 const attemptScript = fileURLToPath(new URL('./attempt.mjs', import.meta.url));
-const child = spawn(
-  process.execPath,
-  [...process.execArgv, attemptScript, dbFile, dir, fileId, `${LEASE_MS}`],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
+const child = spawn(process.execPath, [...process.execArgv, attemptScript, dbFile, dir, fileId], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 out(`Attempt 1 (child process ${child.pid})`);
 const exited = new Promise((resolve) =>
   child.on('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
@@ -94,7 +96,7 @@ say(
 );
 out();
 
-// Attempt 2: this process resumes the same run. The killed process's lease must run out first.
+// Attempt 2: this process resumes the same run, at once: the liveness check finds its owner dead.
 out(`Attempt 2 (this process ${process.pid}, same run id)`);
 const db = new Database(dbFile);
 const storage = sqliteStorage(db);
@@ -103,13 +105,13 @@ for (;;) {
   try {
     result = await processFile(storage, fileId, {
       dir,
-      leaseMs: LEASE_MS,
       onEvent: reporter(1),
       note: reporter(1),
     });
     break;
   } catch (error) {
-    if (!(error instanceof DurableXError) || error.error.type !== 'RunBusy') throw error;
+    // Only when the check cannot tell (another host, another boot): wait the lease out.
+    if (!isDurableXError(error, 'RunBusy')) throw error;
     const wait = Math.max(10, error.error.leaseExpiresAt - Date.now() + 10);
     say(
       'busy',

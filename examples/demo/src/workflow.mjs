@@ -1,8 +1,9 @@
-// The workflow of the brief's quick start, on SQLite, with its effects simulated on the local disk:
+// The workflow of the README's quick start, on SQLite, with its effects simulated on the local disk:
 // download a file, process it, and upload the result inside a beforeRisky / afterSafe window.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterSafe, beforeRisky, complete, durable, load } from '@td7x/durable-x';
+import { sameHostLiveness } from '@td7x/durable-x/node';
 
 /** Runs a cleanup registered by beforeRisky, by name, after a crash. Idempotent: rm with force. */
 export const cleanupRunners = {
@@ -14,13 +15,13 @@ export const cleanupRunners = {
 /**
  * `options.dir` is where the simulated inbox and CDN live; `onEvent` gets durable-x's events;
  * `note` gets what the demo prints beyond them; `slowUpload` is awaited in the middle of the
- * upload (attempt 1 waits there to be killed).
+ * upload (attempt 1 waits there to be killed). Both attempts load with the same-host liveness
+ * check: each names its process in its owner token, and a load that finds the run held by a
+ * process that is gone takes it over at once instead of waiting out its 30 s lease.
  */
 export async function processFile(storage, fileId, options) {
-  const { dir, leaseMs, onEvent, note = () => {}, slowUpload = async () => {} } = options;
-  const cp = await load(storage, { leaseMs, onEvent, ownerPrefix: `pid-${process.pid}` })(cleanupRunners)(
-    fileId,
-  );
+  const { dir, onEvent, note = () => {}, slowUpload = async () => {} } = options;
+  const cp = await load(storage, { onEvent, liveness: sameHostLiveness() })(cleanupRunners)(fileId);
   const step = durable(storage)(cp);
 
   const downloaded = await step('download')({ fileId })(() => download(dir, fileId));

@@ -13,6 +13,9 @@ it('the demo kills attempt 1 mid-upload and resumes it: cleanup, 2 skipped steps
     { cwd: fileURLToPath(new URL('../../..', import.meta.url)), timeout: 30_000 },
   );
   expect(stdout).toContain('KILLED    SIGKILL inside the upload');
+  // The default 30 s lease, yet no wait: the same-host check finds the killed process gone.
+  expect(stdout).toContain('owner     the process that held the run is gone: taken over at once');
+  expect(stdout).not.toContain('busy');
   expect(stdout).toContain('cleanup   rollback_upload ran: the half-written upload is deleted');
   expect(stdout).toContain('Attempt 1 ran download, process and died inside upload.');
   expect(stdout).toContain(

@@ -1,14 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { memoryStorage, type Storage } from '@td7x/durable-x';
-import {
-  type Execute,
-  migrate as migratePostgres,
-  pgExecute,
-  postgresStorage,
-} from '@td7x/durable-x-postgres';
+import { migrate as migratePostgres, pgExecute, postgresStorage } from '@td7x/durable-x-postgres';
 import { ioredisClient, type RedisCommands, redisStorage } from '@td7x/durable-x-redis';
 import { s3Storage } from '@td7x/durable-x-s3';
 import { sqliteStorage } from '@td7x/durable-x-sqlite';
@@ -17,6 +12,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
   DX_DATABASE,
+  fsyncPostgresUrl,
   postgresUrl,
   redisUrl,
   s3Credentials,
@@ -24,14 +20,41 @@ import {
   s3Region,
   withDatabase,
 } from './services.ts';
+import { median } from './stats.ts';
 
-export type BackendName = 'memory' | 'sqlite' | 'postgres' | 'redis' | 's3';
-export const BACKENDS: readonly BackendName[] = ['memory', 'sqlite', 'postgres', 'redis', 's3'];
+/**
+ * `postgres` and `sqlite` keep their data where a commit is cheap (a tmpfs: the fsync still runs,
+ * and costs what a fast disk's would), `postgres-fsync` and `sqlite-fsync` on this machine's disk,
+ * where every commit waits for the fsync: the first show what the library costs, the second what a
+ * slow disk leaves of it.
+ */
+export type BackendName =
+  | 'memory'
+  | 'sqlite'
+  | 'sqlite-fsync'
+  | 'postgres'
+  | 'postgres-fsync'
+  | 'redis'
+  | 's3';
+export const BACKENDS: readonly BackendName[] = [
+  'memory',
+  'sqlite',
+  'postgres',
+  'redis',
+  'sqlite-fsync',
+  'postgres-fsync',
+  's3',
+];
 
-/** One raw write per step: what a hand-written checkpoint would cost with the same driver. */
+/**
+ * A naive engine: one raw write per step, with the same driver and durability; a re-run reads the
+ * run's outputs back. What a hand-written checkpoint would cost.
+ */
 export interface Floor {
   readonly label: string;
   write(runId: string, step: number, output: string): Promise<void>;
+  /** The outputs recorded for a run, decoded (a re-run of a completed run). */
+  read?(runId: string): Promise<unknown[]>;
 }
 
 export interface Backend {
@@ -46,6 +69,8 @@ export interface Backend {
   readonly alternatives: readonly { readonly label: string; readonly storage: Storage }[];
   /** The durability settings every figure of this backend used. */
   readonly settings: string;
+  /** What one synchronous commit costs here (median ms), measured when the backend opens. */
+  readonly commitMs?: number;
   close(): Promise<void>;
 }
 
@@ -80,14 +105,29 @@ export const openBackend = async (name: BackendName): Promise<Backend> => {
     case 'memory':
       return memoryBackend();
     case 'sqlite':
-      return sqliteBackend();
+      return sqliteBackend(name, fastDir());
+    case 'sqlite-fsync':
+      return sqliteBackend(name, tmpdir());
     case 'postgres':
-      return postgresBackend();
+      return postgresBackend(name, postgresUrl());
+    case 'postgres-fsync':
+      return postgresBackend(name, fsyncPostgresUrl());
     case 'redis':
       return redisBackend();
     case 's3':
       return s3Backend();
   }
+};
+
+/** Median of `rounds` timings of `op`, in ms. */
+const medianMs = async (rounds: number, op: () => unknown): Promise<number> => {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    await op();
+    times.push(performance.now() - started);
+  }
+  return median(times);
 };
 
 const memoryBackend = (): Backend => {
@@ -103,11 +143,12 @@ const memoryBackend = (): Backend => {
   };
 };
 
-const sqliteBackend = (): Backend => {
-  const dir = mkdtempSync(join(tmpdir(), 'dx-bench-sqlite-'));
+const sqliteBackend = async (name: BackendName, under: string): Promise<Backend> => {
+  const dir = mkdtempSync(join(under, 'dx-bench-sqlite-'));
   const db = new Database(join(dir, 'runs.db'));
   let calls = 0;
   const storage = counted(sqliteStorage(db, { synchronous: 'full' }), () => calls++);
+  await storage.read('warm-up'); // sets the adapter's pragmas (WAL, FULL) on the shared connection
   // The floor shares the connection, so it runs with the pragmas the adapter sets (WAL, FULL).
   db.exec(
     'CREATE TABLE IF NOT EXISTS floor (run_id TEXT, step_key TEXT, output TEXT, PRIMARY KEY (run_id, step_key))',
@@ -115,21 +156,33 @@ const sqliteBackend = (): Backend => {
   const insert = db.prepare(
     'INSERT INTO floor (run_id, step_key, output) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
   );
+  const select = db.prepare('SELECT output FROM floor WHERE run_id = ?').pluck();
   const write = db.transaction((runId: string, key: string, output: string) =>
     insert.run(runId, key, output),
   );
+  // One synchronous commit: a write transaction with synchronous=FULL, less the same with OFF.
+  db.exec('CREATE TABLE IF NOT EXISTS commit_probe (n INTEGER)');
+  const probe = db.prepare('INSERT INTO commit_probe VALUES (1)');
+  const probeWrite = db.transaction(() => probe.run());
+  const full = await medianMs(200, () => probeWrite.immediate());
+  db.pragma('synchronous = OFF');
+  const off = await medianMs(200, () => probeWrite.immediate());
+  db.pragma('synchronous = FULL');
+  const where = name === 'sqlite' ? 'on a tmpfs (a fast disk)' : "on this machine's disk";
   return {
-    name: 'sqlite',
+    name,
     storage,
     roundTrips: () => calls,
     floors: [
       {
         label: 'INSERT in an IMMEDIATE transaction',
         write: async (runId, step, output) => void write.immediate(runId, `s${step}`, output),
+        read: async (runId) => (select.all(runId) as string[]).map((o) => JSON.parse(o)),
       },
     ],
     alternatives: [],
-    settings: 'better-sqlite3, WAL, synchronous=FULL (the adapter default), local file',
+    settings: `better-sqlite3, WAL, synchronous=FULL (the adapter default), file ${where}`,
+    commitMs: Math.max(0, full - off),
     close: async () => {
       db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -137,8 +190,11 @@ const sqliteBackend = (): Backend => {
   };
 };
 
-const postgresBackend = async (): Promise<Backend> => {
-  const url = withDatabase(postgresUrl(), DX_DATABASE);
+/** Where a commit is cheap: a tmpfs (`/dev/shm`) when there is one. */
+const fastDir = (): string => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+
+const postgresBackend = async (name: BackendName, serverUrl: string): Promise<Backend> => {
+  const url = withDatabase(serverUrl, DX_DATABASE);
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
   pool.on('error', () => {});
   await migratePostgres(pgExecute(pool));
@@ -154,44 +210,51 @@ const postgresBackend = async (): Promise<Backend> => {
     },
   });
   const sql = 'INSERT INTO floor (run_id, step_key, output) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING';
+  const readSql = 'SELECT output FROM floor WHERE run_id = $1';
+  // One synchronous commit: the same tiny INSERT with synchronous_commit on, less with it off.
+  await pool.query('CREATE TABLE IF NOT EXISTS commit_probe (n int)');
+  const client = await pool.connect();
+  const probe = () => client.query({ name: 'commit_probe', text: 'INSERT INTO commit_probe VALUES (1)' });
+  const on = await medianMs(300, probe);
+  await client.query('SET synchronous_commit = off');
+  const off = await medianMs(300, probe);
+  await client.query('RESET synchronous_commit');
+  client.release();
+  const where = name === 'postgres' ? 'data on a tmpfs (a fast disk)' : "data on this machine's disk";
   return {
-    name: 'postgres',
+    name,
     storage,
     roundTrips: () => calls,
     floors: [
       {
-        label: 'INSERT … ON CONFLICT DO NOTHING',
+        label: 'INSERT … ON CONFLICT DO NOTHING, prepared',
+        write: async (runId, step, output) =>
+          void (await pool.query({ name: 'floor_insert', text: sql, values: [runId, `s${step}`, output] })),
+        read: async (runId) =>
+          (await pool.query({ name: 'floor_read', text: readSql, values: [runId] })).rows.map((r) =>
+            JSON.parse(r.output as string),
+          ),
+      },
+      {
+        label: 'INSERT … ON CONFLICT DO NOTHING, unprepared',
         write: async (runId, step, output) =>
           void (await pool.query({ text: sql, values: [runId, `s${step}`, output] })),
       },
     ],
     alternatives: [
       {
-        label: 'durable-x, pg prepared statements (execute seam)',
-        storage: postgresStorage({ execute: preparedExecute(pool) }),
+        label: UNPREPARED,
+        storage: postgresStorage({ pool, preparedStatements: false }),
       },
     ],
-    settings: 'PostgreSQL 15, fsync=on, synchronous_commit=on, full_page_writes=on; pg Pool of 20',
+    settings: `PostgreSQL 15, fsync=on, synchronous_commit=on, full_page_writes=on, ${where}; pg Pool of 20`,
+    commitMs: Math.max(0, on - off),
     close: () => pool.end(),
   };
 };
 
-/**
- * pg named (prepared) statements: the server parses and plans each of the adapter's fixed SQL
- * texts once per connection instead of on every call. Not the adapter's default, since PgBouncer
- * in transaction mode (before 1.21) cannot carry them; offered here through the public seam.
- */
-const preparedExecute = (pool: pg.Pool): Execute => {
-  const names = new Map<string, string>();
-  return async (sql, params) => {
-    let name = names.get(sql);
-    if (name === undefined) {
-      name = `dx_${names.size}`;
-      names.set(sql, name);
-    }
-    return (await pool.query({ name, text: sql, values: [...params] })).rows;
-  };
-};
+/** The adapter with `preparedStatements: false` (behind a pooler that cannot carry them). */
+export const UNPREPARED = 'durable-x, preparedStatements: false';
 
 const TRIVIAL_SCRIPT = "return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])";
 
@@ -211,6 +274,8 @@ const redisBackend = async (): Promise<Backend> => {
         label: 'EVALSHA of a one-line HSETNX script',
         write: async (runId, step, output) =>
           void (await redis.evalsha(sha, 1, `${prefix}floor:${runId}`, `s${step}`, output)),
+        read: async (runId) =>
+          Object.values(await redis.hgetall(`${prefix}floor:${runId}`)).map((o) => JSON.parse(o)),
       },
       {
         label: 'HSETNX (plain command)',
@@ -247,7 +312,7 @@ const s3Backend = async (): Promise<Backend> => {
   const base = counting;
   return {
     name: 's3',
-    storage: s3Storage({ client, bucket, prefix: 'runs/' }),
+    storage: s3Storage({ client, bucket, prefix: 'bench/' }),
     roundTrips: () => requests - base,
     floors: [
       {

@@ -67,4 +67,13 @@ export const dbosWorkflow = DBOS.registerWorkflow(
   { name: 'benchWorkflow' },
 );
 
+let ids = 0;
+/** A workflow id unique in this bench process. */
+export const dbosWorkflowId = (label: string): string =>
+  `${label}:${process.pid}:${Date.now().toString(36)}:${ids++}`;
+
+/** Runs the bench workflow under `id`: the first time it runs, later it answers the recorded result. */
+export const dbosRerun = async (id: string, steps: number): Promise<number> =>
+  (await DBOS.startWorkflow(dbosWorkflow, { workflowID: id })(steps)).getResult();
+
 export { DBOS };

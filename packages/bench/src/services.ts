@@ -15,6 +15,11 @@ const required = (name: string): string => {
 };
 
 export const postgresUrl = (): string => required('TEST_POSTGRES_URL');
+/**
+ * A second server with its data on this machine's disk, where every commit waits for the fsync
+ * (`postgres-fsync`); `pnpm bench` keeps the first one's data on a tmpfs (fast commits).
+ */
+export const fsyncPostgresUrl = (): string => required('BENCH_FSYNC_POSTGRES_URL');
 export const redisUrl = (): string => required('TEST_REDIS_URL');
 export const s3Endpoint = (): string => required('TEST_S3_ENDPOINT');
 export const s3Credentials = () => ({

@@ -16,5 +16,10 @@ export type { CleanupParams, CleanupRegistry, CleanupRunner } from './run/regist
 export { isNonRetryable, NonRetryableError, type RetryPolicy } from './run/retry.ts';
 export { type Received, SIGNAL_LIMITS } from './run/signal-record.ts';
 export type * from './storage/contract.ts';
-export { FOREVER, RUN_STATUSES, STORAGE_OPERATIONS } from './storage/contract.ts';
+export {
+  FOREVER,
+  OPTIONAL_STORAGE_OPERATIONS,
+  RUN_STATUSES,
+  STORAGE_OPERATIONS,
+} from './storage/contract.ts';
 export { createMemoryData, type MemoryData, memoryStorage } from './storage/memory.ts';

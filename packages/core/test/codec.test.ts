@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { plainCanonicalJson, plainJson } from '../src/codec/plain.ts';
+import { toTagged } from '../src/codec/tagged.ts';
 import { canonicalText, defaultCodec, EncodeError, sha256Hex } from '../src/index.ts';
 
 /** A value the codec would have to mangle; each must be refused at its path instead. */
@@ -146,5 +148,65 @@ describe('canonical input and its hash', () => {
         expect(canonicalText(reversed)).toBe(canonicalText(dict));
       }),
     );
+  });
+});
+
+describe('the plain-JSON fast path writes exactly what the tagged path writes', () => {
+  /** Keys that move in a JS object (array indices), keys the codec escapes, and ordinary ones. */
+  const key = fc.oneof(
+    fc.string(),
+    fc.constantFrom('0', '1', '10', '9', '01', '4294967294', '4294967295', '-1', '$dx', '__proto__', 'v'),
+  );
+  const leaf = fc.oneof(
+    fc.string(),
+    fc.double(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(undefined, -0, Number.NaN, 5n, new Date(7)),
+  );
+  const value = fc.letrec((tie) => ({
+    tree: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object')),
+    array: fc.array(tie('tree'), { maxLength: 5 }),
+    object: fc.array(fc.tuple(key, tie('tree')), { maxLength: 5 }).map((entries) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of entries)
+        Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      return out;
+    }),
+  })).tree;
+
+  it('canonical text and codec output equal the tagged path (property)', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalText(v)).toBe(JSON.stringify(toTagged(v, true)));
+        expect(plainCanonicalJson(v) ?? JSON.stringify(toTagged(v, true))).toBe(
+          JSON.stringify(toTagged(v, true)),
+        );
+        expect(defaultCodec.encode(v)).toBe(JSON.stringify(toTagged(v, false)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes the fast path for plain JSON and leaves everything else to the tagged path', () => {
+    expect(plainJson({ a: [1, 'x', null, true], b: { c: 1.5 } })).toBe(
+      '{"a":[1,"x",null,true],"b":{"c":1.5}}',
+    );
+    expect(plainCanonicalJson({ b: 1, a: { 10: 0, 9: 0, z: 0, y: 0 } })).toBe(
+      '{"a":{"9":0,"10":0,"y":0,"z":0},"b":1}',
+    );
+    for (const v of [
+      { $dx: 1 },
+      [undefined],
+      { d: new Date(0) },
+      -0,
+      // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+      [1, , 2],
+      Object.assign([1], { x: 1 }),
+    ]) {
+      expect(plainJson(v)).toBeUndefined();
+      expect(plainCanonicalJson(v)).toBeUndefined();
+    }
   });
 });

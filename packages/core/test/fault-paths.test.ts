@@ -277,6 +277,88 @@ describe('a cancel meeting a running cleanup', () => {
   });
 });
 
+describe('a cancel meeting a fail', () => {
+  it('a lease renewal during the last write does not wait for the undo that waits for it', async () => {
+    const inner = memoryStorage();
+    const clock = manualClock();
+    const held = gate();
+    let finishing!: () => void;
+    const finishSent = new Promise<void>((resolve) => {
+      finishing = resolve;
+    });
+    // The `fail`'s last write is held in flight while the run is cancelled and the keeper ticks.
+    const storage: Storage = {
+      ...inner,
+      finish: async (request) => {
+        if (request.status === 'failed') {
+          finishing();
+          await held.promise;
+        }
+        return inner.finish(request);
+      },
+    };
+    // The cleanup fails during `fail`, so it is still pending when the run turns out cancelled.
+    const ran: string[] = [];
+    let failures = 1;
+    const undo = () => {
+      if (failures-- > 0) throw new Error('not now');
+      ran.push('undo');
+    };
+    const cp = await loaded(storage, clock, { undo }, 'fail-cancel');
+    await beforeRisky(storage)(cp)('undo')({});
+    const failing = fail(storage)(cp)(new Error('give up'));
+    await finishSent;
+    await cancel(inner, { clock })('fail-cancel');
+    clock.advance(LEASE / 3); // a renewal, sent while the run is being let go of
+    held.open();
+    const outcome = await Promise.race([
+      failing,
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 2_000)),
+    ]);
+    expect(outcome).not.toBe('hung');
+    expect(ran).toEqual(['undo']);
+    expect((await inner.read('fail-cancel'))?.run).toMatchObject({ status: 'cancelled', owner: null });
+  });
+});
+
+describe('a write whose answer was lost', () => {
+  it('an afterSafe applied but unanswered does not leave a cleanup that a cancellation would run', async () => {
+    const inner = memoryStorage();
+    const clock = manualClock();
+    let lose = false;
+    const storage: Storage = {
+      ...inner,
+      removeCleanup: async (request) => {
+        const answer = await inner.removeCleanup(request);
+        if (lose) throw new Error('ECONNRESET: the answer was lost');
+        return answer;
+      },
+    };
+    const ran: string[] = [];
+    const cp = await loaded(
+      storage,
+      clock,
+      { rollback_upload: () => void ran.push('rollback_upload') },
+      'lost-safe',
+    );
+    await beforeRisky(storage)(cp)('rollback_upload')({});
+    await durable(storage)(cp)('upload')({})(() => 'uploaded');
+    lose = true;
+    expect((await afterSafe(storage)(cp)('rollback_upload'))._unsafeUnwrapErr()).toMatchObject({
+      type: 'StorageUnavailable',
+    });
+    expect((await inner.read('lost-safe'))?.cleanups).toEqual([]);
+    await cancel(inner, { clock })('lost-safe');
+    // The next write learns of the cancellation: the undo must not run the closed window's cleanup.
+    expect((await durable(storage)(cp)('next')({})(() => 1))._unsafeUnwrapErr()).toMatchObject({
+      type: 'Cancelled',
+      cleanupsRun: [],
+    });
+    expect(ran).toEqual([]);
+    expect((await inner.read('lost-safe'))?.steps.map((s) => s.name)).toContain('upload');
+  });
+});
+
 describe('bad input is refused before any I/O', () => {
   it.each([
     ['an invalid Date', new Date(Number.NaN)],

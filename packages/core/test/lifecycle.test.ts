@@ -150,13 +150,37 @@ describe('events', () => {
     await R.complete(storage)(cp2);
     expect(events).toEqual([
       'run.loaded',
+      'step.started',
       'step.ran',
       'cleanup.registered',
       'run.loaded',
+      'cleanup.started',
       'cleanup.ran',
       'step.skipped',
       'run.completed',
     ]);
+  });
+
+  it('step events carry the memo key, the attempt and the stored output size', async () => {
+    const clock = manualClock();
+    const storage = memoryStorage();
+    const seen: DurableEvent[] = [];
+    const options = { clock, onEvent: (e: DurableEvent) => seen.push(e) };
+    const cp = (await load(storage, options)({})('sizes'))._unsafeUnwrap();
+    await durable(storage)(cp)('greet')({ to: 'ü' })(() => 'héllo');
+    const again = (await load(storage, { ...options, leaseMs: 30_000 })({})('sizes'))._unsafeUnwrapErr();
+    expect(again.type).toBe('RunBusy');
+    await R.complete(storage)(cp);
+    const replay = (await load(storage, options)({})('sizes'))._unsafeUnwrap();
+    await durable(storage)(replay)('greet')({ to: 'ü' })(() => 'never');
+    const key = (await storage.read('sizes'))?.steps[0]?.key;
+    const bytes = new TextEncoder().encode((await storage.read('sizes'))?.steps[0]?.output ?? '').length;
+    expect(seen.filter((e) => e.type.startsWith('step.'))).toEqual([
+      { type: 'step.started', runId: 'sizes', name: 'greet', key, attempt: 1 },
+      { type: 'step.ran', runId: 'sizes', name: 'greet', key, attempt: 1, ms: 0, bytes },
+      { type: 'step.skipped', runId: 'sizes', name: 'greet', key, bytes },
+    ]);
+    expect(bytes).toBeGreaterThan('"héllo"'.length); // é is two bytes
   });
 
   it('ignores a listener that throws', async () => {

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sha256HexSync } from '../src/codec/sha256.ts';
+import { findNativeSha256, sha256HexJs, sha256HexSync } from '../src/codec/sha256.ts';
 import { sha256Hex } from '../src/index.ts';
 
 const reference = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -40,6 +40,33 @@ describe('sha256HexSync', () => {
   it('gives what the Web Crypto sha256Hex gives', async () => {
     for (const text of ['', 'abc', '{"$dx":"undef"}', 'é🚀'.repeat(40), JSON.stringify({ a: [1, 2, 3] })]) {
       expect(sha256HexSync(text)).toBe(await sha256Hex(text));
+    }
+  });
+
+  it("is the runtime's native hash here (node:crypto, found at run time), and the JavaScript one agrees with it", () => {
+    const native = findNativeSha256();
+    expect(native).toBeDefined();
+    expect(sha256HexSync).not.toBe(sha256HexJs);
+    for (let i = 0; i < 300; i++) {
+      const bytes = randomBytes(2 * (i % 131));
+      let units = '';
+      for (let j = 0; j < bytes.length; j += 2) units += String.fromCharCode(bytes.readUInt16BE(j));
+      const text = `${units}é🚀\u0000${'x'.repeat(i)}`;
+      expect(sha256HexJs(text), `input ${i}`).toBe(native?.(text));
+      expect(sha256HexJs(text)).toBe(reference(text.toWellFormed()));
+    }
+  });
+
+  it('falls back to the JavaScript hash where the runtime has none', () => {
+    const scope = globalThis as { process?: unknown };
+    const saved = scope.process;
+    try {
+      scope.process = undefined;
+      expect(findNativeSha256()).toBeUndefined();
+      scope.process = { getBuiltinModule: () => ({ hash: () => 'not a digest' }) };
+      expect(findNativeSha256()).toBeUndefined();
+    } finally {
+      scope.process = saved;
     }
   });
 });

@@ -7,9 +7,8 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { DurableEvent, EventListener, Storage } from '@td7x/durable-x';
+import type { DurableEvent, EventListener } from '@td7x/durable-x';
 import { ATTR } from './attributes.ts';
-import { sizes } from './sizes.ts';
 
 export interface TracingOptions {
   /** Default: `trace.getTracer('@td7x/durable-x-otel')` from the global tracer provider. */
@@ -22,12 +21,6 @@ export interface DurableTracing {
   /** Pass as `load`'s `onEvent` (or the host's): every event of every run becomes spans. */
   readonly onEvent: EventListener;
   /**
-   * Optional: the same storage, watched for output sizes (`durable_x.step.output_bytes`). Use the
-   * returned storage for `load` and every operation of the run, as the core requires one storage
-   * per run.
-   */
-  storage(storage: Storage): Storage;
-  /**
    * Ends the run's span if it is still open: a run whose workflow threw (a step without retries
    * failed, a load refused) has no event that ends it. `error` marks it failed.
    */
@@ -38,8 +31,10 @@ interface OpenRun {
   readonly span: Span;
   /** The run span's context: the parent of the run's step, cleanup, suspension and signal spans. */
   readonly context: Context;
-  /** Failed attempts seen in this load, per step name (the attempt of the next one). */
-  readonly attempts: Map<string, number>;
+  /** Step functions running now, by memo key: their spans end with the step. */
+  readonly steps: Map<string, Span>;
+  /** Cleanups running now, by name. */
+  readonly cleanups: Map<string, Span>;
 }
 
 const now = () => Date.now();
@@ -57,21 +52,20 @@ const failSpan = (span: Span, cause: unknown): void => {
 
 /**
  * Spans from the core's events: one `durable-x run` span per load of a run (a child of the span
- * active when the run was loaded), and under it a span per step (memoized or run, its attempt and
- * output size), per failed attempt, per cleanup run, per suspension and per signal received.
- * The core reports a step when it ends, with its duration: a step span is placed back in time.
+ * active when the run was loaded), and under it a span per step attempt (from `step.started` to its
+ * end: its attempt and output size, or its error), per memoized step, per cleanup (with its
+ * duration), per suspension and per signal received.
  */
 export const durableTracing = (options: TracingOptions = {}): DurableTracing => {
   const tracer = options.tracer ?? trace.getTracer('@td7x/durable-x-otel');
   const maxOpen = options.maxOpenRuns ?? 10_000;
   const open = new Map<string, OpenRun>();
-  const watched = sizes();
 
   const closeRun = (runId: string, outcome: string, attributes: Attributes = {}, cause?: unknown) => {
     const run = open.get(runId);
     if (!run) return;
     open.delete(runId);
-    watched.forget(runId);
+    for (const span of [...run.steps.values(), ...run.cleanups.values()]) span.end();
     run.span.setAttributes({ [ATTR.outcome]: outcome, ...attributes });
     if (cause !== undefined) failSpan(run.span, cause);
     run.span.end();
@@ -96,6 +90,26 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
     span.end();
   };
 
+  const takeStep = (runId: string, key: string | undefined): Span | undefined => {
+    const steps = open.get(runId)?.steps;
+    const span = key === undefined ? undefined : steps?.get(key);
+    if (key !== undefined) steps?.delete(key);
+    return span;
+  };
+
+  /** The key of the running step of that name (`step.retrying` and `step.failed` carry no key). */
+  const keyOf = (runId: string, name: string): string | undefined => {
+    for (const key of open.get(runId)?.steps.keys() ?? []) if (key.startsWith(`${name}#`)) return key;
+    return undefined;
+  };
+
+  const takeCleanup = (runId: string, name: string): Span => {
+    const cleanups = open.get(runId)?.cleanups;
+    const span = cleanups?.get(name) ?? child(runId, `durable-x cleanup ${name}`, { [ATTR.cleanup]: name });
+    cleanups?.delete(name);
+    return span;
+  };
+
   const handle = (event: DurableEvent): void => {
     const runId = event.runId;
     switch (event.type) {
@@ -115,7 +129,12 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
           },
           context.active(),
         );
-        open.set(runId, { span, context: trace.setSpan(context.active(), span), attempts: new Map() });
+        open.set(runId, {
+          span,
+          context: trace.setSpan(context.active(), span),
+          steps: new Map(),
+          cleanups: new Map(),
+        });
         if (open.size > maxOpen) closeRun(open.keys().next().value as string, 'unknown');
         // A replay has no end event: its span covers the load, its memo hits follow under it.
         if (event.status === 'completed') {
@@ -125,69 +144,80 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
         }
         return;
       }
-      case 'step.ran': {
-        const attempt = (open.get(runId)?.attempts.get(event.name) ?? 0) + 1;
-        const bytes = watched.ran(runId, event.name);
-        child(
-          runId,
-          `durable-x step ${event.name}`,
-          {
-            [ATTR.step]: event.name,
-            [ATTR.memoized]: false,
-            [ATTR.stepAttempt]: attempt,
-            ...(bytes === undefined ? {} : { [ATTR.outputBytes]: bytes }),
-          },
-          now() - event.ms,
-        ).end();
+      case 'step.started': {
+        const span = child(runId, `durable-x step ${event.name}`, {
+          [ATTR.step]: event.name,
+          [ATTR.memoized]: false,
+          [ATTR.stepAttempt]: event.attempt,
+        });
+        open.get(runId)?.steps.set(event.key, span);
         return;
       }
-      case 'step.skipped': {
-        const bytes = watched.memoized(runId, event.name);
+      case 'step.ran': {
+        const span =
+          takeStep(runId, event.key) ??
+          child(
+            runId,
+            `durable-x step ${event.name}`,
+            { [ATTR.step]: event.name, [ATTR.memoized]: false, [ATTR.stepAttempt]: event.attempt },
+            now() - event.ms,
+          );
+        span.setAttribute(ATTR.outputBytes, event.bytes);
+        span.end();
+        return;
+      }
+      case 'step.skipped':
         instant(runId, `durable-x step ${event.name}`, {
           [ATTR.step]: event.name,
           [ATTR.memoized]: true,
-          ...(bytes === undefined ? {} : { [ATTR.outputBytes]: bytes }),
+          [ATTR.outputBytes]: event.bytes,
         });
         return;
-      }
       case 'step.retrying': {
-        open.get(runId)?.attempts.set(event.name, event.attempt);
-        instant(
-          runId,
-          `durable-x step ${event.name}`,
-          {
+        const span =
+          takeStep(runId, keyOf(runId, event.name)) ??
+          child(runId, `durable-x step ${event.name}`, {
             [ATTR.step]: event.name,
             [ATTR.memoized]: false,
             [ATTR.stepAttempt]: event.attempt,
-            [ATTR.retryDelayMs]: event.delayMs,
-          },
-          event.cause,
-        );
+          });
+        span.setAttribute(ATTR.retryDelayMs, event.delayMs);
+        failSpan(span, event.cause);
+        span.end();
         return;
       }
       case 'step.failed': {
-        const attempt = (open.get(runId)?.attempts.get(event.name) ?? 0) + 1;
-        instant(
-          runId,
-          `durable-x step ${event.name}`,
-          { [ATTR.step]: event.name, [ATTR.memoized]: false, [ATTR.stepAttempt]: attempt },
-          event.cause,
-        );
+        const span =
+          takeStep(runId, keyOf(runId, event.name)) ??
+          child(runId, `durable-x step ${event.name}`, { [ATTR.step]: event.name, [ATTR.memoized]: false });
+        failSpan(span, event.cause);
+        span.end();
         return;
       }
       case 'cleanup.registered':
       case 'cleanup.cleared':
         open.get(runId)?.span.addEvent(event.type, { [ATTR.cleanup]: event.name });
         return;
-      case 'cleanup.ran':
-        instant(runId, `durable-x cleanup ${event.name}`, {
-          [ATTR.cleanup]: event.name,
-          [ATTR.forgotSteps]: event.forgotSteps,
-        });
+      case 'cleanup.started':
+        open
+          .get(runId)
+          ?.cleanups.set(
+            event.name,
+            child(runId, `durable-x cleanup ${event.name}`, { [ATTR.cleanup]: event.name }),
+          );
         return;
-      case 'cleanup.failed':
-        instant(runId, `durable-x cleanup ${event.name}`, { [ATTR.cleanup]: event.name }, event.cause);
+      case 'cleanup.ran': {
+        const span = takeCleanup(runId, event.name);
+        span.setAttribute(ATTR.forgotSteps, event.forgotSteps);
+        span.end();
         return;
+      }
+      case 'cleanup.failed': {
+        const span = takeCleanup(runId, event.name);
+        failSpan(span, event.cause);
+        span.end();
+        return;
+      }
       case 'run.suspended':
         instant(runId, `durable-x suspend ${event.name}`, {
           [ATTR.suspension]: event.name,
@@ -226,7 +256,6 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
 
   return {
     onEvent: handle,
-    storage: watched.storage,
     end: (runId, error) => closeRun(runId, error === undefined ? 'ended' : 'failed', {}, error),
   };
 };

@@ -37,7 +37,7 @@ describe('durableTracing', () => {
   it('traces a run under the caller’s active span: steps run and memoized, attempts, output sizes, cleanups, a sleep', async () => {
     const tracing = durableTracing({ tracer: otel.tracer });
     const clock = manualClock();
-    const storage = tracing.storage(memoryStorage());
+    const storage = memoryStorage();
     // The retry's backoff waits on the manual clock: move it on as soon as the wait begins.
     const onEvent: typeof tracing.onEvent = (event) => {
       tracing.onEvent(event);
@@ -125,8 +125,8 @@ describe('durableTracing', () => {
     expect(tree(otel.spans())).toBe(
       [
         'durable-x run [attempt=1 previous_status=new outcome=abandoned]',
-        '  durable-x step upload [memoized=false attempt=1]',
-        '  durable-x step publish [memoized=false attempt=1]',
+        '  durable-x step upload [memoized=false attempt=1 output_bytes=3]',
+        '  durable-x step publish [memoized=false attempt=1 output_bytes=3]',
         'durable-x run [attempt=2 previous_status=running outcome=suspended]',
         '  durable-x cleanup undo [forgot_steps=1]',
         '  durable-x suspend approval [reason=signal]',

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { quickStarts } from './extract.ts';
@@ -13,17 +13,26 @@ const PACKAGE = fileURLToPath(new URL('../', import.meta.url));
 const GENERATED = join(PACKAGE, 'generated');
 const require = createRequire(import.meta.url);
 const tsx = pathToFileURL(require.resolve('tsx')).href;
+/** The binary of the pinned `bun` npm package (a devDependency). */
+const bun = join(dirname(require.resolve('bun/package.json')), 'bin', 'bun.exe');
 
 /**
  * A README's quick start as a file of this package (so that it resolves the workspace packages):
  * the stand-ins it assumes are imported first, the block follows verbatim, then `epilogue`
- * (what the test's user does with it: call the exported function, wait for the job).
+ * (what the test's user does with it: call the exported function, wait for the job). `as` names
+ * the file (under generated/) when another block imports it by name.
  */
-export const generate = (readme: string, name: string, prelude: string, epilogue = ''): string => {
+export const generate = (
+  readme: string,
+  name: string,
+  prelude: string,
+  epilogue = '',
+  as?: string,
+): string => {
   const block = quickStarts(join(REPO, readme)).find((q) => q.name === name);
   if (!block) throw new Error(`${readme} has no block marked <!-- quick-start: ${name} -->`);
-  mkdirSync(GENERATED, { recursive: true });
-  const file = join(GENERATED, `${readme.replace(/[^\w]+/g, '-')}-${name}.ts`);
+  const file = join(GENERATED, as ?? `${readme.replace(/[^\w]+/g, '-')}-${name}.ts`);
+  mkdirSync(dirname(file), { recursive: true });
   const header = `// Generated from ${readme}:${block.line} by packages/quick-starts/test; do not edit.\n`;
   writeFileSync(file, `${header}${prelude}\n${block.code}\n${epilogue}\n`);
   return file;
@@ -45,19 +54,25 @@ export const typecheck = async (files: readonly string[]): Promise<string> => {
 /** A fresh working directory, as a user's project would have (SQLite files land there). */
 export const workdir = (): string => mkdtempSync(join(tmpdir(), 'dx-quick-start-'));
 
-/** `node <file>` with the workspace packages from source, as `node --import tsx` would run it. */
-export const run = (file: string, options: { cwd: string; env?: Record<string, string> }): ChildProcess =>
-  spawn(process.execPath, ['--conditions=@td7x/source', '--import', tsx, file], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+export interface RunOptions {
+  readonly cwd: string;
+  readonly env?: Record<string, string>;
+  /** `node --import tsx` (default), or `bun`, which runs TypeScript itself. */
+  readonly runtime?: 'node' | 'bun';
+}
+
+/** `node <file>` (or `bun <file>`) with the workspace packages from source. */
+export const run = (file: string, options: RunOptions): ChildProcess =>
+  spawn(
+    options.runtime === 'bun' ? bun : process.execPath,
+    options.runtime === 'bun'
+      ? ['--conditions=@td7x/source', file]
+      : ['--conditions=@td7x/source', '--import', tsx, file],
+    { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
 
 /** Runs it to the end; rejects with its stderr when it fails. */
-export const runToEnd = (
-  file: string,
-  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
-): Promise<string> =>
+export const runToEnd = (file: string, options: RunOptions & { timeoutMs?: number }): Promise<string> =>
   new Promise((resolve, reject) => {
     const child = run(file, options);
     let out = '';

@@ -2,7 +2,7 @@
  * A consumer of the packed packages, in TypeScript: type-checked with `node16` resolution (copied
  * to consumer.mts and consumer.cts: the `import` and `require` types), with `bundler` resolution,
  * and by `deno check` (with `npm:` specifiers); run by Bun and Deno, where it also runs the SQLite
- * package on the runtime's own SQLite.
+ * package on the runtime's own SQLite. The ESM-only testkit is esm-only.ts's.
  */
 import { complete, durable, load, memoryStorage, type Storage } from '@td7x/durable-x';
 import { load as loadResult } from '@td7x/durable-x/result';
@@ -10,8 +10,8 @@ import { postgresStorage } from '@td7x/durable-x-postgres';
 import { ioredisClient, redisStorage } from '@td7x/durable-x-redis';
 import { s3Storage } from '@td7x/durable-x-s3';
 import { type SqliteConnection, sqliteStorage } from '@td7x/durable-x-sqlite';
-import { describeConformance } from '@td7x/durable-x-testkit';
 import { datatableStorage, windmillStorage } from '@td7x/durable-x-windmill';
+import type { StandIn } from '@td7x/durable-x-windmill/local';
 
 /** Every storage package's factory makes a `Storage` of the core the consumer has. */
 export const factories: ReadonlyArray<(...args: never[]) => Storage> = [
@@ -22,7 +22,8 @@ export const factories: ReadonlyArray<(...args: never[]) => Storage> = [
   datatableStorage,
 ];
 export const windmill: Storage = windmillStorage;
-export const adapters = { ioredisClient, describeConformance };
+export const adapters = { ioredisClient };
+export type LocalWindmill = StandIn;
 
 /** A run through both entry points of the core: completed, then replayed. */
 const completeAndReplay = async (storage: Storage): Promise<void> => {

@@ -8,6 +8,9 @@ import type { Step } from './step.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('../consumer/', import.meta.url));
+const noPgFixture = fileURLToPath(new URL('../consumer-no-pg/', import.meta.url));
+/** What the Windmill project without pg installs: the Windmill package and what it depends on. */
+const WINDMILL_ONLY = ['@td7x/durable-x', '@td7x/durable-x-postgres', '@td7x/durable-x-windmill'];
 
 interface Published {
   readonly name: string;
@@ -31,15 +34,15 @@ const publishedPackages = (): Published[] =>
 const tarballOf = (p: Published) => `${p.name.replace('@', '').replace('/', '-')}-${p.version}.tgz`;
 
 /**
- * The consumer project: the fixture (../consumer), with every packed package as a `file:`
- * dependency and override (a published package's own dependency on another, such as the Windmill
- * package's on the Postgres package, resolves to its tarball too, never to the registry). Peers are
- * not installed automatically: the fixture lists the ones it needs (no SQLite driver, whose native
- * build the package shape does not need). consumer.ts is copied as .mts and .cts for `node16`, and
- * as deno.ts with `npm:` specifiers.
+ * A consumer project: a fixture (../consumer), with every packed package as a `file:` dependency
+ * and override (a published package's own dependency on another, such as the Windmill package's
+ * on the Postgres package, resolves to its tarball too, never to the registry). Peers are not
+ * installed automatically: the fixture lists the ones it needs (no SQLite driver, whose native
+ * build the package shape does not need; no pg in ../consumer-no-pg). Each `.ts` file is copied
+ * as .mts and .cts for `node16`, and with `npm:` specifiers for Deno (deno.ts for consumer.ts).
  */
-const writeConsumer = (consumer: string, tarballs: string, packages: readonly Published[]) => {
-  cpSync(fixture, consumer, { recursive: true });
+const writeConsumer = (from: string, consumer: string, tarballs: string, packages: readonly Published[]) => {
+  cpSync(from, consumer, { recursive: true });
   const files = Object.fromEntries(packages.map((p) => [p.name, `file:${join(tarballs, tarballOf(p))}`]));
   const manifest = JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8'));
   manifest.dependencies = { ...files, ...manifest.dependencies };
@@ -49,10 +52,14 @@ const writeConsumer = (consumer: string, tarballs: string, packages: readonly Pu
     join(consumer, 'pnpm-workspace.yaml'),
     ['autoInstallPeers: false', 'allowBuilds:', '  esbuild: true', 'overrides:', ...overrides, ''].join('\n'),
   );
-  copyFileSync(join(consumer, 'consumer.ts'), join(consumer, 'consumer.mts'));
-  copyFileSync(join(consumer, 'consumer.ts'), join(consumer, 'consumer.cts'));
-  const source = readFileSync(join(consumer, 'consumer.ts'), 'utf8');
-  writeFileSync(join(consumer, 'deno.ts'), source.replaceAll("from '@td7x/", "from 'npm:@td7x/"));
+  for (const file of readdirSync(consumer).filter((name) => name.endsWith('.ts'))) {
+    const base = file.slice(0, -'.ts'.length);
+    copyFileSync(join(consumer, file), join(consumer, `${base}.mts`));
+    copyFileSync(join(consumer, file), join(consumer, `${base}.cts`));
+    const source = readFileSync(join(consumer, file), 'utf8');
+    const deno = base === 'consumer' ? 'deno.ts' : `deno-${file}`;
+    writeFileSync(join(consumer, deno), source.replaceAll("from '@td7x/", "from 'npm:@td7x/"));
+  }
 };
 
 /** Runs commands in order in `cwd`, stopping at the first that fails. */
@@ -72,6 +79,7 @@ export const shapeSteps = (): Step[] => {
   process.once('exit', () => rmSync(work, { recursive: true, force: true }));
   const tarballs = join(work, 'tarballs');
   const consumer = join(work, 'consumer');
+  const noPg = join(work, 'consumer-no-pg');
   const packages = publishedPackages();
   let prepared = true;
   const prepare = (run: () => Promise<boolean>) => async () => {
@@ -98,8 +106,17 @@ export const shapeSteps = (): Step[] => {
           });
           if (!(await packed)) return false;
         }
-        writeConsumer(consumer, tarballs, packages);
-        return runProcess('pnpm', ['install', '--prefer-offline'], { cwd: consumer });
+        writeConsumer(fixture, consumer, tarballs, packages);
+        writeConsumer(
+          noPgFixture,
+          noPg,
+          tarballs,
+          packages.filter((p) => WINDMILL_ONLY.includes(p.name)),
+        );
+        return (
+          (await runProcess('pnpm', ['install', '--prefer-offline'], { cwd: consumer })) &&
+          runProcess('pnpm', ['install', '--prefer-offline'], { cwd: noPg })
+        );
       }),
     },
     {
@@ -123,6 +140,18 @@ export const shapeSteps = (): Step[] => {
       ),
     },
     {
+      label: 'shape · Windmill without pg',
+      proves:
+        'a project with the Windmill package but no pg nor @types/pg type-checks (node16, bundler, skipLibCheck off); on Bun, load outside a job names the missing variable',
+      run: check(() =>
+        all(noPg, [
+          [node, [join(noPg, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.node16.json']],
+          [node, [join(noPg, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.bundler.json']],
+          [binaryOf.bun, ['windmill.ts']],
+        ]),
+      ),
+    },
+    {
       label: 'shape · bun ESM, CJS and TypeScript',
       proves: 'Bun imports, requires and runs the packed packages',
       run: check(() =>
@@ -138,7 +167,7 @@ export const shapeSteps = (): Step[] => {
       proves: 'Deno type-checks and runs the packed packages through npm: specifiers',
       run: check(() =>
         all(consumer, [
-          [binaryOf.deno, ['check', 'deno.ts']],
+          [binaryOf.deno, ['check', 'deno.ts', 'deno-esm-only.ts']],
           // The S3 package loads the AWS SDK, which reads its environment on import.
           [binaryOf.deno, ['run', '--allow-env', 'deno.ts']],
         ]),

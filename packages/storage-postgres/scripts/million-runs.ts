@@ -12,11 +12,11 @@ const t = tableNames({ schema });
 let t0 = Date.now();
 // 1M runs: 96% completed, 2% failed, 1% running (half of them with expired leases), 1% suspended
 // (half of them due); 3 steps each for 100k of them.
-await pool.query(`INSERT INTO ${t.runs} (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error, version)
+await pool.query(`INSERT INTO ${t.runs} (run_id, status, owner, lease_expires_at, attempt, created_at, updated_at, error)
   SELECT 'run-' || i, CASE WHEN i % 100 = 0 THEN 'running' WHEN i % 100 = 50 THEN 'suspended' WHEN i % 50 = 1 THEN 'failed' ELSE 'completed' END,
          CASE WHEN i % 100 = 0 THEN 'owner' END,
          CASE WHEN i % 100 IN (0, 50) THEN (CASE WHEN i % 200 IN (0, 50) THEN 1000 ELSE 9e15::bigint END) ELSE 0 END,
-         1, i, 1000000 + i, NULL, 0 FROM generate_series(1, 1000000) i`);
+         1, i, 1000000 + i, NULL FROM generate_series(1, 1000000) i`);
 console.log('insert runs', Date.now() - t0, 'ms');
 t0 = Date.now();
 await pool.query(

@@ -2,7 +2,14 @@
  * `@td7x/durable-x-postgres`: durable-x storage on PostgreSQL through node-postgres (`pg`).
  * Every operation is one SQL statement behind an `execute(sql, params) → rows` seam.
  */
-export { type Execute, pgExecute, type Queryable, type Row } from './execute.ts';
+export {
+  type Execute,
+  type PgExecuteOptions,
+  pgExecute,
+  type Queryable,
+  type Row,
+  statementName,
+} from './execute.ts';
 export {
   DEFAULT_SCHEMA,
   DEFAULT_TABLE_PREFIX,

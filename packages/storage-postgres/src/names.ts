@@ -5,7 +5,8 @@
  * Two different option values never name the same tables, so apps sharing a database cannot see
  * each other's runs: names are lower-case (no case folding can merge them), never longer than
  * Postgres' 63 bytes (no truncation can), and no table or index name ends with another, so a
- * prefix that extends another cannot reach its names (test/schema.test.ts checks the catalog).
+ * prefix that extends another cannot reach its names (test/schema.test.ts checks the catalog); the
+ * one function, `<prefix>claim`, is the only function name either prefix makes.
  * `pg_…` schemas are refused: `pg_temp` is a different schema on every connection.
  */
 export interface TableOptions {
@@ -21,6 +22,8 @@ export interface TableNames {
   readonly runs: string;
   readonly steps: string;
   readonly cleanups: string;
+  /** The qualified, quoted name of the claim function (see statements/claim.ts). */
+  readonly claim: string;
   /** Quoted name of an index, in the schema: `index('by_status')`. */
   index(suffix: string): string;
   /** A stable key for `pg_advisory_xact_lock`, naming this set of tables. */
@@ -63,6 +66,7 @@ export const tableNames = (options: TableOptions = {}): TableNames => {
     runs: qualified('runs'),
     steps: qualified('steps'),
     cleanups: qualified('cleanups'),
+    claim: qualified('claim'),
     index: (suffix) => quote(prefix + suffix),
     lockKey: `durable-x:${schema}.${prefix}`,
   };

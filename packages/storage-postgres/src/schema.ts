@@ -1,5 +1,6 @@
 import type { Execute } from './execute.ts';
 import { type TableNames, type TableOptions, tableNames } from './names.ts';
+import { claimFunctionSql } from './statements/claim.ts';
 import { RUN_STATUSES } from './statuses.ts';
 
 const STATUS_LIST = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -13,13 +14,14 @@ const STATUS_LIST = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
  *   server whatever its locale, and comparisons are cheap.
  * - `claimed_from` is the status the run had when its current owner claimed it (NULL when that
  *   claim created it): a resent claim answers it again. Cleared with the owner.
- * - `version` counts the writes that change a run's step or cleanup records (signals apart).
- *   `claim` returns the records from its statement snapshot and only takes the run over if the
- *   version is still the same when it holds the row lock; see statements/claim.ts for why.
  * - `signals` counts the run's signal records (steps with `seq` 0, which only putSignal writes and
  *   nothing but a purge removes): putSignal's `maxSignals` reads it, and suspend compares it with
  *   its snapshot to learn that a signal arrived meanwhile (statements/suspend.ts).
- * - Steps and cleanups cascade from the run, so `purge` is one DELETE of heads.
+ * - Steps and cleanups have no foreign key to their run: every write of them is fenced by a lock
+ *   on the run's row already (statements/writes.ts), and a foreign key would take that lock a
+ *   second time, per row, through a trigger. `purge` deletes a run's records with it; a claim that
+ *   creates a run first deletes any record a racing write left under its id (statements/claim.ts).
+ * - `claim` is a function (statements/claim.ts): its reads come after its row lock.
  */
 export const schemaStatements = (t: TableNames): readonly string[] => [
   `CREATE SCHEMA IF NOT EXISTS ${t.schema}`,
@@ -33,11 +35,10 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   created_at       BIGINT NOT NULL,
   updated_at       BIGINT NOT NULL,
   error            TEXT,
-  version          BIGINT NOT NULL DEFAULT 0,
   signals          INTEGER NOT NULL DEFAULT 0
 )`,
   `CREATE TABLE IF NOT EXISTS ${t.steps} (
-  run_id   TEXT COLLATE "C" NOT NULL REFERENCES ${t.runs} (run_id) ON DELETE CASCADE,
+  run_id   TEXT COLLATE "C" NOT NULL,
   step_key TEXT COLLATE "C" NOT NULL,
   name     TEXT NOT NULL,
   seq      BIGINT NOT NULL,
@@ -46,7 +47,7 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   PRIMARY KEY (run_id, step_key)
 )`,
   `CREATE TABLE IF NOT EXISTS ${t.cleanups} (
-  run_id     TEXT COLLATE "C" NOT NULL REFERENCES ${t.runs} (run_id) ON DELETE CASCADE,
+  run_id     TEXT COLLATE "C" NOT NULL,
   cleanup_id BIGINT NOT NULL,
   name       TEXT NOT NULL,
   seq        BIGINT NOT NULL,
@@ -64,6 +65,10 @@ export const schemaStatements = (t: TableNames): readonly string[] => [
   // The same for suspended runs that are due (their lease is their wake time): sleeping runs may
   // be many, the index keeps them apart from the finished ones.
   `CREATE INDEX IF NOT EXISTS ${t.index('runs_parked_by_age')} ON ${t.runs} (updated_at, run_id) INCLUDE (lease_expires_at) WHERE status = 'suspended'`,
+  // The suspended runs by wake time: the few due among many sleeping are found without reading the
+  // others (queries.ts, list).
+  `CREATE INDEX IF NOT EXISTS ${t.index('runs_parked_by_wake')} ON ${t.runs} (lease_expires_at) WHERE status = 'suspended'`,
+  claimFunctionSql(t),
 ];
 
 /** The DDL as a script (statements separated by `;`), e.g. for `schema.sql`. */

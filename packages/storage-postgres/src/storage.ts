@@ -1,5 +1,5 @@
-import type { Storage } from '@td7x/durable-x';
-import { type Execute, pgExecute, type Queryable } from './execute.ts';
+import type { PutStepOutcome, PutStepRequest, Storage } from '@td7x/durable-x';
+import { type Execute, type PgExecuteOptions, pgExecute, type Queryable } from './execute.ts';
 import { type TableOptions, tableNames } from './names.ts';
 import { type Retry, type Statement, statements } from './statements/index.ts';
 
@@ -10,7 +10,8 @@ export type PostgresConnection =
   | { readonly execute: Execute };
 
 export type PostgresStorageOptions = PostgresConnection &
-  TableOptions & {
+  TableOptions &
+  PgExecuteOptions & {
     /**
      * How many times `claim`, `putStep` and `putSignal` re-run when they lost a race on their
      * snapshot (see statements/claim.ts). Each run is one statement; a retry only happens when
@@ -26,8 +27,11 @@ export type PostgresStorageOptions = PostgresConnection &
  */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
-const executeOf = (options: PostgresConnection): Execute =>
-  'execute' in options ? options.execute : pgExecute('pool' in options ? options.pool : options.client);
+/** `preparedStatements` applies to a pool or a client; an `execute` of your own decides for itself. */
+const executeOf = (options: PostgresConnection & PgExecuteOptions): Execute =>
+  'execute' in options
+    ? options.execute
+    : pgExecute('pool' in options ? options.pool : options.client, options);
 
 const isRetry = (value: unknown): value is Retry =>
   typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'retry';
@@ -62,8 +66,22 @@ export const postgresStorage = (options: PostgresStorageOptions): Storage => {
   return {
     name: 'postgres',
     maxValueBytes: MAX_VALUE_BYTES,
-    claim: (request) => runRetrying(() => st.claim(request), 'claim'),
+    claim: (request) => run(st.claim(request)),
     putStep: (request) => runRetrying(() => st.putStep(request), 'putStep'),
+    // Group commit: one statement for them all; a request whose key was taken goes again alone.
+    putSteps: async (requests) => {
+      if (requests.length === 0) return [];
+      const answers = await run(st.putSteps(requests));
+      const outcomes: PutStepOutcome[] = [];
+      for (const [i, answer] of answers.entries()) {
+        outcomes.push(
+          answer.kind === 'again'
+            ? await runRetrying(() => st.putStep(requests[i] as PutStepRequest), 'putStep')
+            : answer,
+        );
+      }
+      return outcomes;
+    },
     putCleanup: (request) => run(st.putCleanup(request)),
     removeCleanup: (request) => run(st.removeCleanup(request)),
     rollback: (request) => run(st.rollback(request)),

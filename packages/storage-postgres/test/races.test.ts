@@ -29,6 +29,9 @@ const storageCounting = () => {
 
 const waitingOnLock = (marker: string) => waitingOnLockIn(db.admin, marker);
 
+/** In the text of every claim: the call of the claim function. */
+const CLAIM_MARKER = '_claim"(';
+
 const claimFor = (runId: string, owner: string, now: number) => ({ runId, owner, now, leaseMs: 1000 });
 const step = (key: string, seq: number, output: string) => ({ key, name: key, seq, output, at: 5 });
 
@@ -42,7 +45,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
 
     const before = execute.count();
     const claiming = storage.claim(claimFor('r1', 'B', 5000)); // A's lease has expired
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await write.commit();
     const outcome = await claiming;
 
@@ -50,8 +53,8 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
     if (outcome.kind !== 'claimed') return;
     expect(outcome.snapshot.run).toMatchObject({ owner: 'B', attempt: 2 });
     expect(outcome.snapshot.steps).toEqual([step('late', 1, '"late"')]);
-    // The first statement saw a stale snapshot and changed nothing; the retry claimed.
-    expect(execute.count() - before).toBe(2);
+    // One statement: the claim function reads the records after its row lock (claim.ts).
+    expect(execute.count() - before).toBe(1);
   });
 
   it('a takeover that queued behind the old owner’s beforeRisky still runs that cleanup', async () => {
@@ -65,7 +68,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
     const write = await openWrite(c.sql, c.params);
 
     const claiming = storage.claim(claimFor('r2', 'B', 5000));
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await write.commit();
     const outcome = await claiming;
 
@@ -81,7 +84,7 @@ describe('postgres: snapshot races under READ COMMITTED', () => {
     expect(c.parse(write.rows)).toMatchObject({ kind: 'claimed' });
 
     const claiming = storage.claim(claimFor('r3', 'B', 10));
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await write.commit();
     const outcome = await claiming;
     expect(outcome).toMatchObject({ kind: 'busy', run: { owner: 'A', attempt: 1 } });
@@ -160,10 +163,16 @@ describe('postgres: claim racing purge', () => {
     await storage.finish({ runId, owner: 'A', status: 'completed', at: 10, error: null, dropCleanups: true });
   };
 
+  const failedRun = async (storage: Storage, runId: string) => {
+    await storage.claim(claimFor(runId, 'A', 0));
+    await storage.putStep({ runId, owner: 'A', record: step('charge', 1, '"paid"') });
+    await storage.finish({ runId, owner: 'A', status: 'failed', at: 10, error: '"x"', dropCleanups: false });
+  };
+
   it('a claim that queued behind the purge of its run answers the run it created, not the purged one', async () => {
     const storage = storageOnPurgeSchema();
-    await completedRun(storage, 'p1');
-    const query = { statuses: ['completed'] as const, updatedBefore: 1000, limit: 10 };
+    await failedRun(storage, 'p1');
+    const query = { statuses: ['failed'] as const, updatedBefore: 1000, limit: 10 };
     const choice = purgeSt.choosePurge(query);
     const chosen = choice.parse((await purgeDb.admin.query(choice.sql, [...choice.params])).rows);
     const p = purgeSt.purgeChosen(query, chosen);
@@ -171,7 +180,7 @@ describe('postgres: claim racing purge', () => {
     expect(p.parse(purging.rows)).toBe(1);
 
     const claiming = storage.claim(claimFor('p1', 'B', 2000));
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await purging.commit();
     const outcome = await claiming;
 
@@ -183,6 +192,22 @@ describe('postgres: claim racing purge', () => {
       steps: [],
       cleanups: [],
     });
+  });
+
+  it('a claim of a completed run takes no lock: it answers while another transaction holds the row', async () => {
+    const storage = storageOnPurgeSchema();
+    await completedRun(storage, 'p2');
+    const holder = await openWrite(`SELECT FROM ${purgeDb.tables.runs} WHERE run_id = $1 FOR UPDATE`, ['p2']);
+    try {
+      // Replays of a completed run (duplicate requests) never queue on its row.
+      const outcome = await storage.claim(claimFor('p2', 'B', 2000));
+      expect(outcome).toMatchObject({
+        kind: 'completed',
+        snapshot: { steps: [step('charge', 1, '"paid"')] },
+      });
+    } finally {
+      await holder.commit();
+    }
   });
 
   it('races of claim and the adapter’s own purge: a claim answers what is stored after it, every time', async () => {

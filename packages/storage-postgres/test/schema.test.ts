@@ -182,6 +182,7 @@ describe('migrate', () => {
         'concurrent_runs_by_age',
         'concurrent_runs_by_status',
         'concurrent_runs_parked_by_age',
+        'concurrent_runs_parked_by_wake',
         'concurrent_runs_pkey',
         'concurrent_runs_running_by_age',
       ]);

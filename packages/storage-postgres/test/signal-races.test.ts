@@ -6,10 +6,10 @@ import { countingExecute, freshSchema, newPool } from './support/db.ts';
 import { openWrite, waitingOnLock as waitingOnLockIn } from './support/windows.ts';
 
 /**
- * Signals meet the owner's claim and suspend under READ COMMITTED (see statements/signal.ts).
- * A signal does not bump the run's version, so a flood of them never makes the owner retry; what
- * a claim then misses is late, never lost. Each window is made deterministic with
- * support/windows.ts, and a real flood checks that the owner needs no retry at all.
+ * Signals meet the owner's claim and suspend under READ COMMITTED (see statements/signal.ts and
+ * claim.ts). A claim reads the records after its row lock, so a signal that had the lock before
+ * it is in its answer; a flood of signals never makes the owner retry. Each window is made
+ * deterministic with support/windows.ts, and a real flood checks that the owner needs no retry.
  */
 let db: Awaited<ReturnType<typeof freshSchema>>;
 let pool: pg.Pool;
@@ -32,6 +32,9 @@ const storageCounting = (maxRetries?: number) => {
 };
 
 const waitingOnLock = (marker: string) => waitingOnLockIn(db.admin, marker);
+
+/** In the text of every claim: the call of the claim function. */
+const CLAIM_MARKER = '_claim"(';
 const claimFor = (runId: string, owner: string, now: number) => ({ runId, owner, now, leaseMs: 1000 });
 const signal = (key: string, now: number, output = '"sent"') => ({ key, name: key, seq: 0, output, at: now });
 
@@ -112,8 +115,8 @@ describe('postgres: a signal in the window of a suspend', () => {
   });
 });
 
-describe('postgres: a signal in the window of a claim is late, not lost', () => {
-  it('a takeover that queued behind a signal claims in one statement without it; the run gets it next', async () => {
+describe('postgres: a signal in the window of a claim', () => {
+  it('a takeover that queued behind a signal claims in one statement, with it', async () => {
     const { storage, execute } = storageCounting();
     await storage.claim(claimFor('c1', 'A', 0));
     const w = st.putSignal({ runId: 'c1', record: signal('go#signal', 3), now: 3 });
@@ -121,33 +124,28 @@ describe('postgres: a signal in the window of a claim is late, not lost', () => 
 
     const before = execute.count();
     const claiming = storage.claim(claimFor('c1', 'B', 5000));
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await write.commit();
     const outcome = await claiming;
     expect(execute.count() - before).toBe(1);
-    expect(outcome).toMatchObject({ kind: 'claimed', previousStatus: 'running', snapshot: { steps: [] } });
-
-    // B waits for the signal its snapshot lacks: the suspend sees it and leaves the run due at once…
-    expect(
-      await storage.suspend({ runId: 'c1', owner: 'B', at: 5001, wakeAt: FOREVER, signalKey: 'go#signal' }),
-    ).toEqual({ kind: 'suspended', wakeAt: 5001 });
-    // …and the next claim returns it.
-    const next = await storage.claim(claimFor('c1', 'C', 5002));
-    expect(next).toMatchObject({ kind: 'claimed', previousStatus: 'suspended' });
-    expect(next.kind === 'claimed' && next.snapshot.steps).toEqual([signal('go#signal', 3)]);
+    expect(outcome).toMatchObject({
+      kind: 'claimed',
+      previousStatus: 'running',
+      snapshot: { steps: [signal('go#signal', 3)] },
+    });
   });
 
-  it('a wait past its deadline that missed the signal records its timeout under the same key: it gets the signal', async () => {
+  it('a wait past its deadline records its timeout under the signal’s key: a signal stored first wins', async () => {
     const { storage } = storageCounting();
     await storage.claim(claimFor('c2', 'A', 0));
     const w = st.putSignal({ runId: 'c2', record: signal('go#signal', 3), now: 3 });
     const write = await openWrite(w.sql, w.params);
     const claiming = storage.claim(claimFor('c2', 'B', 5000));
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await write.commit();
-    expect(await claiming).toMatchObject({ kind: 'claimed', snapshot: { steps: [] } });
+    expect(await claiming).toMatchObject({ kind: 'claimed', snapshot: { steps: [signal('go#signal', 3)] } });
 
-    // What the core does when a wait's deadline has passed and its snapshot has no signal.
+    // What the core does when a wait's deadline has passed: the stored signal comes back.
     const timeout = signal('go#signal', 5001, '{"kind":"timeout"}');
     expect(await storage.putSignal({ runId: 'c2', record: timeout, now: 5001 })).toEqual({
       kind: 'exists',
@@ -156,7 +154,7 @@ describe('postgres: a signal in the window of a claim is late, not lost', () => 
     });
   });
 
-  it('a takeover that queued behind the old owner’s step still re-runs: records other than signals are never missed', async () => {
+  it('a takeover that queued behind the old owner’s step returns it, in one statement: no record is missed', async () => {
     const { storage, execute } = storageCounting();
     await storage.claim(claimFor('c3', 'A', 0));
     await storage.putSignal({ runId: 'c3', record: signal('go#signal', 1), now: 1 });
@@ -168,10 +166,10 @@ describe('postgres: a signal in the window of a claim is late, not lost', () => 
     const write = await openWrite(w.sql, w.params);
     const before = execute.count();
     const claiming = storage.claim(claimFor('c3', 'B', 5000));
-    await waitingOnLock('taken AS');
+    await waitingOnLock(CLAIM_MARKER);
     await write.commit();
     const outcome = await claiming;
-    expect(execute.count() - before).toBe(2);
+    expect(execute.count() - before).toBe(1);
     expect(outcome.kind === 'claimed' && outcome.snapshot.steps.map((s) => s.key).sort()).toEqual([
       'go#signal',
       'late',

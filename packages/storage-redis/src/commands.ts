@@ -20,16 +20,23 @@ export interface RedisCommands {
 export interface Script {
   readonly source: string;
   sha1(): Promise<string>;
+  /** The SHA-1 once computed (no promise to wait for on every call), else undefined. */
+  readonly known: string | undefined;
 }
 
 export const script = (source: string): Script => {
   let digest: Promise<string> | undefined;
+  let known: string | undefined;
   return {
     source,
+    get known() {
+      return known;
+    },
     sha1: () => {
-      digest ??= crypto.subtle
-        .digest('SHA-1', new TextEncoder().encode(source))
-        .then((bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+      digest ??= crypto.subtle.digest('SHA-1', new TextEncoder().encode(source)).then((bytes) => {
+        known = [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+        return known;
+      });
       return digest;
     },
   };
@@ -42,7 +49,7 @@ export const runScript = async (
   keys: string[],
   args: string[],
 ): Promise<unknown> => {
-  const sha1 = await lua.sha1();
+  const sha1 = lua.known ?? (await lua.sha1());
   try {
     return await client.evalsha(sha1, keys, args);
   } catch (error) {

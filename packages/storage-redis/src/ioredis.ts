@@ -7,6 +7,22 @@ export interface IoredisLike {
 }
 
 /**
+ * True for an ioredis `Redis` or `Cluster` itself (not wrapped): its `evalsha(sha1, numKeys, …)`
+ * would get the keys array where the key count belongs, which Redis refuses with "ERR value is
+ * not an integer or out of range". Recognised by what only ioredis clients have together.
+ */
+export const isIoredis = (client: unknown): boolean => {
+  const c = client as { status?: unknown; duplicate?: unknown; sendCommand?: unknown } | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.status === 'string' &&
+    typeof c.duplicate === 'function' &&
+    typeof c.sendCommand === 'function'
+  );
+};
+
+/**
  * Adapts an ioredis client the caller built (and owns: this never connects or quits it).
  * For a prompt `StorageUnavailable` instead of commands queued while the server is away, build
  * it with `enableOfflineQueue: false` and `maxRetriesPerRequest: 0` (see the README).

@@ -10,7 +10,7 @@ import { RUN_STATUSES, type RunStatus } from '@td7x/durable-x';
  *
  *   <prefix>{<bucket>}:r:<base64url(utf8(runId))>:head      hash   status, owner, lease, …
  *   <prefix>{<bucket>}:r:<…>:steps                           hash   step key → record
- *   <prefix>{<bucket>}:r:<…>:seqs                            zset   step key scored by seq
+ *   <prefix>{<bucket>}:r:<…>:signals                         set    keys of the signal records
  *   <prefix>{<bucket>}:r:<…>:cleanups                        hash   cleanup id → record
  *   <prefix>{<bucket>}:i:<status>                            zset   encoded id scored by updatedAt
  *
@@ -26,7 +26,9 @@ export const STATUSES: readonly RunStatus[] = RUN_STATUSES;
 export interface RunKeys {
   /** The index member of the run: its encoded id. */
   readonly member: string;
-  /** head, steps, seqs, cleanups. */
+  /** The bucket (one hash slot) of the run's keys. */
+  readonly bucket: number;
+  /** head, steps, signals, cleanups. */
   readonly run: readonly [string, string, string, string];
   /** One index per status, in the order of {@link STATUSES}. */
   readonly indexes: readonly string[];
@@ -42,21 +44,35 @@ export const layout = (prefix: string, buckets: number): Layout => {
   const slot = (bucket: number) => `${prefix}{${bucket}}:`;
   const runBase = (bucket: number) => `${slot(bucket)}r:`;
   const indexKey = (bucket: number, status: RunStatus) => `${slot(bucket)}i:${status}`;
+  // A run makes many calls (one per step): its keys are derived once, for the recent runs.
+  const recent = new Map<string, RunKeys>();
+  const derive = (runId: string): RunKeys => {
+    const bucket = bucketOf(runId, buckets);
+    const member = encodeRunId(runId);
+    const base = `${runBase(bucket)}${member}`;
+    return {
+      bucket,
+      member,
+      run: [`${base}:head`, `${base}:steps`, `${base}:signals`, `${base}:cleanups`],
+      indexes: STATUSES.map((status) => indexKey(bucket, status)),
+    };
+  };
   return {
     buckets,
     indexKey,
     runKeys(runId) {
-      const bucket = bucketOf(runId, buckets);
-      const member = encodeRunId(runId);
-      const base = `${runBase(bucket)}${member}`;
-      return {
-        member,
-        run: [`${base}:head`, `${base}:steps`, `${base}:seqs`, `${base}:cleanups`],
-        indexes: STATUSES.map((status) => indexKey(bucket, status)),
-      };
+      let keys = recent.get(runId);
+      if (keys === undefined) {
+        if (recent.size >= RECENT_RUNS) recent.clear();
+        keys = derive(runId);
+        recent.set(runId, keys);
+      }
+      return keys;
     },
   };
 };
+
+const RECENT_RUNS = 4096;
 
 const utf8 = new TextEncoder();
 

@@ -39,7 +39,7 @@ local function fence(head, owner)
 end`;
 
 /**
- * KEYS: head, steps, seqs, cleanups, index running, completed, failed, compensated, suspended,
+ * KEYS: head, steps, signals, cleanups, index running, completed, failed, compensated, suspended,
  * cancelled. ARGV: runId, member, owner, now, leaseExpiresAt, ifOwner ('' when hasIfOwner is '0'),
  * hasIfOwner, ifLeaseExpiresAt ('' for none: the lease is then not compared). Replies kind, head, steps, cleanups and, when claimed, the status before ('' when
  * created); { 'busy', head }; or { 'not-found' } (only with ifOwner).
@@ -84,15 +84,37 @@ redis.call('HINCRBY', head, 'attempt', 1)
 return snapshot('claimed', status)
 `);
 
-/** KEYS: head, steps, seqs. ARGV: owner, step key, seq, stored record. */
+/**
+ * KEYS: head, steps. ARGV: owner, step key, stored record. The write is the fence's read and one
+ * HSETNX: nothing else is kept per step (a rollback finds the seqs in the records themselves).
+ */
 export const PUT_STEP: Script = script(`${FENCE}
 local fenced = fence(KEYS[1], ARGV[1])
 if fenced ~= 'ok' then return { fenced } end
-local existing = redis.call('HGET', KEYS[2], ARGV[2])
-if existing then return { 'exists', existing } end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-return { 'written' }
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 1 then return { 'written' } end
+return { 'exists', redis.call('HGET', KEYS[2], ARGV[2]) }
+`);
+
+/**
+ * Several PUT_STEPs of runs of one bucket (one slot), in order, each fenced on its own.
+ * KEYS: head and steps of each request. ARGV: owner, step key and stored record of each request.
+ * Replies one PUT_STEP reply per request.
+ */
+export const PUT_STEPS: Script = script(`${FENCE}
+local out = {}
+for i = 1, #KEYS / 2 do
+  local head, steps = KEYS[2 * i - 1], KEYS[2 * i]
+  local owner, key, stored = ARGV[3 * i - 2], ARGV[3 * i - 1], ARGV[3 * i]
+  local fenced = fence(head, owner)
+  if fenced ~= 'ok' then
+    out[i] = { fenced }
+  elseif redis.call('HSETNX', steps, key, stored) == 1 then
+    out[i] = { 'written' }
+  else
+    out[i] = { 'exists', redis.call('HGET', steps, key) }
+  end
+end
+return out
 `);
 
 /** KEYS: head, cleanups. ARGV: owner, id, stored record. */
@@ -103,33 +125,42 @@ return fenced
 `);
 
 /**
- * KEYS: head, cleanups, steps, seqs. ARGV: owner, id, then (closing a window) the record's key,
- * seq and stored record, stored unless that key exists (first one stays, as PUT_STEP).
+ * KEYS: head, cleanups, steps. ARGV: owner, id, then (closing a window) the record's key and
+ * stored record, stored unless that key exists (first one stays, as PUT_STEP).
  */
 export const REMOVE_CLEANUP: Script = script(`${FENCE}
 local fenced = fence(KEYS[1], ARGV[1])
 if fenced ~= 'ok' then return fenced end
 redis.call('HDEL', KEYS[2], ARGV[2])
-if ARGV[3] and redis.call('HEXISTS', KEYS[3], ARGV[3]) == 0 then
-  redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
-  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
-end
-return fenced
-`);
-
-/** KEYS: head, steps, seqs, cleanups. ARGV: owner, cleanup id, afterSeq. Applied on a cancelled run. */
-export const ROLLBACK: Script = script(`${FENCE}
-local fenced = fence(KEYS[1], ARGV[1])
-if fenced == 'lease-lost' then return fenced end
-redis.call('HDEL', KEYS[4], ARGV[2])
-local later = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf')
-for _, key in ipairs(later) do redis.call('HDEL', KEYS[2], key) end
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf')
+if ARGV[3] then redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4]) end
 return fenced
 `);
 
 /**
- * KEYS: head, steps, seqs, cleanups, then the six status indexes (see CLAIM).
+ * KEYS: head, steps, cleanups. ARGV: owner, cleanup id, afterSeq. Applied on a cancelled run.
+ * The steps after afterSeq are found by reading each record's seq (its JSON head, before the
+ * newline): rollbacks are rare, steps are many, so no per-step index is kept for them. Signals
+ * have seq 0 and afterSeq is never negative: they stay.
+ */
+export const ROLLBACK: Script = script(`${FENCE}
+local fenced = fence(KEYS[1], ARGV[1])
+if fenced == 'lease-lost' then return fenced end
+redis.call('HDEL', KEYS[3], ARGV[2])
+local after = tonumber(ARGV[3])
+local records = redis.call('HGETALL', KEYS[2])
+local doomed = {}
+for i = 1, #records, 2 do
+  local stored = records[i + 1]
+  local newline = string.find(stored, '\\n', 1, true)
+  if cjson.decode(string.sub(stored, 1, newline - 1))[2] > after then doomed[#doomed + 1] = records[i] end
+end
+-- unpack has a limit on its arguments: delete in chunks
+for i = 1, #doomed, 1000 do redis.call('HDEL', KEYS[2], unpack(doomed, i, math.min(i + 999, #doomed))) end
+return fenced
+`);
+
+/**
+ * KEYS: head, steps, signals, cleanups, then the six status indexes (see CLAIM).
  * ARGV: owner, member, leaseExpiresAt, now. Applied on a cancelled run.
  */
 export const SET_LEASE: Script = script(`${INDEX_OF}${FENCE}
@@ -141,7 +172,7 @@ return fenced
 `);
 
 /**
- * KEYS: head, steps, seqs, cleanups, then the six status indexes (see CLAIM).
+ * KEYS: head, steps, signals, cleanups, then the six status indexes (see CLAIM).
  * ARGV: owner, member, status (completed, failed, compensated or cancelled), at,
  * error ('' when hasError is '0'), hasError, dropCleanups ('1'|'0'),
  * expire completed runs after this many seconds ('0': never).
@@ -174,7 +205,7 @@ return 'ok'
 `);
 
 /**
- * KEYS: head, steps, seqs, cleanups, then the six status indexes (see CLAIM).
+ * KEYS: head, steps, signals, cleanups, then the six status indexes (see CLAIM).
  * ARGV: owner, member, at, wakeAt, signal key ('' when hasSignalKey is '0'), hasSignalKey.
  * Replies { 'suspended', wake time stored }, { 'lease-lost' } or { 'cancelled' }.
  */
@@ -197,7 +228,7 @@ return { 'suspended', due }
 `);
 
 /**
- * Not fenced. KEYS: head, steps, seqs. ARGV: signal key, stored record, now, maxSignals ('' for
+ * Not fenced. KEYS: head, steps, signals. ARGV: signal key, stored record, now, maxSignals ('' for
  * no limit). Replies { 'written', status }, { 'exists', stored record, status }, { 'full', status }
  * or { 'not-found' }.
  */
@@ -208,11 +239,10 @@ if not status then return { 'not-found' } end
 -- a stored record first: a resent signal gets its own back, even on a full run
 local existing = redis.call('HGET', KEYS[2], key)
 if existing then return { 'exists', existing, status } end
--- signals are the seq-0 members of seqs; ZCOUNT is O(log n), so no counter to keep in step
-if ARGV[4] ~= '' and redis.call('ZCOUNT', KEYS[3], 0, 0) >= tonumber(ARGV[4]) then return { 'full', status } end
+-- the signal keys of the run (its records with seq 0), so that they are counted in O(1)
+if ARGV[4] ~= '' and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return { 'full', status } end
 redis.call('HSET', KEYS[2], key, ARGV[2])
--- seq 0: a rollback deletes steps after a seq >= 0, so never a signal
-redis.call('ZADD', KEYS[3], 0, key)
+redis.call('SADD', KEYS[3], key)
 -- a completed run set to expire: the keys this created expire with it
 local ttl = redis.call('PTTL', head)
 if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) redis.call('PEXPIRE', KEYS[3], ttl) end
@@ -223,7 +253,7 @@ return { 'written', status }
 `);
 
 /**
- * Not fenced. KEYS: head, steps, seqs, cleanups, then the six status indexes (see CLAIM).
+ * Not fenced. KEYS: head, steps, signals, cleanups, then the six status indexes (see CLAIM).
  * ARGV: member, at. Replies { 'cancelled' | 'completed', head } or { 'not-found' }.
  * The owner keeps the run and its lease: its next fenced write answers 'cancelled' and it runs
  * the cleanups (see `contract.ts`).
@@ -347,7 +377,7 @@ for i = 2, #ARGV do
     for j = 1, #KEYS do removed = removed + redis.call('ZREM', KEYS[j], ARGV[i]) end
     if removed > 0 then expired = expired + 1 end
   elseif indexOf[state[1]] and tonumber(state[2]) < before then
-    redis.call('DEL', run .. ':head', run .. ':steps', run .. ':seqs', run .. ':cleanups')
+    redis.call('DEL', run .. ':head', run .. ':steps', run .. ':signals', run .. ':cleanups')
     redis.call('ZREM', indexOf[state[1]], ARGV[i])
     deleted = deleted + 1
   end

@@ -4,12 +4,14 @@ import type {
   Fenced,
   PutSignalOutcome,
   PutStepOutcome,
+  PutStepRequest,
   RunSnapshot,
   RunStatus,
   Storage,
   SuspendOutcome,
 } from '@td7x/durable-x';
 import { type RedisCommands, runScript, type Script } from './commands.ts';
+import { isIoredis } from './ioredis.ts';
 import { decodeRunId, layout, STATUSES } from './keys.ts';
 import {
   CANCEL,
@@ -21,6 +23,7 @@ import {
   PUT_CLEANUP,
   PUT_SIGNAL,
   PUT_STEP,
+  PUT_STEPS,
   READ,
   REMOVE_CLEANUP,
   ROLLBACK,
@@ -94,6 +97,11 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
   }
   if (!Number.isInteger(ttl) || ttl < 0)
     throw new TypeError('redisStorage: completedTtlSeconds must be an integer ≥ 0');
+  if (isIoredis(options.client)) {
+    throw new TypeError(
+      'redisStorage: client is an ioredis client; wrap it with ioredisClient: redisStorage({ client: ioredisClient(redis) })',
+    );
+  }
   const signalLimits = { ...REDIS_SIGNAL_LIMITS, ...options.signalLimits };
   for (const [name, limit] of Object.entries(signalLimits)) {
     if (!Number.isInteger(limit) || limit < 1)
@@ -133,15 +141,44 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     },
 
     async putStep({ runId, owner, record }): Promise<PutStepOutcome> {
-      const [head, steps, seqs] = keys.runKeys(runId).run;
-      const reply = (await run(
-        PUT_STEP,
-        [head, steps, seqs],
-        [owner, record.key, record.seq, encodeStep(record)],
-      )) as ['written' | 'exists' | 'lease-lost' | 'cancelled', string?];
-      if (reply[0] === 'exists')
-        return { kind: 'exists', record: decodeStep(record.key, reply[1] as string) };
-      return { kind: reply[0] };
+      const [head, steps] = keys.runKeys(runId).run;
+      return stepOutcome(
+        record.key,
+        await run(PUT_STEP, [head, steps], [owner, record.key, encodeStep(record)]),
+      );
+    },
+
+    // Group commit: one script per bucket (a script touches one slot, so that it runs on a
+    // cluster), the buckets' scripts sent at once; each request fenced and answered on its own.
+    async putSteps(requests): Promise<PutStepOutcome[]> {
+      const byBucket = new Map<number, number[]>();
+      requests.forEach((request, i) => {
+        const { bucket } = keys.runKeys(request.runId);
+        const indices = byBucket.get(bucket);
+        if (indices) indices.push(i);
+        else byBucket.set(bucket, [i]);
+      });
+      const outcomes: PutStepOutcome[] = new Array(requests.length);
+      await Promise.all(
+        [...byBucket.values()].map(async (indices) => {
+          const scriptKeys: string[] = [];
+          const args: string[] = [];
+          for (const i of indices) {
+            const { runId, owner, record } = requests[i] as PutStepRequest;
+            const [head, steps] = keys.runKeys(runId).run;
+            scriptKeys.push(head, steps);
+            args.push(owner, record.key, encodeStep(record));
+          }
+          const replies = (await run(PUT_STEPS, scriptKeys, args)) as StepReply[];
+          if (!Array.isArray(replies) || replies.length !== indices.length) {
+            throw new Error(`redis storage: PUT_STEPS answered ${JSON.stringify(replies)?.slice(0, 200)}`);
+          }
+          indices.forEach((i, k) => {
+            outcomes[i] = stepOutcome((requests[i] as PutStepRequest).record.key, replies[k] as StepReply);
+          });
+        }),
+      );
+      return outcomes;
     },
 
     async putCleanup({ runId, owner, record }) {
@@ -150,13 +187,14 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     },
 
     async removeCleanup({ runId, owner, id, record }) {
-      const [head, steps, seqs, cleanups] = keys.runKeys(runId).run;
-      const closing = record ? [record.key, record.seq, encodeStep(record)] : [];
-      return (await run(REMOVE_CLEANUP, [head, cleanups, steps, seqs], [owner, id, ...closing])) as Fenced;
+      const [head, steps, , cleanups] = keys.runKeys(runId).run;
+      const closing = record ? [record.key, encodeStep(record)] : [];
+      return (await run(REMOVE_CLEANUP, [head, cleanups, steps], [owner, id, ...closing])) as Fenced;
     },
 
     async rollback({ runId, owner, cleanupId, afterSeq }) {
-      return (await run(ROLLBACK, keys.runKeys(runId).run, [owner, cleanupId, afterSeq])) as Fenced;
+      const [head, steps, , cleanups] = keys.runKeys(runId).run;
+      return (await run(ROLLBACK, [head, steps, cleanups], [owner, cleanupId, afterSeq])) as Fenced;
     },
 
     async setLease({ runId, owner, leaseExpiresAt, now }) {
@@ -195,9 +233,9 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
     },
 
     async putSignal({ runId, record, now, maxSignals }): Promise<PutSignalOutcome> {
-      const [head, steps, seqs] = keys.runKeys(runId).run;
+      const [head, steps, signals] = keys.runKeys(runId).run;
       const args = [record.key, encodeStep(record), now, maxSignals ?? ''];
-      const reply = (await run(PUT_SIGNAL, [head, steps, seqs], args)) as
+      const reply = (await run(PUT_SIGNAL, [head, steps, signals], args)) as
         | ['not-found']
         | ['written' | 'full', RunStatus]
         | ['exists', string, RunStatus];
@@ -279,6 +317,16 @@ export const redisStorage = (options: RedisStorageOptions): Storage => {
       }
     },
   };
+};
+
+type StepReply = ['written' | 'exists' | 'lease-lost' | 'cancelled', string?];
+
+/** A PUT_STEP reply, as the contract's outcome (the stored record of an existing key decoded). */
+const stepOutcome = (key: string, reply: unknown): PutStepOutcome => {
+  const [kind, stored] = reply as StepReply;
+  if (kind === 'exists') return { kind, record: decodeStep(key, stored as string) };
+  if (kind === 'written' || kind === 'lease-lost' || kind === 'cancelled') return { kind };
+  throw new Error(`redis storage: putStep answered ${JSON.stringify(reply)?.slice(0, 200)}`);
 };
 
 interface PurgeCandidate {

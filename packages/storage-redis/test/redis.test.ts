@@ -10,7 +10,7 @@ import {
 } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { uniqueKeyPrefix } from '@td7x/testing';
-import type { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ioredisClient, type RedisCommands, redisStorage } from '../src/index.ts';
 import { connect, counting, dropPrefix, sharedRedisUrl } from './support.ts';
@@ -47,6 +47,22 @@ describe('redisStorage options', () => {
     expect(() => redisStorage({ client: untouchable, prefix: 'app{x}:' })).toThrow(TypeError);
     expect(() => redisStorage({ client: untouchable, buckets: 0 })).toThrow(TypeError);
     expect(() => redisStorage({ client: untouchable, completedTtlSeconds: 1.5 })).toThrow(TypeError);
+  });
+
+  it('refuses an ioredis client passed as `client` itself, naming ioredisClient (no I/O)', () => {
+    // Its evalsha(sha1, numKeys, ...) would get the keys array as the key count: Redis answers
+    // "ERR value is not an integer or out of range" at the first call. TypeScript refuses it too.
+    for (const raw of [
+      new Redis(sharedRedisUrl(), { lazyConnect: true }),
+      new Cluster([], { lazyConnect: true }),
+    ]) {
+      expect(() => redisStorage({ client: raw as unknown as RedisCommands })).toThrow(
+        /client is an ioredis client; wrap it with ioredisClient/,
+      );
+      expect(raw.status).toBe('wait'); // never connected
+      expect(redisStorage({ client: ioredisClient(raw) }).name).toBe('redis');
+      raw.disconnect();
+    }
   });
 
   it('declares lower signal limits than the core (16 KiB each), which the caller may change', () => {
@@ -93,7 +109,7 @@ describe('key layout', () => {
     for (const id of ids) await durable(storage)(await load(storage)({})(id))('s')({ id })(() => id);
     for (const id of ids) expect((await storage.read(id))?.steps[0]?.output).toBe(JSON.stringify(id));
     const keys = await keysUnder(own);
-    const shape = /^\{(\d+)\}:(r:[A-Za-z0-9_-]+:(head|steps|seqs|cleanups)|i:running)$/;
+    const shape = /^\{(\d+)\}:(r:[A-Za-z0-9_-]+:(head|steps|signals|cleanups)|i:running)$/;
     for (const key of keys) expect(key.slice(own.length)).toMatch(shape);
     expect(keys.filter((k) => k.endsWith(':head'))).toHaveLength(ids.length);
   });
@@ -168,8 +184,8 @@ describe('completedTtlSeconds', () => {
         (await keysUnder(own)).map(async (k): Promise<[string, number]> => [k, await redis.ttl(k)]),
       );
     const runKeys = (await ttls()).filter(([k]) => k.includes(':r:'));
-    // done: head, steps, seqs (no cleanups key); failed: head only. Only completed runs expire.
-    expect(runKeys.filter(([, ttl]) => ttl > 3590 && ttl <= 3600)).toHaveLength(3);
+    // done: head, steps (no signals or cleanups key); failed: head only. Only completed runs expire.
+    expect(runKeys.filter(([, ttl]) => ttl > 3590 && ttl <= 3600)).toHaveLength(2);
     expect(runKeys.filter(([, ttl]) => ttl === -1)).toHaveLength(1);
 
     // Let them expire now, as the server would after an hour.

@@ -164,9 +164,10 @@ describe('putSignal', () => {
         status: 'completed',
       },
     );
-    const [head, steps, seqs] = layout(own, 16).runKeys('done').run;
+    const [head, steps, signals] = layout(own, 16).runKeys('done').run;
     const headTtl = await redis.pttl(head);
     expect(headTtl).toBeGreaterThan(3_590_000);
-    for (const key of [steps, seqs]) expect(Math.abs((await redis.pttl(key)) - headTtl)).toBeLessThan(1_000);
+    for (const key of [steps, signals])
+      expect(Math.abs((await redis.pttl(key)) - headTtl)).toBeLessThan(1_000);
   });
 });

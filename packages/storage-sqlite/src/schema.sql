@@ -17,6 +17,8 @@ CREATE INDEX IF NOT EXISTS "dx_runs_by_status_age" ON "dx_runs" (status, updated
 
 CREATE INDEX IF NOT EXISTS "dx_runs_by_lease" ON "dx_runs" (status, lease_expires_at);
 
+CREATE INDEX IF NOT EXISTS "dx_runs_by_age" ON "dx_runs" (updated_at, run_id);
+
 CREATE TABLE IF NOT EXISTS "dx_steps" (
   run_id      TEXT    NOT NULL,
   step_key    TEXT    NOT NULL,

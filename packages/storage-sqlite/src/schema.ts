@@ -40,10 +40,13 @@ const runsTableSql = (name: string): string =>
   claimed_from     TEXT    CHECK (claimed_from IN (${STATUSES}))
 ) STRICT`;
 
+export type IndexNames = ReturnType<typeof indexNames>;
+
 /** The indexes' names under `prefix`. */
-const indexNames = (prefix: string) => ({
+export const indexNames = (prefix: string = DEFAULT_TABLE_PREFIX) => ({
   byStatusAge: `${prefix}runs_by_status_age`,
   byLease: `${prefix}runs_by_lease`,
+  byAge: `${prefix}runs_by_age`,
 });
 
 /** The name of every table and index the schema creates, to tell whether it is all there. */
@@ -62,6 +65,8 @@ export const schemaStatements = (prefix: string = DEFAULT_TABLE_PREFIX): readonl
     `CREATE INDEX IF NOT EXISTS "${i.byStatusAge}" ON "${t.runs}" (status, updated_at, run_id)`,
     // findAbandoned (running runs whose lease has expired) and due suspended runs (wake time passed)
     `CREATE INDEX IF NOT EXISTS "${i.byLease}" ON "${t.runs}" (status, lease_expires_at)`,
+    // list of every status: oldest first, paged on (updated_at, run_id), a page reads what it returns
+    `CREATE INDEX IF NOT EXISTS "${i.byAge}" ON "${t.runs}" (updated_at, run_id)`,
     `CREATE TABLE IF NOT EXISTS "${t.steps}" (
   run_id      TEXT    NOT NULL,
   step_key    TEXT    NOT NULL,

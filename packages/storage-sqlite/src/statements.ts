@@ -1,7 +1,7 @@
 import type { CleanupRecord, RunHead, RunStatus, StepRecord } from '@td7x/durable-x';
 import type { SqliteDriver, SqliteValue } from './driver.ts';
 import { type Prepared, prepare } from './prepared.ts';
-import type { TableNames } from './schema.ts';
+import type { IndexNames, TableNames } from './schema.ts';
 
 // Columns are aliased to the contract's field names, so a row IS a RunHead / StepRecord / CleanupRecord.
 const HEAD = `run_id AS runId, status, owner, lease_expires_at AS leaseExpiresAt, attempt,
@@ -122,7 +122,7 @@ export interface QueryShape {
  * (which keeps SQLite from using the indexes), each combination gets its own SQL, built only
  * from fixed fragments and `?` placeholders, and is prepared once. There are at most 40 shapes.
  */
-export const shapedQuery = (driver: SqliteDriver, t: TableNames) => {
+export const shapedQuery = (driver: SqliteDriver, t: TableNames, i: IndexNames) => {
   const cache = new Map<string, Prepared<SqliteValue[], unknown>>();
   const statementFor = (shape: QueryShape, columns: string): Prepared<SqliteValue[], unknown> => {
     const id = `${columns}:${shape.statuses}:${shape.updatedBefore}:${shape.leaseExpiredAt}:${shape.after}`;
@@ -141,7 +141,42 @@ export const shapedQuery = (driver: SqliteDriver, t: TableNames) => {
     }
     return statement;
   };
+  const due = new Map<string, Prepared<SqliteValue[], unknown>>();
+  /**
+   * The runs of one status whose lease ended (the suspended runs due, the abandoned running ones),
+   * found through the lease index, at most `cap` of them, oldest first, after the cursor if given:
+   * what a page costs when few are due, whatever the number of runs that wait (see operations.ts).
+   */
+  const dueByLease = (after: boolean, columns: string): Prepared<SqliteValue[], unknown> => {
+    const id = `lease:${columns}:${after}`;
+    let statement = due.get(id);
+    if (!statement) {
+      const sql = `SELECT ${columns} FROM (
+          SELECT * FROM "${t.runs}" INDEXED BY "${i.byLease}"
+          WHERE status = ? AND lease_expires_at <= ? ${after ? 'AND (updated_at, run_id) > (?, ?)' : ''}
+          LIMIT ?
+        ) ORDER BY updated_at, run_id`;
+      statement = prepare<SqliteValue[], unknown>(driver, sql);
+      due.set(id, statement);
+    }
+    return statement;
+  };
+  /** The same runs when many are due: walked in age order, a page of them found at once. */
+  const dueByAge = (after: boolean, columns: string): Prepared<SqliteValue[], unknown> => {
+    const id = `age:${columns}:${after}`;
+    let statement = due.get(id);
+    if (!statement) {
+      const sql = `SELECT ${columns} FROM "${t.runs}" INDEXED BY "${i.byStatusAge}"
+        WHERE status = ? AND lease_expires_at <= ? ${after ? 'AND (updated_at, run_id) > (?, ?)' : ''}
+        ORDER BY updated_at, run_id LIMIT ?`;
+      statement = prepare<SqliteValue[], unknown>(driver, sql);
+      due.set(id, statement);
+    }
+    return statement;
+  };
   return {
+    dueByLease: (after: boolean) => dueByLease(after, HEAD) as Prepared<SqliteValue[], RunHead>,
+    dueByAge: (after: boolean) => dueByAge(after, HEAD) as Prepared<SqliteValue[], RunHead>,
     heads: (shape: QueryShape) => statementFor(shape, HEAD) as Prepared<SqliteValue[], RunHead>,
     runIds: (shape: QueryShape) =>
       statementFor(shape, 'run_id AS runId') as Prepared<SqliteValue[], { runId: string }>,

@@ -40,7 +40,7 @@ import {
   type SqliteStorageOptions,
 } from './options.ts';
 import { configure } from './pragmas.ts';
-import { tableNames } from './schema.ts';
+import { indexNames, tableNames } from './schema.ts';
 import { prepareStatements, shapedQuery } from './statements.ts';
 import { type TransactionMode, transactions } from './transaction.ts';
 
@@ -58,7 +58,8 @@ export const SQLITE_MAX_VALUE_BYTES = 1_000_000_000 - 64 * 1024;
  *
  * Nothing touches the database until the first call, which (once per instance) sets the
  * connection's pragmas, creates the tables if they are missing and prepares the statements.
- * Every contract method is one SQLite transaction; writes are IMMEDIATE, so two processes on one
+ * Every contract method is one SQLite transaction (`putSteps` too: the step writes of several runs
+ * share its fsync); writes are IMMEDIATE, so two processes on one
  * file serialise on the write lock from the start instead of deadlocking on a lock upgrade, and
  * a transaction that finds the file locked is tried again, up to `busyTimeoutMs` (see busy.ts).
  */
@@ -84,6 +85,11 @@ export const sqliteStorage = (connection: SqliteConnection, options: SqliteStora
     maxValueBytes: SQLITE_MAX_VALUE_BYTES,
     claim: call('IMMEDIATE', ({ s }, request: ClaimRequest) => claim(s, request)),
     putStep: call('IMMEDIATE', ({ s }, request: PutStepRequest) => putStep(s, request)),
+    // Group commit: every request fenced and applied on its own, in order, in ONE transaction (one
+    // fsync for them all). A failure rolls them all back, which the contract allows.
+    putSteps: call('IMMEDIATE', ({ s }, requests: readonly PutStepRequest[]) =>
+      requests.map((request) => putStep(s, request)),
+    ),
     putCleanup: call('IMMEDIATE', ({ s }, request: PutCleanupRequest) => putCleanup(s, request)),
     removeCleanup: call('IMMEDIATE', ({ s }, request: RemoveCleanupRequest) => removeCleanup(s, request)),
     rollback: call('IMMEDIATE', ({ s }, request: RollbackRequest) => rollback(s, request)),
@@ -112,7 +118,7 @@ const open = (driver: SqliteDriver, setup: Setup) => {
   const t = tableNames(setup.prefix);
   return {
     s: prepareStatements(driver, t),
-    shaped: shapedQuery(driver, t),
+    shaped: shapedQuery(driver, t, indexNames(setup.prefix)),
     inTransaction: transactions(driver),
   };
 };

@@ -1,13 +1,12 @@
 // Load (claim) time of a run vs the number and size of its signals through windmill-client and the
-// loopback stand-in of Windmill's API (`@td7x/testing/windmill-stand-in`), on both routes: every load
+// loopback stand-in of Windmill's API (`@td7x/durable-x-windmill/local`), on both routes: every load
 // returns every signal in one HTTP response. Decides the signal limits the README states. Not part
 // of the test run (~30 s): `source <services env> && node --conditions=@td7x/source --import tsx
 // scripts/signal-load.ts`. Creates and drops a database on TEST_POSTGRES_URL.
 import { randomBytes } from 'node:crypto';
-import { useStandIn } from '@td7x/testing/windmill-client';
-import { startStandIn } from '@td7x/testing/windmill-stand-in';
 import pg from 'pg';
 import { datatableStorage } from '../src/index.ts';
+import { startStandIn, useStandIn } from '../src/local/index.ts';
 
 const server = process.env.TEST_POSTGRES_URL;
 if (!server) throw new Error('TEST_POSTGRES_URL is not set');
@@ -17,7 +16,7 @@ await admin.connect();
 await admin.query(`CREATE DATABASE "${database}"`);
 const url = new URL(server);
 url.pathname = `/${database}`;
-const standIn = await startStandIn({ datatables: { main: url.toString() } });
+const standIn = await startStandIn({ datatables: { main: url.toString() }, waitResultRoute: true });
 
 const payload = (bytes: number) =>
   JSON.stringify(

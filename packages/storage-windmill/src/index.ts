@@ -3,6 +3,7 @@
  * Every operation is one HTTP request running one SQL statement of `@td7x/durable-x-postgres`.
  */
 export { type DatatableSql, type DatatableStatement, DEFAULT_DATATABLE } from './datatable.ts';
+export { checkJobEnvironment, type JobVariable, WindmillEnvironmentError } from './environment.ts';
 export { datatableExecute } from './execute.ts';
 export { type GetJob, type WindmillLivenessOptions, windmillJobLiveness } from './liveness.ts';
 export { type Env, windmillLoadOptions, windmillRunId } from './run-id.ts';

@@ -1,9 +1,10 @@
-import type { LivenessCheck, Storage } from '@td7x/durable-x';
+import type { LivenessCheck, PutStepOutcome, PutStepRequest, Storage } from '@td7x/durable-x';
 import { postgresStorage, type TableOptions, tableNames } from '@td7x/durable-x-postgres';
 import { type DatatableSql, DEFAULT_DATATABLE, importDatatable } from './datatable.ts';
+import { checkJobEnvironment } from './environment.ts';
 import { datatableExecute } from './execute.ts';
 import { windmillJobLiveness } from './liveness.ts';
-import { windmillLoadOptions } from './run-id.ts';
+import { processEnv, windmillLoadOptions } from './run-id.ts';
 import { creatingTables } from './tables.ts';
 
 export interface WindmillStorageOptions extends TableOptions {
@@ -75,6 +76,8 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
   let client: Promise<DatatableSql> | undefined;
   const sql = (): Promise<DatatableSql> => {
     if (options.sql !== undefined) return Promise.resolve(options.sql);
+    // Before every request: the client's own fallbacks would fail later and less clearly.
+    checkJobEnvironment(processEnv());
     client ??= importDatatable(name, options.role).catch((error: unknown) => {
       client = undefined;
       throw error;
@@ -89,10 +92,19 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
     ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
+  const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   return {
     ...storage,
+    // Group commit: one request per batch, each request body at most about one value's size.
+    putSteps: async (requests) => {
+      const outcomes: PutStepOutcome[] = [];
+      for (const chunk of chunksOf(requests, maxValueBytes)) {
+        outcomes.push(...(await (storage.putSteps as NonNullable<Storage['putSteps']>)(chunk)));
+      }
+      return outcomes;
+    },
     name: 'windmill',
-    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    maxValueBytes,
     signalLimits: options.signalLimits ?? DEFAULT_SIGNAL_LIMITS,
     // Read at each load, so `load(windmillStorage)` names the job in the owner token.
     get ownerPrefix() {
@@ -102,6 +114,25 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
       return options.liveness === undefined ? windmillJobLiveness() : (options.liveness ?? undefined);
     },
   };
+};
+
+/** Requests in order, in chunks whose outputs add up to at most `bytes` (one at least each). */
+const chunksOf = (requests: readonly PutStepRequest[], bytes: number): PutStepRequest[][] => {
+  const chunks: PutStepRequest[][] = [];
+  let chunk: PutStepRequest[] = [];
+  let size = 0;
+  for (const request of requests) {
+    const length = request.record.output.length;
+    if (chunk.length > 0 && size + length > bytes) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(request);
+    size += length;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 };
 
 /**

@@ -1,4 +1,10 @@
-import { DEFAULT_TABLE_PREFIX, type Execute, migrate, type TableOptions } from '@td7x/durable-x-postgres';
+import {
+  DEFAULT_SCHEMA,
+  DEFAULT_TABLE_PREFIX,
+  type Execute,
+  migrate,
+  type TableOptions,
+} from '@td7x/durable-x-postgres';
 
 /** The text of a failure as windmill-client reports it: its message, and the body of an HTTP error. */
 export const errorText = (error: unknown): string => {
@@ -10,7 +16,7 @@ export const errorText = (error: unknown): string => {
 
 /**
  * Creates the tables on first use, without a request in the steady state: an operation runs as is,
- * and only when the database's error names one of our tables (it does not exist yet, in any server
+ * and only when the database's error names one of our tables, our claim function or our schema (it does not exist yet, in any server
  * language: the name is an identifier) are the tables created, once per storage instance, and
  * the operation sent again. A statement that failed that way changed nothing, so resending it is
  * safe. The creation is the Postgres package's `migrate`: one statement holding an advisory lock,
@@ -18,7 +24,12 @@ export const errorText = (error: unknown): string => {
  */
 export const creatingTables = (execute: Execute, options: TableOptions): Execute => {
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
-  const names = ['runs', 'steps', 'cleanups'].map((t) => prefix + t);
+  // The tables, the claim function, and the schema (a call of the function in a missing schema
+  // names only the schema), as identifiers: the same in every server language.
+  const names = [
+    ...['runs', 'steps', 'cleanups', 'claim'].map((t) => prefix + t),
+    `"${options.schema ?? DEFAULT_SCHEMA}"`,
+  ];
   const namesUs = (error: unknown): boolean => {
     const text = errorText(error);
     return names.some((name) => text.includes(name));

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { durable, load, manualClock, ownerIdentity, parseOwner } from '@td7x/durable-x';
-import { useStandIn } from '@td7x/testing/windmill-client';
-import { type JobState, type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datatableStorage, windmillJobLiveness } from '../src/index.ts';
+import { type JobState, type StandIn, startStandIn, useStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 
 /*

@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
-import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JobResult, runJob, type StandIn, startStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 
 const storageModule = fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url));
 const lateEnv = fileURLToPath(new URL('./crash/late-env.ts', import.meta.url));
+const oneRun = fileURLToPath(new URL('./jobs/one-run.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 let db: FreshDatabase;
@@ -34,6 +35,33 @@ describe('windmill: real processes, real SIGKILL, through the stand-in', () => {
     expect(stdout).toContain('DX_LATE_ENV_RESULT {"snapshot":null}');
     // read on a fresh data table: it fails (no tables), creates them, reads again.
     expect(standIn.requests() - before).toBe(3);
+  }, 60_000);
+
+  it('a job without BASE_INTERNAL_URL, WM_TOKEN or WM_WORKSPACE fails naming it, before any request', async () => {
+    const job = (runId: string, env: Record<string, undefined>): Promise<JobResult> =>
+      runJob(standIn, oneRun, [runId], {
+        env,
+        cwd: REPO_ROOT, // `--import tsx` resolves from there
+        execArgv: ['--conditions=@td7x/source', '--import', 'tsx'],
+        stdio: 'pipe',
+      }).result;
+    const variables = ['BASE_INTERNAL_URL', 'WM_TOKEN', 'WM_WORKSPACE'] as const;
+    const before = standIn.requests();
+    const results = await Promise.all(variables.map((v) => job(`env/${v}`, { [v]: undefined })));
+    results.forEach((result, k) => {
+      expect(result).toMatchObject({
+        status: 'failed',
+        error: { name: 'DurableXError', error: { type: 'StorageUnavailable', op: 'claim' } },
+      });
+      const message = result.status === 'failed' ? result.error.message : '';
+      expect(message).toContain(`windmill storage: ${variables[k]} is not set`);
+    });
+    expect(standIn.requests()).toBe(before);
+    // With all three the same job completes.
+    expect(await job('env/all', {})).toEqual({
+      status: 'completed',
+      result: { runId: 'env/all', attempt: 1 },
+    });
   }, 60_000);
 });
 

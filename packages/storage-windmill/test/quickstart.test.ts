@@ -1,13 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StandIn, startStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 import { effectsOf, newJobId, newLedger, startJob, waitForEffect } from './support/jobs.ts';
 
 /**
- * The brief's quick start, run as written (test/quickstart/script.ts) in Windmill-like jobs: separate
- * processes with a job's environment, whose windmill-client talks to the stand-in of Windmill's API
+ * The product's original quick start, run as written (test/quickstart/script.ts, the README's quick
+ * start) in Windmill-like jobs: separate processes with a job's environment, whose windmill-client talks to the stand-in of Windmill's API
  * over loopback HTTP, the SQL running on a real PostgreSQL. Nothing is mocked inside the process
  * but the script's own outside world (the file API, the CDN).
  *
@@ -31,10 +31,17 @@ const expireLease = (runId: string) =>
 
 const claimOwners = (runId: string): string[] =>
   standIn.log
-    .filter((r) => r.content.includes('taken AS (') && r.args.arg1 === runId)
+    .filter((r) => r.content.includes('_claim"(') && r.args.arg1 === runId)
     .map((r) => String(r.args.arg2));
 
 describe('the quick start as a Windmill script', () => {
+  it("is the README's quick start, character for character", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /<!-- quick-start: windmill -->\n```ts\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    const script = readFileSync(new URL('./quickstart/script.ts', import.meta.url), 'utf8');
+    expect(block).toBe(script.replace(/^(\/\/.*\n)+/, '').trimEnd());
+  });
+
   it('killed mid-upload, then retried as a new job: skips download and process, runs rollback_upload, uploads again', async () => {
     const fileId = 'file-42';
     const ledger = newLedger();

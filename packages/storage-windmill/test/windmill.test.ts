@@ -12,8 +12,6 @@ import {
 } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { schemaSql } from '@td7x/durable-x-postgres';
-import { useStandIn } from '@td7x/testing/windmill-client';
-import { type StandIn, startStandIn } from '@td7x/testing/windmill-stand-in';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datatable } from 'windmill-client';
 import {
@@ -22,6 +20,7 @@ import {
   windmillLoadOptions,
   windmillRunId,
 } from '../src/index.ts';
+import { type StandIn, startStandIn, useStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
 import { rawReader } from './support/harness.ts';
 
@@ -29,7 +28,7 @@ let db: FreshDatabase;
 let standIn: StandIn;
 beforeAll(async () => {
   db = await freshDatabase('adapter');
-  standIn = await startStandIn({ datatables: { main: db.url, other: db.url } });
+  standIn = await startStandIn({ datatables: { main: db.url, other: db.url }, waitResultRoute: true });
   useStandIn(standIn);
 });
 afterAll(async () => {
@@ -221,10 +220,9 @@ describe('windmill storage: outages are typed StorageUnavailable, and nothing is
     expect((error as DurableXError).error.type).toBe('StorageUnavailable');
     // The stand-in answers 500 with the database's message; the client rewrites it as its own error.
     const cause = (error as DurableXError).error as { cause?: { message?: string; query?: string } };
-    expect(cause.cause?.message).toMatch(
-      /^datatable db error: ERROR: relation "dx_absent\.durable_x_runs" does not exist/,
-    );
-    expect(cause.cause?.query).toContain('INSERT INTO "dx_absent"."durable_x_runs"');
+    // A claim is a call of the schema's claim function: the database names the missing schema.
+    expect(cause.cause?.message).toMatch(/^datatable db error: ERROR: schema "dx_absent" does not exist/);
+    expect(cause.cause?.query).toContain('FROM "dx_absent"."durable_x_claim"(');
     const schemas = await db.admin.query("SELECT 1 FROM pg_namespace WHERE nspname = 'dx_absent'");
     expect(schemas.rows).toHaveLength(0);
   });
@@ -257,7 +255,7 @@ describe('windmill helpers', () => {
     expect((await rawReader(db).readRun('owner/1'))?.owner).toMatch(/^wm:job-7:[0-9a-f-]{36}$/);
   });
 
-  it('the storage itself names the job in the owner token, read at each load (the brief calls load(windmillStorage))', async () => {
+  it('the storage itself names the job in the owner token, read at each load (the quick start calls load(windmillStorage))', async () => {
     const storage = datatableStorage({ sql: datatable('main') });
     const before = process.env.WM_JOB_ID;
     try {

@@ -25,6 +25,7 @@ export const SUITE_GROUPS = [
   'claimRules',
   'fenced',
   'records',
+  'batches',
   'finish',
   'resends',
   'names',

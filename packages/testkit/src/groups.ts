@@ -1,4 +1,5 @@
 import type { SuiteGroup } from './group-names.ts';
+import { batchSuite } from './suites/batches.ts';
 import { cancelSuite } from './suites/cancel.ts';
 import { cancellationSuite } from './suites/cancellation.ts';
 import { claimSuite } from './suites/claim.ts';
@@ -53,6 +54,7 @@ export const suites = {
   claimRules: claimRulesSuite,
   fenced: fencedSuite,
   records: recordSuite,
+  batches: batchSuite,
   finish: finishSuite,
   resends: resendSuite,
   names: nameSuite,
@@ -70,6 +72,7 @@ export const contractGroups = [
   'takeover',
   'fenced',
   'records',
+  'batches',
   'finish',
   'suspend',
   'signals',

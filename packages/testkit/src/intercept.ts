@@ -1,4 +1,10 @@
-import { STORAGE_OPERATIONS, type Storage, type StorageOperation } from '@td7x/durable-x';
+import {
+  OPTIONAL_STORAGE_OPERATIONS,
+  type OptionalStorageOperation,
+  STORAGE_OPERATIONS,
+  type Storage,
+  type StorageOperation,
+} from '@td7x/durable-x';
 
 /** Sends a request on to the wrapped storage, and resolves its answer. */
 export type Send = (request: unknown) => Promise<unknown>;
@@ -7,12 +13,17 @@ export type Send = (request: unknown) => Promise<unknown>;
  * What stands between the core and the storage for every contract call: it may count, delay,
  * drop, repeat or refuse, and calls `send` to pass the request on (zero, one or more times).
  */
-export type Around = (operation: StorageOperation, request: unknown, send: Send) => Promise<unknown>;
+export type Around = (
+  operation: StorageOperation | OptionalStorageOperation,
+  request: unknown,
+  send: Send,
+) => Promise<unknown>;
 
 /**
  * A storage that routes every contract operation of `inner` through `around`. The operations
  * come from the core's own `STORAGE_OPERATIONS`, so a new one is intercepted without a change
- * here; every other property (`name`, `maxValueBytes`, `signalLimits`, …) is read through from
+ * here, and of `OPTIONAL_STORAGE_OPERATIONS` those `inner` has (one it lacks stays absent, so the
+ * core sees what the backend can do); every other property (`name`, `maxValueBytes`, `signalLimits`, …) is read through from
  * `inner` at each access, so the core sees what the wrapped storage says, whatever it adds.
  * `own` adds properties of the wrapper's own (a counter, a switch).
  */
@@ -22,7 +33,8 @@ export const interceptStorage = <Own extends object = object>(
   own: Own = {} as Own,
 ): Storage & Own => {
   const mine = new Map<PropertyKey, unknown>(Object.entries(own));
-  for (const operation of STORAGE_OPERATIONS) {
+  const present = OPTIONAL_STORAGE_OPERATIONS.filter((operation) => typeof inner[operation] === 'function');
+  for (const operation of [...STORAGE_OPERATIONS, ...present]) {
     const send: Send = (request) =>
       (inner[operation] as (r: unknown) => Promise<unknown>).call(inner, request);
     mine.set(operation, (request: unknown) => around(operation, request, send));

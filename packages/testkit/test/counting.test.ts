@@ -42,6 +42,15 @@ describe('countingStorage', () => {
     expect('total' in counted && 'claim' in counted).toBe(true);
   });
 
+  it('forwards an optional operation only when the storage has it, so the core sees what the backend can do', async () => {
+    const withBatches = countingStorage(memoryStorage());
+    expect(typeof withBatches.putSteps).toBe('function');
+    expect(await withBatches.putSteps?.([])).toEqual([]);
+    expect(withBatches.calls).toEqual({ putSteps: 1 });
+    const { putSteps: _, ...without } = memoryStorage();
+    expect(countingStorage(without).putSteps).toBeUndefined();
+  });
+
   it('reads the optional properties through, at each access', () => {
     const inner = {
       ...memoryStorage(),

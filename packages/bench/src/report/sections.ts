@@ -22,6 +22,30 @@ export const resumeTable = (b: BackendResults): string =>
     b.resume.map((r) => [String(r.steps), String(r.roundTrips), duration(r.medianMs)]),
   );
 
+export const rerunTable = (b: BackendResults): string =>
+  table(
+    ['variant', 'steps', 'median time'],
+    (b.rerun ?? []).map((r) => [r.variant, String(r.steps), duration(r.medianMs)]),
+  );
+
+export const coreCpuTable = (results: Results): string =>
+  table(
+    ['variant', 'CPU per step (median)'],
+    (results.coreCpu?.rows ?? []).map((r) => [r.variant, `${fixed(r.microseconds, 2)} µs`]),
+  );
+
+export const scalingTable = (results: Results): string =>
+  table(
+    ['area', 'measure', 'this run', 'beside', 'ratio'],
+    (results.scaling ?? []).map((r) => [
+      r.area,
+      r.measure,
+      r.value,
+      r.reference,
+      r.ratio === undefined ? '—' : `${fixed(r.ratio)}×`,
+    ]),
+  );
+
 export const throughputTable = (b: BackendResults): string =>
   table(
     ['variant', 'concurrency', 'workflows / s (10 steps each)'],
@@ -41,7 +65,7 @@ export const backendSection = (b: BackendResults, level = '###'): string =>
   [
     `${level} ${b.backend}`,
     '',
-    `Settings: ${b.settings}.`,
+    `Settings: ${b.settings}.${b.commitMs === undefined ? '' : ` One synchronous commit measured here: ${duration(b.commitMs)} (median; the same write with and without it).`}`,
     '',
     `Per-step wall time in a ${b.steps.steps}-step workflow (${b.steps.rounds} interleaved rounds after a warm-up; floor ratio ${fixed(floorRatio(b))}×):`,
     '',
@@ -52,7 +76,10 @@ export const backendSection = (b: BackendResults, level = '###'): string =>
     '',
     resumeTable(b),
     '',
-    'Throughput of independent 10-step workflows:',
+    ...(b.rerun && b.rerun.length > 0
+      ? ['Re-run of a completed run (a duplicate request answered from storage):', '', rerunTable(b), '']
+      : []),
+    'Throughput of independent 10-step workflows (durable-x groups the step writes of concurrent runs):',
     '',
     throughputTable(b),
     '',

@@ -1,5 +1,6 @@
 import type { Backend } from '../backends.ts';
 import { dbosWorkflow } from '../dbos.ts';
+import { stepOutput } from '../output.ts';
 import { interleaved, median, nowMs } from '../stats.ts';
 import { dxWorkflow, freshRunId } from '../workflow.ts';
 
@@ -22,8 +23,9 @@ const drive = async (workers: number, each: number, one: () => Promise<unknown>)
 };
 
 /**
- * Independent `steps`-step workflows at each concurrency, durable-x and (optionally) DBOS,
- * interleaved; each round runs `perWorker` workflows per concurrent worker.
+ * Independent `steps`-step workflows at each concurrency: durable-x (whose step writes of
+ * concurrent runs share round trips: group commit), the naive engine of the floor (one raw write
+ * per step) and (optionally) DBOS, interleaved; each round runs `perWorker` workflows per worker.
  */
 export const measureThroughput = async (
   backend: Backend,
@@ -43,6 +45,17 @@ export const measureThroughput = async (
       concurrency,
       one: () => dxWorkflow(backend.storage, freshRunId('tp'), options.steps),
     });
+    const floor = backend.floors[0];
+    if (floor) {
+      variants.push({
+        label: `naive engine (floor: ${floor.label})`,
+        concurrency,
+        one: async () => {
+          const runId = freshRunId('tp-floor');
+          for (let i = 0; i < options.steps; i++) await floor.write(runId, i, JSON.stringify(stepOutput(i)));
+        },
+      });
+    }
     for (const alternative of backend.alternatives) {
       variants.push({
         label: alternative.label,

@@ -9,9 +9,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { Storage } from '@td7x/durable-x';
+import { startStandIn, useStandIn } from '@td7x/durable-x-windmill/local';
 import { uniqueBucketName, uniqueKeyPrefix, uniqueSchemaName } from '@td7x/testing';
-import { useStandIn } from '@td7x/testing/windmill-client';
-import { startStandIn } from '@td7x/testing/windmill-stand-in';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openStorage } from '../../src/target/open.ts';

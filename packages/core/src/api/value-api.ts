@@ -1,9 +1,10 @@
-import type { ResultAsync } from 'neverthrow';
+import type { Result, ResultAsync } from 'neverthrow';
 import { type DurableError, DurableXError } from '../errors.ts';
 import * as R from '../result.ts';
 import type { Checkpoint } from '../run/handle.ts';
 import type { CleanupParams, CleanupRegistry } from '../run/registry.ts';
 import type { Received } from '../run/signal-record.ts';
+import { startStep } from '../run/step.ts';
 import type { RunSnapshot, Storage } from '../storage/contract.ts';
 
 /** Awaits a ResultAsync: the value, or a thrown `DurableXError` carrying the typed error. */
@@ -22,14 +23,29 @@ export const load =
   (runId: string): Promise<Checkpoint> =>
     orThrow(R.load(storage, options)(registry)(runId));
 
+const valueOrThrow = <T>(outcome: Result<T, DurableError>): T => {
+  if (outcome.isErr()) throw new DurableXError(outcome.error);
+  return outcome.value;
+};
+
 /** A memoized step: `await durable(storage)(cp)(name)(input)(fn)` yields the step's value. */
 export const durable =
   (storage: Storage) =>
   (cp: Checkpoint) =>
   (name: string, options?: R.StepOptions) =>
   (input?: unknown) =>
-  <T>(fn: (step: R.StepContext) => T): Promise<R.StepValue<T>> =>
-    orThrow(R.durable(storage)(cp)(name, options)(input)(fn));
+  <T>(fn: (step: R.StepContext) => T): Promise<R.StepValue<T>> => {
+    // Straight from the step path: a memoized step is answered without a ResultAsync hop.
+    const outcome = startStep(storage, cp, name, options, input, fn) as
+      | Result<R.StepValue<T>, DurableError>
+      | Promise<Result<R.StepValue<T>, DurableError>>;
+    if (outcome instanceof Promise) return outcome.then(valueOrThrow);
+    try {
+      return Promise.resolve(valueOrThrow(outcome));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
 
 /** A durable sleep; throws a `Suspended` DurableXError until its time (see `suspensionOf`). */
 export const sleep =

@@ -1,3 +1,4 @@
+import { plainJson } from './plain.ts';
 import { fromTagged, TAG, type Tagged, toTagged } from './tagged.ts';
 
 /**
@@ -17,7 +18,8 @@ export interface Codec {
  * so a value read back is always the value that was stored.
  */
 export const defaultCodec: Codec = {
-  encode: (value) => JSON.stringify(toTagged(value, false)),
+  // Plain JSON values (the usual case) are checked, then serialized natively (plain.ts).
+  encode: (value) => plainJson(value) ?? JSON.stringify(toTagged(value, false)),
   decode: (text) => {
     const tree = JSON.parse(text) as Tagged;
     // Fast path: a payload without tags is plain JSON already.

@@ -1,9 +1,14 @@
 /**
- * SHA-256 in plain JavaScript, synchronous. A step key is hashed on every step call; Web Crypto's
+ * SHA-256, synchronous. A step key is hashed on every step call, replays included; Web Crypto's
  * `subtle.digest` is asynchronous and, on Node, hops to the libuv thread pool and back: measured
- * ~60 µs per 20-byte input on a 2-core machine, more than a local Redis or SQLite write. This
- * runs in ~2 µs for such inputs, on every runtime, and gives the same digest (tests compare it
- * with node:crypto on random and Unicode inputs).
+ * ~60 µs per 20-byte input on a 2-core machine, more than a local Redis or SQLite write.
+ *
+ * The runtime's own hash is used where there is one (Node, Bun and Deno expose `node:crypto`
+ * through `process.getBuiltinModule`: found at run time, never imported, so that the core bundles
+ * for any runtime), checked against known digests before it is trusted; elsewhere (workerd without
+ * `nodejs_compat`, browsers) the plain JavaScript version below, which gives the same digest
+ * (tests compare both on random and Unicode inputs, lone surrogates included: each encodes them as
+ * U+FFFD).
  */
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -20,8 +25,8 @@ const encoder = new TextEncoder();
 // Reused message schedule: the function is synchronous, so no two calls share it at once.
 const W = new Uint32Array(64);
 
-/** SHA-256 of the UTF-8 bytes of `text`, as 64 lowercase hex digits. */
-export const sha256HexSync = (text: string): string => {
+/** SHA-256 of the UTF-8 bytes of `text`, as 64 lowercase hex digits, in plain JavaScript. */
+export const sha256HexJs = (text: string): string => {
   const bytes = encoder.encode(text);
   const length = bytes.length;
   // Message + 0x80 + zero padding + 64-bit big-endian bit length, a multiple of 64 bytes.
@@ -88,3 +93,46 @@ export const sha256HexSync = (text: string): string => {
   for (const word of [h0, h1, h2, h3, h4, h5, h6, h7]) hex += (word >>> 0).toString(16).padStart(8, '0');
   return hex;
 };
+
+interface NodeCryptoLike {
+  hash?: (algorithm: string, data: string, encoding: 'hex') => string;
+  createHash?: (algorithm: string) => {
+    update(data: string, encoding: 'utf8'): { digest(encoding: 'hex'): string };
+  };
+}
+
+/** Inputs whose digests a native hash must reproduce before it replaces the JavaScript one. */
+const PROBES = ['', 'abc', 'é🚀\u0000x', '\ud800 lone', 'a'.repeat(200)];
+
+const agrees = (hash: (text: string) => string): boolean => {
+  try {
+    return PROBES.every((probe) => hash(probe) === sha256HexJs(probe));
+  } catch {
+    return false;
+  }
+};
+
+/** The runtime's SHA-256, when it has one that gives the same digests; else undefined. */
+export const findNativeSha256 = (): ((text: string) => string) | undefined => {
+  let crypto: NodeCryptoLike | undefined;
+  try {
+    const scope = globalThis as {
+      process?: { getBuiltinModule?: (id: string) => NodeCryptoLike | undefined };
+    };
+    crypto = scope.process?.getBuiltinModule?.('node:crypto');
+  } catch {
+    return undefined;
+  }
+  const { hash, createHash } = crypto ?? {};
+  // `crypto.hash` (Node ≥ 20.12, 21.7) is one call; `createHash` the older, slower way.
+  const candidates = [
+    typeof hash === 'function' ? (text: string) => hash('sha256', text, 'hex') : undefined,
+    typeof createHash === 'function'
+      ? (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+      : undefined,
+  ];
+  return candidates.find((candidate) => candidate !== undefined && agrees(candidate));
+};
+
+/** SHA-256 of the UTF-8 bytes of `text`, as 64 lowercase hex digits: native where available. */
+export const sha256HexSync: (text: string) => string = findNativeSha256() ?? sha256HexJs;

@@ -18,6 +18,15 @@ export class EncodeError extends Error {
   }
 }
 
+/**
+ * A refusal on its way up: the path is only built when a value is refused, from the segments
+ * each container adds as the refusal passes through it (no path string per node on success).
+ */
+class Refused {
+  readonly segments: string[] = [];
+  constructor(readonly reason: string) {}
+}
+
 interface Walk {
   /** Sort object keys, Map entries and Set members, for a canonical form. */
   readonly canonical: boolean;
@@ -27,10 +36,40 @@ interface Walk {
 
 const tag = (name: string, v?: Tagged): Tagged => (v === undefined ? { [TAG]: name } : { [TAG]: name, v });
 
-export const toTagged = (value: unknown, canonical: boolean): Tagged =>
-  walk(value, '$', { canonical, ancestors: new Set() });
+export const toTagged = (value: unknown, canonical: boolean): Tagged => {
+  try {
+    return walk(value, { canonical, ancestors: new Set() });
+  } catch (thrown) {
+    if (!(thrown instanceof Refused)) throw thrown;
+    throw new EncodeError(`$${thrown.segments.reverse().join('')}`, thrown.reason);
+  }
+};
 
-const walk = (value: unknown, path: string, ctx: Walk): Tagged => {
+/** How a child is named in a path: `.key`, `[i]`, `<key i>`, `<value i>`, `<member i>`. */
+type Segment = 'property' | 'item' | 'key' | 'value' | 'member';
+
+const segmentText = (kind: Segment, at: string | number): string => {
+  switch (kind) {
+    case 'property':
+      return `.${at}`;
+    case 'item':
+      return `[${at}]`;
+    default:
+      return `<${kind} ${at}>`;
+  }
+};
+
+/** Walks `value` as a child of its container: a refusal inside it gets the child's segment. */
+const child = (value: unknown, kind: Segment, at: string | number, ctx: Walk): Tagged => {
+  try {
+    return walk(value, ctx);
+  } catch (thrown) {
+    if (thrown instanceof Refused) thrown.segments.push(segmentText(kind, at));
+    throw thrown;
+  }
+};
+
+const walk = (value: unknown, ctx: Walk): Tagged => {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -43,45 +82,45 @@ const walk = (value: unknown, path: string, ctx: Walk): Tagged => {
     case 'undefined':
       return tag('undef');
     case 'object':
-      return value === null ? null : walkObject(value, path, ctx);
+      return value === null ? null : walkObject(value, ctx);
     default:
-      throw new EncodeError(path, `a ${typeof value} is not encodable`);
+      throw new Refused(`a ${typeof value} is not encodable`);
   }
 };
 
-const walkObject = (value: object, path: string, ctx: Walk): Tagged => {
-  if (ctx.ancestors.has(value)) throw new EncodeError(path, 'the value contains a cycle');
+const walkObject = (value: object, ctx: Walk): Tagged => {
+  if (ctx.ancestors.has(value)) throw new Refused('the value contains a cycle');
   ctx.ancestors.add(value);
   try {
-    return walkContainer(value, path, ctx);
+    return walkContainer(value, ctx);
   } finally {
     ctx.ancestors.delete(value);
   }
 };
 
-const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
+const walkContainer = (value: object, ctx: Walk): Tagged => {
   const proto = Object.getPrototypeOf(value);
-  if (proto === Array.prototype) return walkArray(value as unknown[], path, ctx);
-  if (proto === Object.prototype || proto === null) return walkPlainObject(value, path, ctx);
+  if (proto === Array.prototype) return walkArray(value as unknown[], ctx);
+  if (proto === Object.prototype || proto === null) return walkPlainObject(value, ctx);
   if (proto === Date.prototype) {
-    noOwnProperties(value, path, 'a Date');
+    noOwnProperties(value, 'a Date');
     const time = (value as Date).getTime();
     return tag('date', Number.isNaN(time) ? null : time);
   }
   if (proto === Uint8Array.prototype) {
-    noOwnProperties(value, path, 'a Uint8Array', (value as Uint8Array).length);
+    noOwnProperties(value, 'a Uint8Array', (value as Uint8Array).length);
     return tag('bytes', bytesToBase64(value as Uint8Array));
   }
   if (proto === Map.prototype) {
-    noOwnProperties(value, path, 'a Map');
+    noOwnProperties(value, 'a Map');
     const entries = [...(value as Map<unknown, unknown>)].map(
-      ([k, v], i): Tagged => [walk(k, `${path}<key ${i}>`, ctx), walk(v, `${path}<value ${i}>`, ctx)],
+      ([k, v], i): Tagged => [child(k, 'key', i, ctx), child(v, 'value', i, ctx)],
     );
     return tag('map', ctx.canonical ? sortByJson(entries) : entries);
   }
   if (proto === Set.prototype) {
-    noOwnProperties(value, path, 'a Set');
-    const members = [...(value as Set<unknown>)].map((v, i) => walk(v, `${path}<member ${i}>`, ctx));
+    noOwnProperties(value, 'a Set');
+    const members = [...(value as Set<unknown>)].map((v, i) => child(v, 'member', i, ctx));
     return tag('set', ctx.canonical ? sortByJson(members) : members);
   }
   const kind = (proto?.constructor?.name as string | undefined) ?? 'unknown';
@@ -89,32 +128,36 @@ const walkContainer = (value: object, path: string, ctx: Walk): Tagged => {
     value instanceof Uint8Array
       ? ' (copy it into a plain Uint8Array)'
       : ' (use a plain object or a custom codec)';
-  throw new EncodeError(path, `an instance of ${kind} is not encodable${hint}`);
+  throw new Refused(`an instance of ${kind} is not encodable${hint}`);
 };
 
 /** Dense, and nothing but its items: a hole or an extra property would not come back. */
-const walkArray = (value: unknown[], path: string, ctx: Walk): Tagged => {
+const walkArray = (value: unknown[], ctx: Walk): Tagged => {
   const out: Tagged[] = new Array(value.length);
   for (let i = 0; i < value.length; i++) {
-    if (!(i in value)) throw new EncodeError(`${path}[${i}]`, 'a sparse array (hole) is not encodable');
-    out[i] = walk(value[i], `${path}[${i}]`, ctx);
+    if (!(i in value)) {
+      const hole = new Refused('a sparse array (hole) is not encodable');
+      hole.segments.push(segmentText('item', i));
+      throw hole;
+    }
+    out[i] = child(value[i], 'item', i, ctx);
   }
-  noOwnProperties(value, path, 'an array', value.length);
+  noOwnProperties(value, 'an array', value.length);
   return out;
 };
 
-const walkPlainObject = (value: object, path: string, ctx: Walk): Tagged => {
+const walkPlainObject = (value: object, ctx: Walk): Tagged => {
   const keys = Object.keys(value);
   if (Object.getOwnPropertySymbols(value).length > 0) {
-    throw new EncodeError(path, 'a symbol-keyed property is not encodable');
+    throw new Refused('a symbol-keyed property is not encodable');
   }
   if (Object.getOwnPropertyNames(value).length !== keys.length) {
-    throw new EncodeError(path, 'a non-enumerable property is not encodable');
+    throw new Refused('a non-enumerable property is not encodable');
   }
   if (ctx.canonical) keys.sort();
   const out: { [key: string]: Tagged } = {};
   for (const key of keys)
-    setOwn(out, key, walk((value as Record<string, unknown>)[key], `${path}.${key}`, ctx));
+    setOwn(out, key, child((value as Record<string, unknown>)[key], 'property', key, ctx));
   return Object.hasOwn(value, TAG) ? tag('obj', out) : out;
 };
 
@@ -122,9 +165,9 @@ const walkPlainObject = (value: object, path: string, ctx: Walk): Tagged => {
  * Dates, byte arrays, Maps, Sets and arrays carry only what the codec writes: a property set on
  * one (or `indices` items, for arrays) would be silently dropped, so it is refused.
  */
-const noOwnProperties = (value: object, path: string, what: string, indices = 0): void => {
+const noOwnProperties = (value: object, what: string, indices = 0): void => {
   if (Object.getOwnPropertySymbols(value).length > 0) {
-    throw new EncodeError(path, `${what} with a symbol-keyed property is not encodable`);
+    throw new Refused(`${what} with a symbol-keyed property is not encodable`);
   }
   const names = Object.getOwnPropertyNames(value);
   const extra = names.length - indices - (Array.isArray(value) ? 1 : 0); // an array owns `length`
@@ -132,13 +175,17 @@ const noOwnProperties = (value: object, path: string, what: string, indices = 0)
     const isItem = (n: string) =>
       (indices > 0 && /^(0|[1-9]\d*)$/.test(n)) || (Array.isArray(value) && n === 'length');
     const name = names.find((n) => !isItem(n)) ?? names[0];
-    throw new EncodeError(path, `${what} with its own property ${JSON.stringify(name)} is not encodable`);
+    throw new Refused(`${what} with its own property ${JSON.stringify(name)} is not encodable`);
   }
 };
 
 /** Plain assignment of `__proto__` would set the prototype instead of storing the key. */
-const setOwn = (target: object, key: string, value: unknown): void => {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+const setOwn = (target: { [key: string]: unknown }, key: string, value: unknown): void => {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 };
 
 const sortByJson = (items: Tagged[]): Tagged[] =>
@@ -179,7 +226,7 @@ export const fromTagged = (tree: Tagged): unknown => {
 };
 
 const untagObject = (tree: { [key: string]: Tagged }): Record<string, unknown> => {
-  const out: Record<string, unknown> = {};
+  const out: { [key: string]: unknown } = {};
   for (const key of Object.keys(tree)) setOwn(out, key, fromTagged(tree[key] as Tagged));
   return out;
 };

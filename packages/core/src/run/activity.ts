@@ -30,18 +30,42 @@ export const isWithin = (of: Body | undefined, body: Body): boolean => {
 };
 
 const notify = (activity: Activity): void => {
+  if (activity.watchers.size === 0) return;
   for (const check of [...activity.watchers]) check();
 };
 
-/** Runs user code as `body` of the run: counted while it runs, known to the calls it makes. */
-export const runBody = async <T>(activity: Activity, body: Body, fn: () => Promise<T>): Promise<T> => {
+const ended = (activity: Activity, body: Body): void => {
+  activity.bodies.delete(body);
+  notify(activity);
+};
+
+/**
+ * Runs user code as `body` of the run: counted while it runs, known to the calls it makes. `fn`
+ * must not throw; a synchronous answer comes back synchronously.
+ */
+export const runBody = <T>(activity: Activity, body: Body, fn: () => T | Promise<T>): T | Promise<T> => {
   activity.bodies.add(body);
+  let answer: T | Promise<T>;
   try {
-    return await bodyContext.run(body, fn);
-  } finally {
-    activity.bodies.delete(body);
-    notify(activity);
+    answer = bodyContext.run(body, fn);
+  } catch (cause) {
+    ended(activity, body);
+    throw cause;
   }
+  if (!(answer instanceof Promise)) {
+    ended(activity, body);
+    return answer;
+  }
+  return answer.then(
+    (value) => {
+      ended(activity, body);
+      return value;
+    },
+    (cause: unknown) => {
+      ended(activity, body);
+      throw cause;
+    },
+  );
 };
 
 /** Runs `fn` as no body's code: what the core starts on its own (undoing a cancelled run). */

@@ -17,7 +17,7 @@ import type { UndoError, UndoOutcome } from './state.ts';
  */
 export const undoCancelled = async (run: RunHandle): Promise<Result<never, UndoOutcome>> => {
   await settled(run.activity, run.clock, run.leaseMs);
-  const undone = await compensate(run, 'cancelled');
+  const undone = await compensate(run, 'cancelled', 'storage');
   if (undone.isErr())
     return undone.error === INTERRUPTED ? lostWhileUndoing(run) : gaveUp(run, undone.error as UndoError);
   const finished = await fencedWrite(run, {

@@ -30,8 +30,15 @@ export type Interrupted = typeof INTERRUPTED;
 export const compensate = (
   run: RunHandle,
   during: 'running' | 'cancelled',
+  from: 'memory' | 'storage',
 ): Promise<Result<void, CompensateError | Interrupted>> => {
-  const task = () => walk(run, during);
+  const task = async () => {
+    if (from === 'storage' && run.pending.length > 0) {
+      const read = await stored(run);
+      if (read.isErr()) return err(read.error);
+    }
+    return walk(run, during);
+  };
   const done = run.compensating.then(task, task);
   run.compensating = done;
   return done;
@@ -49,7 +56,8 @@ const walk = async (
     if (run.state.kind !== during) return err(INTERRUPTED);
     if (!cleanup) return ok(undefined);
     const lease = await freshLease(run);
-    if (lease.isErr()) return lease.error.type === 'StorageUnavailable' ? err(lease.error) : err(INTERRUPTED);
+    if (lease?.isErr())
+      return lease.error.type === 'StorageUnavailable' ? err(lease.error) : err(INTERRUPTED);
     if (run.state.kind !== during) return err(INTERRUPTED);
     const ran = await runCleanup(run, cleanup);
     if (ran.isErr()) return err(ran.error);
@@ -64,8 +72,9 @@ const runCleanup = async (
   if (params.isErr()) return err(params.error);
   const runner = run.registry[cleanup.name]!;
   const end = run.keeper.begin();
+  run.emit({ type: 'cleanup.started', runId: run.runId, name: cleanup.name });
   const outcome = await runBody(run.activity, { key: `cleanup ${cleanup.id}`, parent: undefined }, () =>
-    runUserCode(() => runner(params.value as CleanupParams)),
+    runUserCode(runner, params.value as CleanupParams),
   );
   if (outcome.isErr()) {
     run.emit({ type: 'cleanup.failed', runId: run.runId, name: cleanup.name, cause: outcome.error });
@@ -89,6 +98,25 @@ const runCleanup = async (
     return rolledBack.error.type === 'StorageUnavailable' ? err(rolledBack.error) : err(INTERRUPTED);
   }
   forget(run, cleanup);
+  return ok(undefined);
+};
+
+/**
+ * What storage holds now, instead of what this process believes: a write whose answer was lost
+ * (`afterSafe`, a rollback) may have removed a cleanup this process still counts as pending, and
+ * running it would undo an operation declared safe. One read, on the paths that compensate in the
+ * middle of a run (`fail`, undoing a cancellation) and only when a cleanup seems pending; a load
+ * compensates from the snapshot its claim just returned.
+ */
+const stored = async (run: RunHandle): Promise<Result<void, StorageUnavailable>> => {
+  const read = await callStorage(run.storage, 'read', run.runId);
+  if (read.isErr()) return err(read.error);
+  const snapshot = read.value;
+  if (!snapshot) return ok(undefined);
+  const ids = new Set(snapshot.cleanups.map((c) => c.id));
+  run.pending = run.pending.filter((c) => ids.has(c.id));
+  const keys = new Set(snapshot.steps.map((s) => s.key));
+  for (const key of run.records.keys()) if (!keys.has(key)) run.records.delete(key);
   return ok(undefined);
 };
 

@@ -31,8 +31,36 @@ export type DurableEvent =
       readonly name: string;
       readonly cause: unknown;
     }
-  | { readonly type: 'step.ran'; readonly runId: string; readonly name: string; readonly ms: number }
-  | { readonly type: 'step.skipped'; readonly runId: string; readonly name: string }
+  /** A cleanup's function is about to run (`cleanup.ran` or `cleanup.failed` follows). */
+  | { readonly type: 'cleanup.started'; readonly runId: string; readonly name: string }
+  /** A step's function is about to run, attempt `attempt` (from 1). */
+  | {
+      readonly type: 'step.started';
+      readonly runId: string;
+      readonly name: string;
+      /** The step's memo key: `name#` and the hash of its input. */
+      readonly key: string;
+      readonly attempt: number;
+    }
+  | {
+      readonly type: 'step.ran';
+      readonly runId: string;
+      readonly name: string;
+      readonly key: string;
+      readonly attempt: number;
+      /** From `step.started` to its record stored. */
+      readonly ms: number;
+      /** Of the output as stored (UTF-8, encoded by the codec). */
+      readonly bytes: number;
+    }
+  | {
+      readonly type: 'step.skipped';
+      readonly runId: string;
+      readonly name: string;
+      readonly key: string;
+      /** Of the memoized output as stored. */
+      readonly bytes: number;
+    }
   | { readonly type: 'step.failed'; readonly runId: string; readonly name: string; readonly cause: unknown }
   | {
       readonly type: 'step.retrying';
@@ -78,6 +106,21 @@ export type DurableEvent =
   | { readonly type: 'run.failed'; readonly runId: string; readonly error: unknown };
 
 export type EventListener = (event: DurableEvent) => void;
+
+/** UTF-8 bytes of a string, counted without encoding it (events carry sizes only when listened to). */
+export const utf8Length = (text: string): number => {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+};
 
 export const safeEmit =
   (listener: EventListener | undefined) =>

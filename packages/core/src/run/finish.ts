@@ -89,7 +89,7 @@ export const failRun = async (
   if (encoded.isErr()) return err(encoded.error);
   await othersSettled(run.activity, caller, run.clock, run.leaseMs);
   const before = run.cleanupsRun.length;
-  const compensated = await compensate(run, 'running');
+  const compensated = await compensate(run, 'running', 'storage');
   if (compensated.isErr() && compensated.error === INTERRUPTED) return refusal(run, 'fail');
   const recorded = await finishAs(run, 'failed', encoded.value);
   if (recorded.isErr()) return err(recorded.error);

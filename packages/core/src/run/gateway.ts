@@ -1,6 +1,7 @@
 import { err, ok, type Result, type ResultAsync } from 'neverthrow';
 import type { RunCompleted, StorageUnavailable } from '../errors.ts';
-import type { Fenced } from '../storage/contract.ts';
+import type { Fenced, PutStepOutcome, StepRecord } from '../storage/contract.ts';
+import { putStepGrouped } from '../storage/group-commit.ts';
 import { blockedWhile, currentBody, outsideBodies } from './activity.ts';
 import { moveTo, type RunHandle } from './handle.ts';
 import type { Refused, RunState } from './state.ts';
@@ -31,10 +32,10 @@ export interface Write<T> {
   verdict(answer: T): Fenced;
 }
 
-export const fencedWrite = async <T>(
-  run: RunHandle,
-  write: Write<T>,
-): Promise<Result<T, Refusal | StorageUnavailable>> => {
+export const fencedWrite = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, Refusal>> => {
+  // Letting go of the run is under way: judge this write on how the run ends up. (An undoing
+  // write — lease upkeep — must not wait for a cancellation's outcome: the undo waits for it.)
+  while (run.state.kind === 'ending') await run.state.over;
   if (!admits(run, write)) return refusal(run, write.op);
   const answer = await inFlight(run, write);
   return answer.isErr() ? answer : interpret(run, write, answer.value);
@@ -49,7 +50,7 @@ export const lastWrite = async <T>(
   run: RunHandle,
   write: Write<T>,
   after: (answer: T) => RunState,
-): Promise<Result<T, Refusal | StorageUnavailable>> => {
+): Promise<Result<T, Refusal>> => {
   while (run.state.kind === 'running' && run.writes.size > 0) await Promise.allSettled([...run.writes]);
   if (run.state.kind !== 'running') return refusal(run, write.op);
   let over!: () => void;
@@ -67,6 +68,45 @@ export const lastWrite = async <T>(
   }
 };
 
+/**
+ * The step path's write (a step's record, and the core's own records: recordOnce), through the
+ * same door as `fencedWrite` but without a ResultAsync in between: each hop costs promises on every
+ * step. A rejection or a throw of the storage is `StorageUnavailable` for `putStep`.
+ */
+export const fencedPutStep = async (
+  run: RunHandle,
+  op: string,
+  record: StepRecord,
+): Promise<Result<PutStepOutcome, Refusal>> => {
+  while (run.state.kind === 'ending') await run.state.over;
+  if (run.state.kind !== 'running') return refusal(run, op);
+  let sending: Promise<PutStepOutcome>;
+  try {
+    sending = putStepGrouped(run.storage, { runId: run.runId, owner: run.owner, record });
+  } catch (cause) {
+    return err(unavailable(run, cause));
+  }
+  run.writes.add(sending);
+  let answer: PutStepOutcome;
+  try {
+    answer = await sending;
+  } catch (cause) {
+    return err(unavailable(run, cause));
+  } finally {
+    run.writes.delete(sending);
+  }
+  return answer.kind === 'lease-lost' || answer.kind === 'cancelled'
+    ? interpret(run, { op, undoing: false, verdict: () => answer.kind as Fenced }, answer)
+    : ok(answer);
+};
+
+const unavailable = (run: RunHandle, cause: unknown): StorageUnavailable => ({
+  type: 'StorageUnavailable',
+  storage: run.storage.name,
+  op: 'putStep',
+  cause,
+});
+
 /** Sends the write, known to `lastWrite` while it is under way. */
 const inFlight = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, StorageUnavailable>> => {
   const sending = Promise.resolve(write.send());
@@ -81,7 +121,7 @@ const inFlight = async <T>(run: RunHandle, write: Write<T>): Promise<Result<T, S
 /** What the storage's answer means for the run: the one place a refused write is read. */
 const interpret = <T>(
   run: RunHandle,
-  write: Write<T>,
+  write: Pick<Write<T>, 'op' | 'undoing' | 'verdict'>,
   answer: T,
 ): Promise<Result<T, Refusal>> | Result<T, never> => {
   switch (write.verdict(answer)) {
@@ -135,6 +175,7 @@ export const refusal = (run: RunHandle, op: string): Promise<Result<never, Refus
     case 'replaying':
       return Promise.resolve(err({ type: 'RunCompleted', runId: run.runId, step: op }));
     case 'running':
+      // A caller asks only once the run left `running`: reaching this is a bug in the core.
       throw new Error(`durable-x: ${op} refused on a running run`);
   }
 };
@@ -145,7 +186,3 @@ const lettingGoFailed = (run: RunHandle, op: string): StorageUnavailable => ({
   op,
   cause: new Error('the run was being completed, failed or suspended, and that write failed: call it again'),
 });
-
-/** Ok while the run is `running` here; else the refusal a call `op` gets. */
-export const holding = async (run: RunHandle, op: string): Promise<Result<void, Refusal>> =>
-  run.state.kind === 'running' ? ok(undefined) : refusal(run, op);

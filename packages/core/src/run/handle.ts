@@ -43,7 +43,8 @@ export interface Window {
 /** A step running in this process, so that a second call of the same key shares it. */
 export interface Execution {
   readonly body: Body;
-  readonly outcome: Promise<unknown>;
+  /** Set as soon as the execution has started. */
+  outcome: Promise<unknown> | undefined;
 }
 
 /**
@@ -61,6 +62,8 @@ export interface RunHandle {
   readonly leaseMs: number;
   readonly registry: CleanupRegistry;
   readonly emit: (event: DurableEvent) => void;
+  /** Someone listens to `emit`: events that cost something to build are built only then. */
+  readonly observed: boolean;
   readonly attempt: number;
   /** The status the run had before this load claimed it (null: this load created it). */
   readonly previousStatus: RunStatus | null;
@@ -81,6 +84,8 @@ export interface RunHandle {
   /** Open risky windows by cleanup name, oldest first, and how many of each name were opened. */
   readonly windows: Map<string, Window[]>;
   readonly opened: Map<string, number>;
+  /** False while no record of a failed attempt can exist (keys.ts): steps then skip looking. */
+  attemptsRecorded: boolean;
   /** Highest seq used; the next record takes `seq + 1`. */
   seq: number;
   /** Newest first, as they ran. */
@@ -126,6 +131,12 @@ const HANDLE = Symbol.for('@td7x/durable-x/run');
  * caches, two fences).
  */
 export const handleOf = (storage: Storage, cp: Checkpoint): Checked<RunHandle> => {
+  const run = runOf(storage, cp);
+  return 'isErr' in run ? run : ok(run);
+};
+
+/** {@link handleOf} without wrapping the handle in a Result: the step path asks on every step. */
+export const runOf = (storage: Storage, cp: Checkpoint): RunHandle | Checked<never> => {
   const run =
     typeof cp === 'object' && cp !== null
       ? (cp as unknown as Record<symbol, RunHandle | undefined>)[HANDLE]
@@ -134,7 +145,7 @@ export const handleOf = (storage: Storage, cp: Checkpoint): Checked<RunHandle> =
   if (storage !== run.storage) {
     return invalid('storage', `not the storage run ${JSON.stringify(run.runId)} was loaded from`);
   }
-  return ok(run);
+  return run;
 };
 
 const statusOf = (state: RunState): Checkpoint['status'] => {

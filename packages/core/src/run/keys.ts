@@ -16,6 +16,9 @@ export const waitKey = (name: string): string => `${name}#wait`;
 /** The n-th failed attempt of a step with a retry policy (n from 1). */
 export const attemptKey = (stepKey: string, n: number): string => `${stepKey}#attempt${n}`;
 
+/** True for the record of a failed attempt. */
+export const isAttemptKey = (key: string): boolean => /#attempt\d+$/.test(key);
+
 /** How many failed attempts of a step are recorded: they are numbered from 1 without gaps. */
 export const failedAttempts = (records: ReadonlyMap<string, unknown>, stepKey: string): number => {
   let n = 0;

@@ -52,9 +52,14 @@ const stale = (run: RunHandle): boolean => run.clock.now() >= run.leaseExpiresAt
  * A lease write still in flight is waited for first: what this process believes must be what
  * storage holds once its writes have landed. A renewal whose answer came back late (the process
  * stalled while it was under way) may have set a lease that is already over: it is renewed again
- * until the lease is fresh when the answer arrives.
+ * until the lease is fresh when the answer arrives. Undefined when there is nothing to wait for.
  */
-export const freshLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
+export const freshLease = (
+  run: RunHandle,
+): Promise<Result<void, Refusal | StorageUnavailable>> | undefined =>
+  run.leaseWrites === undefined && !stale(run) ? undefined : settledLease(run);
+
+const settledLease = async (run: RunHandle): Promise<Result<void, Refusal | StorageUnavailable>> => {
   for (let renewals = 0; ; renewals++) {
     while (run.leaseWrites !== undefined) await run.leaseWrites;
     if (!stale(run)) return ok(undefined);

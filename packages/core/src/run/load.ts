@@ -3,7 +3,7 @@ import { type Checked, checkFunction, checkNumber, invalid, MAX_TIMER_MS } from 
 import { type Clock, systemClock } from '../clock.ts';
 import { type Codec, defaultCodec } from '../codec/codec.ts';
 import type { InvalidArgument, InvalidRunId, RunBusy, StorageUnavailable } from '../errors.ts';
-import type { RunSnapshot, Storage } from '../storage/contract.ts';
+import type { RunSnapshot, StepRecord, Storage } from '../storage/contract.ts';
 import { noActivity } from './activity.ts';
 import { undoCancelled } from './cancellation.ts';
 import { claimRun, type Seen } from './claim.ts';
@@ -11,6 +11,7 @@ import { type CompensateError, compensate, INTERRUPTED } from './compensate.ts';
 import { type EventListener, safeEmit } from './events.ts';
 import { cancelledUnder, type Refusal, refusal } from './gateway.ts';
 import { type Checkpoint, checkpointOf, type RunHandle } from './handle.ts';
+import { isAttemptKey } from './keys.ts';
 import { release, renew } from './lease.ts';
 import { leaseKeeper } from './lease-keeper.ts';
 import { DEFAULT_LIVENESS_TIMEOUT_MS, type LivenessCheck } from './liveness.ts';
@@ -211,6 +212,7 @@ export const loadRun = async (
     leaseMs,
     codec: options.codec ?? defaultCodec,
     emit,
+    observed: options.onEvent !== undefined,
     previousStatus: outcome.kind === 'claimed' ? outcome.previousStatus : outcome.snapshot.run.status,
     replay: outcome.kind === 'completed',
   });
@@ -240,6 +242,7 @@ type Seed = Pick<
   | 'leaseMs'
   | 'codec'
   | 'emit'
+  | 'observed'
   | 'previousStatus'
   | 'replay'
 >;
@@ -251,19 +254,38 @@ const highestSeq = (...lists: readonly (readonly { seq: number }[])[]): number =
   return highest;
 };
 
+const recordsByKey = (steps: readonly StepRecord[]): Map<string, StepRecord> => {
+  const records = new Map<string, StepRecord>();
+  for (const step of steps) records.set(step.key, step);
+  return records;
+};
+
 /** The run as the claim found it: `running`, or `replaying` for a completed run. */
 const handleFrom = (snapshot: RunSnapshot, seed: Seed): RunHandle => {
   const pending = [...snapshot.cleanups].sort((a, b) => a.seq - b.seq);
+  // Every field spelled out, no `...seed`: a spread into a literal this size makes V8 build a
+  // slow (dictionary) object on every load, and every later property read on the run pays for it.
   const run: RunHandle = {
-    ...seed,
+    runId: seed.runId,
+    owner: seed.owner,
+    storage: seed.storage,
+    registry: seed.registry,
+    clock: seed.clock,
+    leaseMs: seed.leaseMs,
+    codec: seed.codec,
+    emit: seed.emit,
+    observed: seed.observed,
+    previousStatus: seed.previousStatus,
+    replay: seed.replay,
     attempt: snapshot.run.attempt,
     state: seed.replay ? { kind: 'replaying' } : { kind: 'running' },
-    records: new Map(snapshot.steps.map((s) => [s.key, s])),
+    records: recordsByKey(snapshot.steps),
     pending,
     inherited: seed.previousStatus === 'suspended' ? [...pending] : [],
     windows: new Map(),
     opened: new Map(),
     seq: highestSeq(snapshot.steps, pending),
+    attemptsRecorded: snapshot.steps.some((s) => isAttemptKey(s.key)),
     cleanupsRun: [],
     leaseExpiresAt: seed.replay ? 0 : snapshot.run.leaseExpiresAt,
     keeper: leaseKeeper(
@@ -296,7 +318,7 @@ const resume = async (run: RunHandle, cancelled: boolean): Promise<Result<void, 
     return refusal(run, 'load');
   }
   if (run.pending.length === 0 || run.previousStatus === 'suspended') return ok(undefined);
-  const compensated = await compensate(run, 'running');
+  const compensated = await compensate(run, 'running', 'memory');
   if (compensated.isOk()) return ok(undefined);
   if (compensated.error === INTERRUPTED) return refusal(run, 'load');
   run.keeper.stop();

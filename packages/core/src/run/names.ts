@@ -24,6 +24,22 @@ export const checkRunId = (runId: unknown): Result<string, InvalidRunId> => {
   return reason === undefined ? ok(runId as string) : err({ type: 'InvalidRunId', runId, reason });
 };
 
+/** The refusal of a name, or undefined when it is fine (checked on every step: no allocation). */
+export const nameProblem = (kind: InvalidName['kind'], name: unknown): InvalidName | undefined => {
+  // The usual case at a glance: at most 256 UTF-16 units are at most 256 characters.
+  if (
+    typeof name === 'string' &&
+    name.length > 0 &&
+    name.length <= MAX_NAME_CHARS &&
+    !name.includes('\u0000') &&
+    name.isWellFormed()
+  ) {
+    return undefined;
+  }
+  const reason = problemWith(name);
+  return reason === undefined ? undefined : { type: 'InvalidName', kind, name, reason };
+};
+
 export const checkName = (kind: InvalidName['kind'], name: unknown): Result<string, InvalidName> => {
   const reason = problemWith(name);
   return reason === undefined ? ok(name as string) : err({ type: 'InvalidName', kind, name, reason });

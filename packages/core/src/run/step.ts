@@ -1,4 +1,4 @@
-import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { invalid } from '../arguments.ts';
 import { waitOn } from '../clock.ts';
 import { sha256HexSync } from '../codec/sha256.ts';
@@ -13,15 +13,15 @@ import {
   type StepFailed,
   type StorageUnavailable,
 } from '../errors.ts';
-import { callStorage } from '../storage/call.ts';
-import type { StepRecord, Storage } from '../storage/contract.ts';
+import type { PutStepOutcome, StepRecord, Storage } from '../storage/contract.ts';
 import { type Body, currentBody, isWithin, runBody } from './activity.ts';
+import { utf8Length } from './events.ts';
 import { failRun } from './finish.ts';
-import { fencedWrite, type Refusal, refusal } from './gateway.ts';
-import { type Checkpoint, handleOf, type RunHandle } from './handle.ts';
+import { fencedPutStep, type Refusal, refusal } from './gateway.ts';
+import { type Checkpoint, type Execution, type RunHandle, runOf } from './handle.ts';
 import { attemptKey, failedAttempts } from './keys.ts';
 import { freshLease } from './lease.ts';
-import { checkName } from './names.ts';
+import { nameProblem } from './names.ts';
 import { backoffMs, checkRetryPolicy, type RetryPolicy, retryable } from './retry.ts';
 import { runUserCode } from './user-code.ts';
 import { decodeValue, encodeValue, errorAsValue, stepKey } from './values.ts';
@@ -76,17 +76,17 @@ export const durable =
   (name: string, options: StepOptions = {}) =>
   (input?: unknown) =>
   <R>(fn: (step: StepContext) => R): ResultAsync<StepValue<R>, StepError> => {
-    const run = handleOf(storage, cp);
-    if (run.isErr()) return errAsync(run.error);
-    return new ResultAsync(stepTask(run.value, name, input, fn, options.retry, currentBody())) as ResultAsync<
+    const outcome = startStep(storage, cp, name, options, input, fn);
+    return new ResultAsync(outcome instanceof Promise ? outcome : Promise.resolve(outcome)) as ResultAsync<
       StepValue<R>,
       StepError
     >;
   };
 
 /*
- * The step path is plain async code around Results, wrapped in ONE ResultAsync at the API
- * boundary: every extra ResultAsync hop costs promises on every step.
+ * The step path is plain code around Results, wrapped in ONE ResultAsync at the API boundary:
+ * every extra ResultAsync hop costs promises on every step. A step answered from memory (a memo
+ * hit, a bad argument) is answered without waiting at all; only a step that runs awaits.
  */
 
 type Outcome = Result<unknown, StepError>;
@@ -99,33 +99,49 @@ interface Step {
   readonly caller: Body | undefined;
 }
 
-const stepTask = async (
+/**
+ * A step call as far as it goes without waiting: an `Outcome` when it is answered at once (a
+ * memoized step, a refused argument), else the promise of one. Both APIs start here.
+ */
+export const startStep = (
+  storage: Storage,
+  cp: Checkpoint,
+  name: string,
+  options: StepOptions | undefined,
+  input: unknown,
+  fn: (step: StepContext) => unknown,
+): Outcome | Promise<Outcome> => {
+  const run = runOf(storage, cp);
+  if ('isErr' in run) return run;
+  return stepOf(run, name, input, fn, options?.retry);
+};
+
+const stepOf = (
   run: RunHandle,
   name: string,
   input: unknown,
   fn: (step: StepContext) => unknown,
   retry: RetryPolicy | undefined,
-  caller: Body | undefined,
-): Promise<Outcome> => {
-  const checked = checkName('step', name);
-  if (checked.isErr()) return err(checked.error);
+): Outcome | Promise<Outcome> => {
+  const badName = nameProblem('step', name);
+  if (badName !== undefined) return err(badName);
   if (typeof fn !== 'function') return invalid('fn', `expected a function, got ${typeof fn}`);
   if (retry !== undefined) {
     const policy = checkRetryPolicy(retry);
     if (policy.isErr()) return err(policy.error);
   }
   const key = stepKey(name, input);
-  if (key.isErr()) return err(key.error);
-  // The step's function never runs inside the caller's synchronous call.
-  await undefined;
-  const stored = run.records.get(key.value);
+  if (typeof key !== 'string') return err(key);
+  const stored = run.records.get(key);
   if (stored) {
-    run.emit({ type: 'step.skipped', runId: run.runId, name });
+    if (run.observed) {
+      run.emit({ type: 'step.skipped', runId: run.runId, name, key, bytes: utf8Length(stored.output) });
+    }
     return decodeOutput(run, stored);
   }
   if (run.state.kind === 'replaying') return err({ type: 'RunCompleted', runId: run.runId, step: name });
   if (run.state.kind !== 'running') return refusal(run, 'step');
-  return shared(run, { name, key: key.value, fn, retry, caller });
+  return shared(run, { name, key, fn, retry, caller: currentBody() });
 };
 
 /** Calls of one key in this process share one execution; a step that calls itself is refused. */
@@ -142,30 +158,64 @@ const shared = (run: RunHandle, step: Step): Promise<Outcome> => {
     }
     return running.outcome as Promise<Outcome>;
   }
-  const body: Body = { key: step.key, parent: step.caller };
-  const outcome = execute(run, step, body).finally(() => run.executions.delete(step.key));
-  run.executions.set(step.key, { body, outcome });
+  const execution: Execution = { body: { key: step.key, parent: step.caller }, outcome: undefined };
+  run.executions.set(step.key, execution);
+  const outcome = execute(run, step, execution);
+  execution.outcome = outcome;
   return outcome;
 };
 
-const execute = async (run: RunHandle, step: Step, body: Body): Promise<Outcome> => {
+const execute = async (run: RunHandle, step: Step, execution: Execution): Promise<Outcome> => {
+  const { body } = execution;
   const end = run.keeper.begin();
-  const started = run.clock.now();
+  let started = 0;
   let failed = false;
   try {
-    let attempt = failedAttempts(run.records, step.key);
+    let attempt = run.attemptsRecorded ? failedAttempts(run.records, step.key) : 0;
     // Spent before this load (a run failed by this step, loaded again): no attempt beyond the budget.
     if (step.retry && attempt >= step.retry.attempts) {
       return await spent(run, step, attempt, lastError(run, step.key, attempt));
     }
     for (;;) {
+      // Also what keeps the step's function out of the caller's synchronous call.
       const lease = await freshLease(run);
-      if (lease.isErr()) return err(lease.error);
+      if (lease?.isErr()) return err(lease.error);
       if (run.state.kind !== 'running') return await refusal(run, 'step');
       attempt++;
-      const context = stepContext(run, step, attempt);
-      const result = await runBody(run.activity, body, () => runUserCode(() => step.fn(context)));
-      if (result.isOk()) return await succeed(run, step, started, result.value);
+      const context = new Context(run, step, attempt);
+      if (run.observed) {
+        started = run.clock.now();
+        run.emit({ type: 'step.started', runId: run.runId, name: step.name, key: step.key, attempt });
+      }
+      const ran = runBody(run.activity, body, () => runUserCode(step.fn, context));
+      const result = ran instanceof Promise ? await ran : ran;
+      if (result.isOk()) {
+        // Encoded and recorded here, not in a function of its own: each async hop costs a promise.
+        const output = encodeValue(run.codec, run.storage.maxValueBytes, 'output', result.value);
+        if (output.isErr()) return err(output.error);
+        const record = {
+          key: step.key,
+          name: step.name,
+          seq: ++run.seq,
+          output: output.value,
+          at: run.clock.now(),
+        };
+        const written = await fencedPutStep(run, 'putStep', record);
+        if (written.isErr()) return err(written.error);
+        const kept = keep(run, record, written.value);
+        if (run.observed) {
+          run.emit({
+            type: 'step.ran',
+            runId: run.runId,
+            name: step.name,
+            key: step.key,
+            attempt,
+            ms: run.clock.now() - started,
+            bytes: utf8Length(kept.output),
+          });
+        }
+        return kept === record ? ok(result.value) : decodeOutput(run, kept);
+      }
       if (!step.retry) {
         failed = true;
         run.emit({ type: 'step.failed', runId: run.runId, name: step.name, cause: result.error });
@@ -187,45 +237,40 @@ const execute = async (run: RunHandle, step: Step, body: Body): Promise<Outcome>
       if (run.state.kind !== 'running') return await refusal(run, 'step');
     }
   } finally {
-    await end(failed);
+    if (run.executions.get(step.key) === execution) run.executions.delete(step.key);
+    const released = end(failed);
+    if (released !== undefined) await released;
   }
 };
 
 /**
- * The key is derived from the run, the step's memo key and the newest cleanup pending when it
- * runs: a cleanup that undid the step is gone on the next attempt, and the one registered again
- * has a new id.
+ * What a step's function is given. The idempotency key is derived from the run, the step's memo
+ * key and the newest cleanup pending when it runs (a cleanup that undid the step is gone on the
+ * next attempt, and the one registered again has a new id); it is hashed only when read.
  */
-const stepContext = (run: RunHandle, step: Step, attempt: number): StepContext => {
-  const generation = run.pending.at(-1)?.id ?? 0;
-  let key: string | undefined;
-  return {
-    runId: run.runId,
-    step: step.name,
-    attempt,
-    get idempotencyKey() {
-      key ??= sha256HexSync(`${run.runId}\u0000${step.key}\u0000${generation}`);
-      return key;
-    },
-    signal: run.abort.signal,
-  };
-};
+class Context implements StepContext {
+  readonly runId: string;
+  readonly step: string;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  readonly #memoKey: string;
+  readonly #generation: number;
+  #key: string | undefined;
 
-const succeed = async (run: RunHandle, step: Step, started: number, value: unknown): Promise<Outcome> => {
-  const output = encodeValue(run.codec, run.storage.maxValueBytes, 'output', value);
-  if (output.isErr()) return err(output.error);
-  const record = {
-    key: step.key,
-    name: step.name,
-    seq: ++run.seq,
-    output: output.value,
-    at: run.clock.now(),
-  };
-  const kept = await recordOnce(run, 'putStep', record);
-  if (kept.isErr()) return err(kept.error);
-  run.emit({ type: 'step.ran', runId: run.runId, name: step.name, ms: run.clock.now() - started });
-  return kept.value === record ? ok(value) : decodeOutput(run, kept.value);
-};
+  constructor(run: RunHandle, step: Step, attempt: number) {
+    this.runId = run.runId;
+    this.step = step.name;
+    this.attempt = attempt;
+    this.signal = run.abort.signal;
+    this.#memoKey = step.key;
+    this.#generation = run.pending.at(-1)?.id ?? 0;
+  }
+
+  get idempotencyKey(): string {
+    this.#key ??= sha256HexSync(`${this.runId}\u0000${this.#memoKey}\u0000${this.#generation}`);
+    return this.#key;
+  }
+}
 
 /**
  * One fenced insert of a record of the run (a step's output, a failed attempt, a wake time, the
@@ -237,18 +282,17 @@ export const recordOnce = async (
   op: string,
   record: StepRecord,
 ): Promise<Result<StepRecord, Refusal | StorageUnavailable>> => {
-  const written = await fencedWrite(run, {
-    op,
-    undoing: false,
-    send: () => callStorage(run.storage, 'putStep', { runId: run.runId, owner: run.owner, record }),
-    verdict: (answer) => (answer.kind === 'lease-lost' || answer.kind === 'cancelled' ? answer.kind : 'ok'),
-  });
-  if (written.isErr()) return err(written.error);
-  const kept = written.value.kind === 'exists' ? written.value.record : record;
+  const written = await fencedPutStep(run, op, record);
+  return written.isErr() ? err(written.error) : ok(keep(run, record, written.value));
+};
+
+/** The record the storage kept (ours, or the one stored first), mirrored here. */
+const keep = (run: RunHandle, record: StepRecord, answer: PutStepOutcome): StepRecord => {
+  const kept = answer.kind === 'exists' ? answer.record : record;
   run.records.set(kept.key, kept);
   // New work: a wake-up's replay is over, its registrations no longer adopt (cleanup.ts).
-  run.inherited = [];
-  return ok(kept);
+  if (run.inherited.length > 0) run.inherited = [];
+  return kept;
 };
 
 const lastError = (run: RunHandle, key: string, attempt: number): unknown => {
@@ -270,6 +314,7 @@ const noteAttempt = async (run: RunHandle, step: Step, attempt: number, cause: u
     output: output.value,
     at: run.clock.now(),
   };
+  run.attemptsRecorded = true;
   return recordOnce(run, 'putStep', record);
 };
 

@@ -14,16 +14,32 @@ const isResultLike = (x: unknown): x is ResultLike =>
   typeof (x as ResultLike).isOk === 'function' &&
   typeof (x as ResultLike).isErr === 'function';
 
+const fromValue = (value: unknown): Result<unknown, unknown> => {
+  if (!isResultLike(value)) return ok(value);
+  return value.isErr() ? err(value.error) : ok(value.value);
+};
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  (typeof value === 'object' || typeof value === 'function') &&
+  value !== null &&
+  typeof (value as { then?: unknown }).then === 'function';
+
 /**
- * Runs user code that may return a value, a promise, a `Result` or a `ResultAsync`, or throw.
- * Never throws: a thrown error or an `Err` comes back as `err(cause)`.
+ * Runs user code `fn(argument)` that may return a value, a promise, a `Result` or a
+ * `ResultAsync`, or throw. Never throws: a thrown error or an `Err` comes back as `err(cause)`.
+ * A function that answers synchronously is answered synchronously (no promise to wait for).
  */
-export const runUserCode = async (fn: () => unknown): Promise<Result<unknown, unknown>> => {
+export const runUserCode = <A>(
+  fn: (argument: A) => unknown,
+  argument: A,
+): Result<unknown, unknown> | Promise<Result<unknown, unknown>> => {
+  let value: unknown;
   try {
-    const value = await fn();
-    if (!isResultLike(value)) return ok(value);
-    return value.isErr() ? err(value.error) : ok(value.value);
+    value = fn(argument);
   } catch (cause) {
     return err(cause);
   }
+  return isThenable(value)
+    ? Promise.resolve(value).then(fromValue, (cause: unknown) => err(cause))
+    : fromValue(value);
 };

@@ -52,16 +52,16 @@ export const decodeValue = (
   }
 };
 
-/** `name#sha256(canonical(input))`: the memo key of a step. */
-export const stepKey = (name: string, input: unknown): Result<string, NotEncodable> => {
+/** `name#sha256(canonical(input))`: the memo key of a step, or why the input cannot be encoded. */
+export const stepKey = (name: string, input: unknown): string | NotEncodable => {
   let canonical: string;
   try {
     canonical = canonicalText(input);
   } catch (cause) {
-    return err(notEncodable('input', cause));
+    return notEncodable('input', cause);
   }
   // Synchronous on purpose: Web Crypto's digest costs a thread-pool round trip per step.
-  return ok(`${name}#${sha256HexSync(canonical)}`);
+  return `${name}#${sha256HexSync(canonical)}`;
 };
 
 /** An error as a storable value: `Error`s become `{ name, message }`, others go through the codec. */

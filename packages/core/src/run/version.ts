@@ -63,7 +63,7 @@ export const versionOf = (record: StepRecord | undefined): string | undefined =>
 const forgetEverything = async (
   run: RunHandle,
 ): Promise<Result<void, CompensateError | Refusal | StorageUnavailable>> => {
-  const compensated = await compensate(run, 'running');
+  const compensated = await compensate(run, 'running', 'memory');
   if (compensated.isErr())
     return compensated.error === INTERRUPTED
       ? refusal(run, 'load')

@@ -66,6 +66,19 @@ export interface Storage {
   putStep(request: PutStepRequest): Promise<PutStepOutcome>;
 
   /**
+   * Optional: several `putStep` requests in ONE round trip (group commit: one multi-row statement,
+   * one local transaction, one script). Each request is fenced and applied on its own, exactly as
+   * `putStep` applies it, in the order given (a later request sees what an earlier one wrote, so a
+   * second request of the same `(runId, key)` gets `exists` with the first one's record), and
+   * answered on its own, at its index: one lost lease or cancelled run fails only its own write.
+   * Not atomic as a whole: when the backend fails, the call rejects, and each request is then
+   * either applied whole or not at all (as a `putStep` whose reply was lost). Resolving with another
+   * number of answers than requests is a broken storage. The core sends the step writes of runs
+   * that are ready in the same tick through it, and uses `putStep` for a storage without it.
+   */
+  putSteps?(requests: readonly PutStepRequest[]): Promise<readonly PutStepOutcome[]>;
+
+  /**
    * Fenced insert of a pending cleanup. Ids are unique in a run; a second put of the same id
    * replaces the first (the core never does that, but a resent request may). ONE round trip.
    */
@@ -200,6 +213,14 @@ export const STORAGE_OPERATIONS = [
 ] as const satisfies readonly (keyof Storage)[];
 
 export type StorageOperation = (typeof STORAGE_OPERATIONS)[number];
+
+/**
+ * Operations a storage may lack (the core then does without them): a wrapper forwards each one
+ * the wrapped storage has, and only those, so that the core sees what the backend can do.
+ */
+export const OPTIONAL_STORAGE_OPERATIONS = ['putSteps'] as const satisfies readonly (keyof Storage)[];
+
+export type OptionalStorageOperation = (typeof OPTIONAL_STORAGE_OPERATIONS)[number];
 
 /**
  * `suspended`: parked by a durable sleep or a wait for a signal, no owner, due at `leaseExpiresAt`.

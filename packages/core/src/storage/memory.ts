@@ -3,6 +3,8 @@ import type {
   CleanupRecord,
   Fenced,
   ListQuery,
+  PutStepOutcome,
+  PutStepRequest,
   RunHead,
   RunSnapshot,
   RunStatus,
@@ -54,6 +56,16 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
     return cancelled ? 'cancelled' : 'ok';
   };
 
+  const putStep = ({ runId, owner, record }: PutStepRequest): PutStepOutcome => {
+    const run = runs.get(runId);
+    if (!run || run.head.owner !== owner) return { kind: 'lease-lost' };
+    if (run.head.status === 'cancelled') return { kind: 'cancelled' };
+    const existing = run.steps.get(record.key);
+    if (existing) return { kind: 'exists', record: { ...existing } };
+    run.steps.set(record.key, { ...record });
+    return { kind: 'written' };
+  };
+
   return {
     name: 'memory',
 
@@ -97,14 +109,12 @@ export const memoryStorage = (options: { data?: MemoryData } = {}): Storage => {
       return { kind: 'claimed', snapshot: snapshot(run), previousStatus: head.status };
     },
 
-    async putStep({ runId, owner, record }) {
-      const run = runs.get(runId);
-      if (!run || run.head.owner !== owner) return { kind: 'lease-lost' };
-      if (run.head.status === 'cancelled') return { kind: 'cancelled' };
-      const existing = run.steps.get(record.key);
-      if (existing) return { kind: 'exists', record: { ...existing } };
-      run.steps.set(record.key, { ...record });
-      return { kind: 'written' };
+    async putStep(request) {
+      return putStep(request);
+    },
+
+    async putSteps(requests) {
+      return requests.map(putStep);
     },
 
     async putCleanup({ runId, owner, record }) {

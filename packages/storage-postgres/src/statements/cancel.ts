@@ -14,7 +14,7 @@ const SETTLED = `r.status IN ('cancelled', 'completed')`;
  * completed by its owner just before us is reported `completed`, untouched. A settled run keeps
  * every column. Any other run becomes `cancelled` and keeps its owner and lease: that owner's next
  * fenced write answers `cancelled`, and it runs the pending cleanups itself (or whoever claims the
- * run once the lease is over). Steps and cleanups stay; the head alone changes, so no version bump.
+ * run once the lease is over). Steps and cleanups stay; the head alone changes.
  *
  * Params: $1 run id, $2 at.
  */

@@ -13,7 +13,6 @@ import { fenced } from './writes.ts';
  * - owner already cleared and the status already the one given → a resend whose first reply was
  *   lost (possibly still running when the resend arrived): `ok`, nothing changed;
  * - anything else → `lease-lost`, nothing changed.
- * The version is bumped: dropping cleanups changes the records a claim returns (see claim.ts).
  * Params: $1 run id, $2 owner, $3 status, $4 at, $5 error, $6 drop cleanups.
  */
 export const finishSql = (t: TableNames): string => `
@@ -23,7 +22,7 @@ WITH held AS (
 finished AS (
   UPDATE ${t.runs} r SET
     status = $3::text, owner = NULL, claimed_from = NULL, lease_expires_at = 0,
-    updated_at = $4::bigint, error = $5::text, version = r.version + 1
+    updated_at = $4::bigint, error = $5::text
   FROM held h
   WHERE r.run_id = h.run_id AND h.owner = $2::text AND (h.status <> 'cancelled' OR $3::text = 'cancelled')
   RETURNING r.run_id

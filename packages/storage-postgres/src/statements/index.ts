@@ -16,6 +16,8 @@ import {
   putCleanupStatement,
   putStepSql,
   putStepStatement,
+  putStepsSql,
+  putStepsStatement,
   removeCleanupSql,
   removeCleanupStatement,
   rollbackSql,
@@ -25,6 +27,7 @@ import {
 } from './writes.ts';
 
 export type { Retry, Statement } from './statement.ts';
+export type { PutStepsAnswer } from './writes.ts';
 
 /**
  * Every operation of the storage contract as ONE SQL statement for the given tables: each entry
@@ -35,6 +38,7 @@ export type { Retry, Statement } from './statement.ts';
 export const statements = (t: TableNames) => ({
   claim: claimStatement(claimSql(t)),
   putStep: putStepStatement(putStepSql(t)),
+  putSteps: putStepsStatement(putStepsSql(t)),
   putCleanup: putCleanupStatement(putCleanupSql(t)),
   removeCleanup: removeCleanupStatement(removeCleanupSql(t)),
   rollback: rollbackStatement(rollbackSql(t)),

@@ -49,9 +49,53 @@ const statusFilter = (statuses: readonly RunStatus[], params: unknown[]): string
  * abandoned ones, `(updated_at, run_id)` otherwise; the cursor is a row comparison the index
  * range-scans, so every page costs the same however deep it is.
  */
+/** How many due runs a page may read through the wake-time index, per run of the page. */
+const DUE_CAP_PER_ROW = 10;
+
+/**
+ * list of the suspended runs that are due (findDue). Sleepers may be many and the due ones few, or
+ * the other way round (a backlog): the due runs are first read through the wake-time index, at most
+ * `cap` of them (`few`); when that is all of them, they are ordered and paged; when there are more,
+ * the age index finds a page of them at once. Either way a page costs what it returns.
+ */
+const dueStatement = (
+  t: TableNames,
+  q: ListQuery & { leaseExpiredAt: number },
+): Statement<readonly RunHead[]> => {
+  const params: unknown[] = [q.leaseExpiredAt, q.limit * DUE_CAP_PER_ROW, q.limit];
+  let cursor = '';
+  if (q.after !== undefined) {
+    params.push(q.after.updatedAt, q.after.runId);
+    cursor = `AND (r.updated_at, r.run_id) > ($${params.length - 1}::bigint, $${params.length}::text)`;
+  }
+  const sql = `
+WITH few AS (
+  SELECT r.* FROM ${t.runs} r
+  WHERE r.status = 'suspended' AND r.lease_expires_at <= $1::bigint ${cursor}
+  ORDER BY r.lease_expires_at LIMIT $2::bigint
+),
+counted AS (SELECT count(*) AS n FROM few)
+(SELECT ${HEAD_SELECT} FROM few r WHERE (SELECT n FROM counted) < $2::bigint
+  ORDER BY r.updated_at, r.run_id LIMIT $3::bigint)
+UNION ALL
+(SELECT ${HEAD_SELECT} FROM ${t.runs} r
+  WHERE (SELECT n FROM counted) >= $2::bigint
+    AND r.status = 'suspended' AND r.lease_expires_at <= $1::bigint ${cursor}
+  ORDER BY r.updated_at, r.run_id LIMIT $3::bigint)`;
+  return { sql, params, parse: (rows: readonly Row[]) => rows.map(toHead) };
+};
+
 export const listStatement =
   (t: TableNames) =>
   (q: ListQuery): Statement<readonly RunHead[]> => {
+    if (
+      q.leaseExpiredAt !== undefined &&
+      q.updatedBefore === undefined &&
+      q.statuses?.length === 1 &&
+      q.statuses[0] === 'suspended'
+    ) {
+      return dueStatement(t, { ...q, leaseExpiredAt: q.leaseExpiredAt });
+    }
     const params: unknown[] = [];
     const bind = (value: unknown, type: string): string => {
       params.push(value);
@@ -102,8 +146,8 @@ LIMIT $${n}::bigint`;
   };
 
 /**
- * purge, second statement: delete the chosen runs that still match the query; steps and cleanups
- * cascade. Two statements rather than one so that a resent request deletes nothing its first
+ * purge, second statement: delete the chosen runs that still match the query, with their steps
+ * and cleanups. Two statements rather than one so that a resent request deletes nothing its first
  * arrival did not choose (a resend of a choose-and-delete would choose the next batch):
  * - a run changed after the choice is deleted only if it still matches: the DELETE waits for a
  *   writer holding the row and re-checks its WHERE on the latest version (READ COMMITTED);
@@ -124,8 +168,10 @@ WITH deleted AS (
   DELETE FROM ${t.runs} r
   WHERE r.run_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND ${statuses}
     AND r.updated_at < $${params.length}::bigint
-  RETURNING 1
-)
+  RETURNING r.run_id
+),
+steps AS (DELETE FROM ${t.steps} s USING deleted d WHERE s.run_id = d.run_id),
+cleanups AS (DELETE FROM ${t.cleanups} c USING deleted d WHERE c.run_id = d.run_id)
 SELECT count(*)::int AS deleted FROM deleted`;
     return {
       sql,

@@ -17,9 +17,8 @@ import { RETRY, type Retry, type Statement } from './statement.ts';
  *   concurrent senders cannot overshoot it (a count of the rows would read the snapshot, which
  *   misses the signals committed while we waited for the lock).
  * - The record is inserted, and the head updated in the same statement only if it was: `signals`
- *   counted, and a suspended run woken (lease set to `min(lease, now)`). No version bump: a claim
- *   that misses a signal is late, not wrong (see claim.ts), and a flood of signals must not keep
- *   the run's claims and suspends retrying.
+ *   counted, and a suspended run woken (lease set to `min(lease, now)`). A claim waits for that
+ *   lock and reads the records after it (claim.ts): it sees the signal.
  * - A record of this key committed after our snapshot (a concurrent sender of the same key) cannot
  *   be shown: the insert finds the conflict and the outcome is `retry` (nothing written), as in
  *   putStep. So is `full` when the count moved after our snapshot, since one of the records that

@@ -3,7 +3,6 @@ declare global {
   function processFile(path: string): Promise<{ path: string; bytes: number }>;
   function uploadToCdn(data: unknown, url: string): Promise<{ url: string }>;
   function deleteFromCdn(url: string): Promise<void>;
-  const Bun: { remove(path: string): Promise<void> };
 }
 
 export {};

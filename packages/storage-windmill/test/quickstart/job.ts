@@ -45,9 +45,6 @@ world.uploadToCdn = async (_data: unknown, url: string) => {
 world.deleteFromCdn = async (_url: string) => {
   effect('cleanup', 'rollback_upload');
 };
-// On Bun (the runtime matrix runs these tests there, and the job then runs on Bun too) the real,
-// read-only `Bun` global stays. It has no `remove`: only the unused `delete_temp` cleanup calls it.
-world.Bun ??= { remove: async () => {} };
 
 const report = (outcome: unknown, code: number) =>
   process.stdout.write(`DX_JOB_OUTCOME ${JSON.stringify(outcome)}\n`, () => process.exit(code));

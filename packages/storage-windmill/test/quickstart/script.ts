@@ -1,9 +1,13 @@
-// biome-ignore-all format: the brief's quick start, kept character for character
-// biome-ignore-all lint/correctness/noUnusedVariables: `uploaded` is unused in the brief too
-// biome-ignore-all assist/source/organizeImports: the brief's import order
-// The product's original quick start (its "Windmill Workflow"), as a Windmill script. Only the import of
-// `windmillStorage` differs: it comes from this package. `fetch`, `processFile`, `uploadToCdn`,
-// `deleteFromCdn` and `Bun.remove` are provided by the job around it (job.ts; types in globals.d.ts).
+// biome-ignore-all format: the product's original quick start, kept character for character
+// biome-ignore-all lint/correctness/noUnusedVariables: `uploaded` is unused in the original too
+// biome-ignore-all assist/source/organizeImports: the original's import order
+// The product's original quick start (its "Windmill Workflow"), as a Windmill script. Two things
+// differ, and only these: `windmillStorage` is imported from this package, and the `delete_temp`
+// cleanup removes its file with `rm` from node:fs/promises instead of `Bun.remove`, which does not
+// exist in Bun (1.4.5: `Bun.remove is not a function`, thrown before `.catch` is reached). `fetch`,
+// `processFile`, `uploadToCdn` and `deleteFromCdn` are provided by the job around it (job.ts; types
+// in globals.d.ts). The README's quick start is this code (a test keeps them equal).
+import { rm } from 'node:fs/promises';
 import {
   load,
   durable,
@@ -16,7 +20,7 @@ import { windmillStorage } from '@td7x/durable-x-windmill';
 
 const cleanupRunners: CleanupRegistry = {
   delete_temp: async (params) => {
-    await Bun.remove(params.path as string).catch(() => {});
+    await rm(params.path as string, { force: true });
   },
   rollback_upload: async (params) => {
     await deleteFromCdn(params.url as string);

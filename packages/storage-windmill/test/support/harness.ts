@@ -1,9 +1,8 @@
 import { type Execute, pgExecute, type TableNames, tableNames } from '@td7x/durable-x-postgres';
 import type { ConformanceHarness, RawReader } from '@td7x/durable-x-testkit';
-import { useStandIn } from '@td7x/testing/windmill-client';
-import { startStandIn } from '@td7x/testing/windmill-stand-in';
 import { datatable } from 'windmill-client';
 import { datatableStorage } from '../../src/index.ts';
+import { startStandIn, useStandIn } from '../../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './db.ts';
 
 /**
@@ -39,7 +38,10 @@ export const rawReader = (db: FreshDatabase): RawReader => rawReaderOver(pgExecu
 export const windmillHarness =
   (label: string, route: 'inline' | 'wait_result') => async (): Promise<ConformanceHarness> => {
     const db = await freshDatabase(label);
-    const standIn = await startStandIn({ datatables: { main: db.url } });
+    const standIn = await startStandIn({
+      datatables: { main: db.url },
+      waitResultRoute: route === 'wait_result',
+    });
     useStandIn(standIn, route);
     return {
       storage: datatableStorage(),

@@ -1,4 +1,7 @@
-import type { Storage, StorageOperation } from '@td7x/durable-x';
+import type { OptionalStorageOperation, Storage, StorageOperation } from '@td7x/durable-x';
+
+type Operation = StorageOperation | OptionalStorageOperation;
+
 import { interceptStorage } from '@td7x/durable-x-testkit';
 
 /**
@@ -45,15 +48,19 @@ export interface FaultHooks {
    */
   readonly driverResend?: (() => () => boolean) | undefined;
   /** A request reached the backend twice. */
-  readonly resent?: (operation: StorageOperation, how: 'driver' | 'wrapper') => void;
+  readonly resent?: (operation: Operation, how: 'driver' | 'wrapper') => void;
   /** An answer said the run is cancelled. */
-  readonly learntCancel?: (operation: StorageOperation) => void;
+  readonly learntCancel?: (operation: Operation) => void;
   /** Every answer, as the core gets it (after a resend, the second one). */
-  readonly answered?: (operation: StorageOperation, request: unknown, answer: unknown) => void;
+  readonly answered?: (operation: Operation, request: unknown, answer: unknown) => void;
 }
 
-/** Answers that tell the caller its run is cancelled (a fenced write refused, or a claim of a cancelled run). */
-const cancelledBy = (operation: StorageOperation, answer: unknown): boolean => {
+/**
+ * Answers that tell the caller its run is cancelled (a fenced write refused, or a claim of a
+ * cancelled run); a group of writes (`putSteps`) answers one outcome per request.
+ */
+const cancelledBy = (operation: Operation, answer: unknown): boolean => {
+  if (Array.isArray(answer)) return answer.some((a) => cancelledBy(operation, a));
   if (answer === 'cancelled') return true;
   const outcome = answer as { kind?: string; snapshot?: { run?: { status?: string } } } | null;
   if (outcome?.kind === 'cancelled') return operation !== 'cancel';
@@ -62,8 +69,8 @@ const cancelledBy = (operation: StorageOperation, answer: unknown): boolean => {
   );
 };
 
-/** Reads and writes that may be resent: all but those a resend cannot tell apart from one call. */
-const RESENDABLE: ReadonlySet<StorageOperation> = new Set(['read', 'list']);
+/** Reads: a resend of one shows nothing, so a `resend` plan that lands on a read sends it once (the plan is spent). */
+const READS: ReadonlySet<Operation> = new Set(['read', 'list']);
 
 /**
  * The storage seam as a fault switch (`interceptStorage`): counts this process's contract calls
@@ -76,7 +83,7 @@ export const faultyStorage = (inner: Storage, plan: FaultPlan, hooks: FaultHooks
     const planned = plan.mode !== 'none' && plan.k === n;
     if (planned && plan.mode === 'before-call') die();
     let answer: unknown;
-    if (planned && plan.mode === 'resend' && !RESENDABLE.has(operation)) {
+    if (planned && plan.mode === 'resend' && !READS.has(operation)) {
       if (hooks.driverResend) {
         const dropped = hooks.driverResend();
         answer = await send(request);

@@ -47,6 +47,8 @@ const describeAnswer = (operation: string, answer: unknown): string | undefined 
   if (operation === 'claim')
     return `${a?.kind} from ${String(a?.previousStatus)}, attempt ${a?.snapshot?.run?.attempt}, ${a?.snapshot?.steps?.length} step record(s)`;
   if (answer === 'lease-lost' || a?.kind === 'lease-lost') return 'lease-lost';
+  if (Array.isArray(answer) && answer.some((one) => one === 'lease-lost' || one?.kind === 'lease-lost'))
+    return 'lease-lost (in a group of writes)';
   return undefined;
 };
 

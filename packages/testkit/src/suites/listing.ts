@@ -148,4 +148,32 @@ export const listingSuite = ({ harness }: SuiteContext) => {
       'leaseExpiredAt: a live lease is left out',
     ).toEqual([]);
   });
+
+  it('pages the due suspended runs exactly, small pages among many due and many sleeping', async () => {
+    const { storage } = harness();
+    const year = 1984;
+    const label = uniqueRunId('due');
+    const now = era(year) + 500_000;
+    const due: string[] = [];
+    // 30 runs suspended one ms apart; two in three are due at `now`, the others sleep on.
+    for (let i = 0; i < 30; i++) {
+      const runId = `${label}/${String(i).padStart(2, '0')}`;
+      const at = era(year) + 1_000 + i;
+      await claimAs(storage, runId, 'a', at);
+      const wakeAt = i % 3 === 2 ? now + 1 : now - i;
+      await storage.suspend({ runId, owner: 'a', at, wakeAt });
+      if (wakeAt <= now) due.push(runId);
+    }
+    const seen: string[] = [];
+    let after: ListQuery['after'] = { updatedAt: era(year) - 1, runId: label };
+    for (let page = 0; page < 100; page++) {
+      const heads = await storage.list({ statuses: ['suspended'], leaseExpiredAt: now, limit: 2, after });
+      expect(heads.length, 'list returns at most limit runs').toBeLessThanOrEqual(2);
+      const last = heads.at(-1);
+      seen.push(...heads.filter((h) => h.runId.startsWith(label)).map((h) => h.runId));
+      if (last === undefined || last.updatedAt >= era(year + 1)) break;
+      after = { updatedAt: last.updatedAt, runId: last.runId };
+    }
+    expect(seen, 'every due run once, oldest first, and no sleeping one, page after page of 2').toEqual(due);
+  });
 };

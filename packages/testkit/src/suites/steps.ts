@@ -129,6 +129,56 @@ export const stepSuite = ({ harness, options }: SuiteContext) => {
     expect((await raw.readRun(runId))?.outputs).toEqual({ [key]: winner.output });
   });
 
+  it(`${options.concurrency} runs stepping at once (one batch per tick with putSteps): every step runs once and is stored, a taken-over run fails alone`, async () => {
+    const { storage } = harness();
+    const clock = newClock();
+    const label = uniqueRunId('together');
+    const runIds = Array.from({ length: options.concurrency }, (_, i) => `${label}/${i}`);
+    const cps = await Promise.all(runIds.map((runId) => processOn(storage, clock).load(NO_CLEANUPS, runId)));
+    // One run is taken over by another process before its steps: its writes are fenced out.
+    const lostRun = runIds[1] as string;
+    const held = (await storage.read(lostRun))?.run.owner as string;
+    await storage.claim({ runId: lostRun, owner: 'thief', now: clock.now(), leaseMs: 1000, ifOwner: held });
+    const ran = new Map<string, number>();
+    const outcomes = await Promise.allSettled(
+      cps.map(async (cp, r) => {
+        const step = durable(storage)(cp);
+        let sum = 0;
+        for (let i = 0; i < 5; i++) {
+          sum += await step(`s${i}`)({ r, i })(() => {
+            ran.set(`${r}/${i}`, (ran.get(`${r}/${i}`) ?? 0) + 1);
+            return i;
+          });
+        }
+        return sum;
+      }),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(
+      runIds.map((id) => (id === lostRun ? 'rejected' : 'fulfilled')),
+    );
+    for (const [r, runId] of runIds.entries()) {
+      if (runId === lostRun) {
+        expect(
+          (await storage.read(runId))?.steps,
+          'a run taken over stores nothing of its old owner',
+        ).toEqual([]);
+        continue;
+      }
+      expect((outcomes[r] as PromiseFulfilledResult<number>).value).toBe(10);
+      expect((await storage.read(runId))?.steps.map((s) => s.name).sort()).toEqual([
+        's0',
+        's1',
+        's2',
+        's3',
+        's4',
+      ]);
+    }
+    expect(
+      [...ran.values()].every((n) => n === 1),
+      'every step function ran once',
+    ).toBe(true);
+  });
+
   it('round-trips Date, BigInt, Map, Set, undefined, Uint8Array and friends through the backend', async () => {
     const { storage, reopen } = harness();
     const clock = newClock();

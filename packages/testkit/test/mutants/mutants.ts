@@ -1,4 +1,4 @@
-import type { ListQuery, MemoryData, RunHead, Storage } from '@td7x/durable-x';
+import type { ListQuery, MemoryData, PutStepOutcome, RunHead, Storage } from '@td7x/durable-x';
 import { adopt, type MemoryRun, type Mutant, mutant, patchHead, snapshotOf } from './kit.ts';
 
 // Each mutant breaks ONE sentence of contract.ts, quoted in its rule. The conformance groups that
@@ -389,6 +389,67 @@ export const mutants: readonly Mutant[] = [
         if (outcome.kind === 'cancelled' && run && !run.steps.has(r.record.key))
           run.steps.set(r.record.key, { ...r.record });
         return outcome;
+      },
+    }),
+  ),
+  // ── putSteps (optional: group commit) ─────────────────────────────────────────────────────
+  mutant(
+    'put-steps-one-fence',
+    'contract',
+    'putSteps: Each request is fenced … on its own (the first request’s fence let every write through)',
+    (inner, runs) => ({
+      putSteps: async (requests) => {
+        const first = requests[0];
+        const passed = first !== undefined && runs.get(first.runId)?.head.owner === first.owner;
+        const outcomes = [];
+        for (const r of requests) {
+          const holder = runs.get(r.runId)?.head.owner;
+          outcomes.push(await inner.putStep(passed && holder ? { ...r, owner: holder } : r));
+        }
+        return outcomes;
+      },
+    }),
+  ),
+  mutant(
+    'put-steps-all-or-nothing',
+    'contract',
+    'putSteps: one lost lease or cancelled run fails only its own write (one refusal failed the whole call)',
+    (inner, runs) => ({
+      putSteps: async (requests) => {
+        const refused = requests.some((r) => {
+          const head = runs.get(r.runId)?.head;
+          return head?.owner !== r.owner || head.status === 'cancelled';
+        });
+        if (refused) return requests.map(() => ({ kind: 'lease-lost' as const }));
+        const outcomes = [];
+        for (const r of requests) outcomes.push(await inner.putStep(r));
+        return outcomes;
+      },
+    }),
+  ),
+  mutant(
+    'put-steps-answers-reordered',
+    'contract',
+    'putSteps: answered on its own, at its index (the answers in another order)',
+    (inner) => ({
+      putSteps: async (requests) => {
+        const outcomes = [];
+        for (const r of requests) outcomes.push(await inner.putStep(r));
+        return outcomes.reverse();
+      },
+    }),
+  ),
+  mutant(
+    'put-steps-last-first',
+    'contract',
+    'putSteps: in the order given (a later request of the same key applied before an earlier one)',
+    (inner) => ({
+      putSteps: async (requests) => {
+        const outcomes: PutStepOutcome[] = new Array(requests.length);
+        for (let i = requests.length - 1; i >= 0; i--) {
+          outcomes[i] = await inner.putStep(requests[i] as (typeof requests)[number]);
+        }
+        return outcomes;
       },
     }),
   ),

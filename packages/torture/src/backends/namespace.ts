@@ -109,11 +109,11 @@ export const createNamespace = async (
     }
     case 'windmill': {
       // A data table is a database of its own, served by a loopback stand-in of Windmill's API
-      // (@td7x/testing/windmill-stand-in) that runs each request's SQL on the real Postgres.
+      // (@td7x/durable-x-windmill/local) that runs each request's SQL on the real Postgres.
       const db = await freshDatabase(`torture_${label}`, server?.url ?? service('TEST_POSTGRES_URL'));
       const [{ migrate, pgExecute }, { startStandIn }] = await Promise.all([
         import('@td7x/durable-x-postgres'),
-        import('@td7x/testing/windmill-stand-in'),
+        import('@td7x/durable-x-windmill/local'),
       ]);
       // The tables exist before the first attempt, so a raw read after it never meets none.
       await migrate(pgExecute(db.admin));

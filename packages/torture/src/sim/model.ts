@@ -1,4 +1,5 @@
-import { defaultCodec, type RunHead, type RunSnapshot, type StorageOperation } from '@td7x/durable-x';
+import { defaultCodec, type RunHead, type RunSnapshot } from '@td7x/durable-x';
+import type { Operation } from './sim-storage.ts';
 import { type SimProcess, tracked, type World } from './world.ts';
 
 /** How the model reads what is really stored (the reference storage's data, or a real backend). */
@@ -73,7 +74,7 @@ export class Model {
   }
 
   /** Storage applied a request (its reply may never arrive). */
-  applied(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
+  applied(process: SimProcess, op: Operation, request: unknown, answer: unknown): void {
     if (op === 'claim') {
       this.housekeepingClaim(process, request, answer);
       return;
@@ -103,7 +104,13 @@ export class Model {
   }
 
   /** A process received an answer. */
-  received(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void {
+  received(process: SimProcess, op: Operation, request: unknown, answer: unknown): void {
+    if (op === 'putSteps') {
+      // A group of step writes: each answer is the answer to its own request.
+      const requests = request as readonly unknown[];
+      (answer as readonly unknown[]).forEach((one, i) => this.received(process, 'putStep', requests[i], one));
+      return;
+    }
     const runId = (request as { runId?: string }).runId;
     if (runId === undefined) return;
     if (op === 'claim') {

@@ -1,5 +1,13 @@
-import { STORAGE_OPERATIONS, type Storage, type StorageOperation } from '@td7x/durable-x';
+import {
+  OPTIONAL_STORAGE_OPERATIONS,
+  STORAGE_OPERATIONS,
+  type Storage,
+  type StorageOperation,
+} from '@td7x/durable-x';
 import type { SimProcess, World } from './world.ts';
+
+/** The operations a wrapper forwards: every required one, and the optional ones the storage has. */
+export type Operation = StorageOperation | 'putSteps';
 
 /** A network hop's latency, at most (ms of virtual time). */
 const HOP_MS = 20;
@@ -21,8 +29,8 @@ export const CALM: Faults = { resend: 0, lostReply: 0, refused: 0 };
  * ever arrives), `received` when the process got the answer.
  */
 export interface Observer {
-  applied(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void;
-  received(process: SimProcess, op: StorageOperation, request: unknown, answer: unknown): void;
+  applied(process: SimProcess, op: Operation, request: unknown, answer: unknown): void;
+  received(process: SimProcess, op: Operation, request: unknown, answer: unknown): void;
 }
 
 /**
@@ -43,7 +51,8 @@ export const simStorage = (
     maxValueBytes: inner.maxValueBytes,
     signalLimits: inner.signalLimits,
   };
-  for (const op of STORAGE_OPERATIONS) {
+  const present = OPTIONAL_STORAGE_OPERATIONS.filter((op) => typeof inner[op] === 'function');
+  for (const op of [...STORAGE_OPERATIONS, ...present]) {
     const method = (inner[op] as (request: unknown) => Promise<unknown>).bind(inner);
     wrapped[op] = (request: unknown) =>
       new Promise((resolve, reject) => {

@@ -1,12 +1,16 @@
 /**
  * A loopback stand-in for the part of Windmill's HTTP API that windmill-client's `datatable()`
- * calls, running the SQL on a real PostgreSQL. Test support only: it is NOT Windmill, it copies the
- * behaviour read in Windmill's sources (windmill-worker pg_executor.rs, windmill-parser-sql,
- * windmill-common SqlResultCollectionStrategy):
+ * calls, running the SQL on a PostgreSQL the caller provides: a Windmill script that keeps its
+ * runs in a data table can run and be tested on a laptop (Bun or Node), and this repository's
+ * tests and torture campaign run through it. It is NOT Windmill: it copies the behaviour read in
+ * Windmill's sources (windmill-worker pg_executor.rs, windmill-parser-sql, windmill-common
+ * SqlResultCollectionStrategy); the package README (Run it locally) lists what it imitates and
+ * what it does not.
  *
  * - `POST /api/w/:workspace/jobs/run_inline/preview` (the client's route when BASE_INTERNAL_URL is
- *   localhost or 127.0.0.1) and `POST /api/w/:workspace/jobs/run_wait_result/preview` (any other
- *   host; here 127.0.0.2), body `{ content, args, language: 'postgresql' }`;
+ *   localhost or 127.0.0.1) and, with `waitResultRoute`, `POST
+ *   /api/w/:workspace/jobs/run_wait_result/preview` (any other host; here 127.0.0.2), body
+ *   `{ content, args, language: 'postgresql' }`;
  * - `Authorization: Bearer <token>` and the workspace checked;
  * - `args.database` = `datatable://<name>` picks a database (one per data table);
  * - the leading `-- result_collection=…`, `-- $n argN (TYPE)` and `-- role …` lines are read and
@@ -26,9 +30,11 @@
  * … }` (serde's tag `type` on windmill's `Job` enum); an id it does not know answers 404 `Job <id>
  * not found`, a path id that is not a UUID 400, as axum's path extractor does.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { checkDatatables, redact } from './options.ts';
 import { renumberPlaceholders, statementsOf } from './sql-text.ts';
 
 export type Fault = 'http-500' | 'drop-before' | 'drop-after';
@@ -36,15 +42,24 @@ export type Fault = 'http-500' | 'drop-before' | 'drop-after';
 /** A job as the stand-in's job table has it: waiting in the queue, running, or finished. */
 export type JobState = 'queued' | 'running' | 'success' | 'failure' | 'canceled';
 
+/** Which of the client's two routes a job uses: see `BASE_INTERNAL_URL` in the README. */
+export type Route = 'inline' | 'wait_result';
+
 export interface StandIn {
   /** BASE_INTERNAL_URL for the run_inline route (127.0.0.1). */
   readonly inlineUrl: string;
-  /** BASE_INTERNAL_URL for the run_wait_result route (127.0.0.2, not "localhost" to the client). */
-  readonly waitResultUrl: string;
+  /**
+   * BASE_INTERNAL_URL for the run_wait_result route (127.0.0.2, not "localhost" to the client),
+   * when started with `waitResultRoute`.
+   */
+  readonly waitResultUrl: string | undefined;
   readonly token: string;
   readonly workspace: string;
-  /** Environment of a Windmill job talking to this stand-in. */
-  jobEnv(jobId: string, route?: 'inline' | 'wait_result'): Record<string, string>;
+  /**
+   * Environment of a Windmill job talking to this stand-in: BASE_INTERNAL_URL, WM_TOKEN,
+   * WM_WORKSPACE and WM_JOB_ID (a new UUID unless given, as Windmill gives every job).
+   */
+  jobEnv(jobId?: string, route?: Route): Record<string, string>;
   /** Preview requests received (both routes), including failed ones. */
   requests(): number;
   /** Requests by route. */
@@ -61,10 +76,21 @@ export interface StandIn {
 }
 
 export interface StandInOptions {
-  /** Data table name → connection string of its database. */
+  /**
+   * Data table name → connection string of its PostgreSQL database (`postgres://…`), which you
+   * provide: the default data table is `main`. The tables are created there on first use, as on
+   * Windmill.
+   */
   readonly datatables: Readonly<Record<string, string>>;
+  /** The token jobs must present (WM_TOKEN). Default: a random one. */
   readonly token?: string;
+  /** The workspace jobs must name (WM_WORKSPACE). Default `local`. */
   readonly workspace?: string;
+  /**
+   * Also serve the run_wait_result route, on 127.0.0.2 (a loopback address Linux answers on, but
+   * macOS only once configured: `sudo ifconfig lo0 alias 127.0.0.2`). Default false.
+   */
+  readonly waitResultRoute?: boolean;
 }
 
 // Windmill's pg executor turns INT8 and NUMERIC into JSON numbers, timestamps into strings.
@@ -151,6 +177,24 @@ const collect = (strategy: string, results: Record<string, unknown>[][]): unknow
   return shaped;
 };
 
+/**
+ * One `SELECT 1` on each data table's database before listening, so that a wrong or unreachable
+ * connection string fails the start with its name, not the first job with a 500.
+ */
+const reachable = async (pools: ReadonlyMap<string, pg.Pool>, urls: Readonly<Record<string, string>>) => {
+  for (const [name, pool] of pools) {
+    try {
+      await pool.query('SELECT 1');
+    } catch (error) {
+      await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
+      throw new Error(
+        `windmill stand-in: data table ${name}: cannot query its database ${redact(urls[name] ?? '')}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+};
+
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -185,10 +229,11 @@ const jobBody = (id: string, workspace: string, state: JobState) =>
       };
 
 export const startStandIn = async (options: StandInOptions): Promise<StandIn> => {
-  const token = options.token ?? `wm-test-token-${Math.random().toString(36).slice(2)}`;
-  const workspace = options.workspace ?? 'dx-test';
+  const datatables = checkDatatables(options?.datatables);
+  const token = options.token ?? `wm-local-token-${randomUUID()}`;
+  const workspace = options.workspace ?? 'local';
   const pools = new Map(
-    Object.entries(options.datatables).map(([name, url]) => {
+    Object.entries(datatables).map(([name, url]) => {
       const pool = new pg.Pool({ connectionString: url, max: 10, types });
       pool.on('error', () => {});
       // A server that dies mid-query makes the checked-out client emit 'error': without a listener
@@ -285,19 +330,40 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
       server.once('error', reject);
       server.listen(0, host, () => resolve(server));
     });
-  const servers = [await listen('127.0.0.1'), await listen('127.0.0.2')];
-  const url = (server: Server, host: string) => `http://${host}:${(server.address() as AddressInfo).port}`;
-  const [inline, waitResult] = servers as [Server, Server];
-  const inlineUrl = url(inline, '127.0.0.1');
-  const waitResultUrl = url(waitResult, '127.0.0.2');
+  await reachable(pools, datatables);
+  const servers: Server[] = [];
+  const closeAll = async () => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await Promise.all([...pools.values()].map((p) => p.end()));
+  };
+  try {
+    servers.push(await listen('127.0.0.1'));
+    if (options.waitResultRoute === true) servers.push(await listen('127.0.0.2'));
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const url = (server: Server | undefined, host: string) =>
+    server === undefined ? undefined : `http://${host}:${(server.address() as AddressInfo).port}`;
+  const inlineUrl = url(servers[0], '127.0.0.1') as string;
+  const waitResultUrl = url(servers[1], '127.0.0.2');
+  const baseUrl = (route: Route): string => {
+    if (route === 'inline') return inlineUrl;
+    if (waitResultUrl === undefined)
+      throw new TypeError('windmill stand-in: started without waitResultRoute: no run_wait_result route');
+    return waitResultUrl;
+  };
 
   return {
     inlineUrl,
     waitResultUrl,
     token,
     workspace,
-    jobEnv: (jobId, route = 'inline') => ({
-      BASE_INTERNAL_URL: route === 'inline' ? inlineUrl : waitResultUrl,
+    jobEnv: (jobId = randomUUID(), route = 'inline') => ({
+      BASE_INTERNAL_URL: baseUrl(route),
       WM_TOKEN: token,
       WM_WORKSPACE: workspace,
       WM_JOB_ID: jobId,
@@ -310,12 +376,6 @@ export const startStandIn = async (options: StandInOptions): Promise<StandIn> =>
     },
     setJob: (id, state) => void jobs.set(id.toLowerCase(), state),
     jobLookups: () => jobLookups,
-    close: async () => {
-      for (const server of servers) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
-      await Promise.all([...pools.values()].map((p) => p.end()));
-    },
+    close: closeAll,
   };
 };
