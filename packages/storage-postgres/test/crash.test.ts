@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
 import { afterAll, beforeAll } from 'vitest';
-import { postgresStorage } from '../src/index.ts';
 import { freshSchema, postgresUrl } from './support/db.ts';
+import { rawReader } from './support/raw.ts';
 
 let db: Awaited<ReturnType<typeof freshSchema>>;
 beforeAll(async () => {
@@ -15,5 +15,5 @@ afterAll(async () => {
 describeProcessSuite('postgres', () => ({
   storageModule: fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url)),
   namespace: () => ({ TEST_POSTGRES_URL: postgresUrl(), DX_PG_SCHEMA: db.schema }),
-  read: (_env, runId) => postgresStorage({ pool: db.admin, schema: db.schema }).read(runId),
+  raw: () => rawReader(db.admin, db.tables),
 }));

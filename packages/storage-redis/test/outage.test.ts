@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ const proxies: CuttableProxy[] = [];
 afterAll(async () => {
   for (const c of clients) c.disconnect();
   await Promise.all(proxies.map((p) => p.close()));
-  await Promise.all(servers.map((s) => s.kill()));
+  await Promise.all(servers.map((s) => s.close()));
 });
 
 const newServer = async () => {
@@ -53,7 +54,10 @@ const timed = async <T>(pending: Promise<T>): Promise<{ value: T; ms: number }> 
 describe('the Redis server dies mid-run', () => {
   it('fails fast with StorageUnavailable, corrupts nothing, and the run resumes once the server is back', async () => {
     const server = await newServer();
-    const client = await open(server.url);
+    // The first process reaches the server through a proxy, so that a write can be held in flight.
+    const proxy = await startProxy({ host: '127.0.0.1', port: server.port });
+    proxies.push(proxy);
+    const client = await open(proxy.url);
     const counted = counting(ioredisClient(client));
     const storage = redisStorage({ client: counted.commands, prefix });
     const clock = manualClock(Date.UTC(2026, 0, 1));
@@ -72,12 +76,13 @@ describe('the Redis server dies mid-run', () => {
     await beforeRisky(storage)(cp)('undo')({ id: 'u1' });
     await step('risky')({})(work('risky'));
 
-    // A write in flight when the server dies: block the server, send the step's write, kill it.
-    const blocker = await open(server.url);
-    void blocker.call('DEBUG', 'SLEEP', '5').catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A write in flight when the server dies: the proxy holds the step's write (it never reaches
+    // the server), and the server is killed once the write is sent.
+    proxy.mode = 'drop-requests';
+    const sent = proxy.next('request');
     const inFlight = timed(typeOf(step('during')({})(work('during'))));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sent;
+    proxy.mode = 'pass';
     await server.kill();
     const died = await inFlight;
     expect(died.value).toBe('StorageUnavailable');
@@ -91,7 +96,7 @@ describe('the Redis server dies mid-run', () => {
 
     // Back from its append-only file, with an empty script cache.
     await server.restart();
-    await waitFor(async () => client.status === 'ready');
+    await ready(client);
     const raw = await rawReader(await open(server.url), prefix).readRun(runId);
     expect(raw).toMatchObject({ status: 'running', cleanupNames: ['undo'] });
     expect(raw?.owner).toMatch(/^first:/);
@@ -145,23 +150,25 @@ describe('the connection to Redis dies mid-run (the server stays up)', () => {
 
     // The request never reaches the server, then the connection breaks.
     proxy.mode = 'drop-requests';
+    const dropped = proxy.next('request');
     const lostRequest = typeOf(step('two')({})(work('two')));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await dropped;
     proxy.cut();
     expect(await lostRequest).toBe('StorageUnavailable');
     proxy.mode = 'pass';
-    await waitFor(async () => client.status === 'ready');
+    await ready(client);
     expect(await step('two')({})(work('two'))).toBe('two#2');
 
     // The write is applied but its reply is lost: the retry runs the body again (at least once),
     // and the first stored output wins.
     proxy.mode = 'drop-replies';
+    const answered = proxy.next('reply');
     const lostReply = typeOf(step('three')({})(work('three')));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await answered;
     proxy.cut();
     expect(await lostReply).toBe('StorageUnavailable');
     proxy.mode = 'pass';
-    await waitFor(async () => client.status === 'ready');
+    await ready(client);
     expect(await step('three')({})(work('three'))).toBe('three#1');
 
     await complete(storage)(cp);
@@ -173,10 +180,7 @@ describe('the connection to Redis dies mid-run (the server stays up)', () => {
   });
 });
 
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Resolves once the client is connected again (it reconnects by itself, every 20 ms). */
+const ready = async (client: Redis): Promise<void> => {
+  if (client.status !== 'ready') await once(client, 'ready');
 };

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { startReaper } from '@td7x/testing/reaper';
 
 /**
  * A throw-away Redis Cluster of three masters (no replicas, no persistence) owned by one test
@@ -24,6 +25,12 @@ export const startPrivateCluster = async (): Promise<PrivateCluster> => {
     const port = await freePort();
     if (port <= 55535 && (await isFree(port + 10_000)) && !ports.includes(port)) ports.push(port);
   }
+  // If this test process dies before `stop`, the reaper kills the nodes and removes their folder.
+  const pidFile = (port: number) => join(dir, `redis-${port}.pid`);
+  const reaper = startReaper({
+    pidFiles: ports.map((port) => ({ file: pidFile(port), program: 'redis-server' })),
+    remove: [dir],
+  });
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
@@ -36,6 +43,8 @@ export const startPrivateCluster = async (): Promise<PrivateCluster> => {
         'yes',
         '--cluster-config-file',
         `nodes-${port}.conf`,
+        '--pidfile',
+        pidFile(port),
       ],
       { cwd: dir, stdio: 'ignore' },
     ),
@@ -46,6 +55,8 @@ export const startPrivateCluster = async (): Promise<PrivateCluster> => {
         s.exitCode === null ? new Promise((resolve) => s.once('exit', resolve).kill('SIGKILL')) : null,
       ),
     );
+    rmSync(dir, { recursive: true, force: true });
+    reaper.dismiss();
   };
   try {
     const addresses = ports.map((port) => `127.0.0.1:${port}`);

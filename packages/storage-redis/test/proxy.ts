@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 
 /**
@@ -10,6 +11,12 @@ export interface CuttableProxy {
   mode: 'pass' | 'drop-requests' | 'drop-replies';
   /** The SHA-1 of every EVALSHA forwarded to the server, in order: a resent script shows twice. */
   readonly forwarded: readonly string[];
+  /**
+   * Resolves when the proxy next gets bytes from the client (`request`) or from the server
+   * (`reply`), whatever it then does with them: the event a test waits for, instead of a sleep.
+   * Call it before the request that causes it.
+   */
+  next(what: 'request' | 'reply'): Promise<void>;
   cut(): void;
   close(): Promise<void>;
 }
@@ -17,9 +24,11 @@ export interface CuttableProxy {
 export const startProxy = async (target: { host: string; port: number }): Promise<CuttableProxy> => {
   const sockets = new Set<Socket>();
   const forwarded: string[] = [];
+  const events = new EventEmitter();
   const proxy = {
     mode: 'pass' as CuttableProxy['mode'],
     forwarded,
+    next: async (what: 'request' | 'reply') => void (await once(events, what)),
     cut() {
       for (const socket of sockets) socket.destroy();
       sockets.clear();
@@ -30,6 +39,7 @@ export const startProxy = async (target: { host: string; port: number }): Promis
     sockets.add(client);
     sockets.add(upstream);
     client.on('data', (data) => {
+      events.emit('request');
       if (proxy.mode === 'drop-requests') return;
       // RESP: `…$7\r\nevalsha\r\n$40\r\n<sha1>\r\n…` (ioredis writes a small command in one chunk).
       for (const m of data.toString('latin1').matchAll(/\r\nevalsha\r\n\$40\r\n([0-9a-f]{40})\r\n/gi)) {
@@ -38,6 +48,7 @@ export const startProxy = async (target: { host: string; port: number }): Promis
       upstream.write(data);
     });
     upstream.on('data', (data) => {
+      events.emit('reply');
       if (proxy.mode !== 'drop-replies') client.write(data);
     });
     const end = () => {

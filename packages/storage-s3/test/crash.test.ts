@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
 import { afterAll, beforeAll } from 'vitest';
-import { s3Storage } from '../src/index.ts';
-import { type FreshBucket, freshBucket, newClient } from './support.ts';
+import { rawReader } from './raw.ts';
+import { type FreshBucket, freshBucket } from './support.ts';
 
 const prefix = 'crash/';
 let b: FreshBucket;
@@ -23,13 +23,5 @@ describeProcessSuite('s3', () => ({
     DX_S3_BUCKET: b.bucket,
     DX_S3_PREFIX: prefix,
   }),
-  // A client of its own, without the adapter's cache: what a new process would read.
-  read: async (_env, runId) => {
-    const client = newClient();
-    try {
-      return await s3Storage({ client, bucket: b.bucket, prefix }).read(runId);
-    } finally {
-      client.destroy();
-    }
-  },
+  raw: () => rawReader(b, prefix),
 }));

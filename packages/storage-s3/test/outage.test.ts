@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { beforeRisky, complete, durable, load, manualClock } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
-import { type BreakableProxy, startProxy } from '@td7x/testing/s3-proxy';
+import { type BreakableProxy, startProxy } from '@td7x/testing/tcp-proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
 import { rawReader } from './raw.ts';

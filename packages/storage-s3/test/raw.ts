@@ -6,7 +6,7 @@ import type { FreshBucket } from './support.ts';
  * Reads a run straight from the bucket with plain GETs and JSON.parse, following the documented
  * layout (README "Object layout"), not the adapter's code paths.
  */
-export const rawReader = (b: FreshBucket, prefix: string): RawReader => ({
+export const rawReader = (b: Pick<FreshBucket, 'getText'>, prefix: string): RawReader => ({
   async readRun(runId) {
     const runKey = await runKeyOf(runId);
     const text = await b.getText(`${prefix}runs/${runKey}`);

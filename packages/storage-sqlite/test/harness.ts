@@ -17,8 +17,8 @@ export interface Opener {
   close(connection: SqliteConnection): void;
 }
 
-/** Plain SQL through any driver, for the testkit's raw reader. */
-const rawReader = (driver: SqliteDriver) => ({
+/** Plain SQL through any driver, for the testkit's raw reader (and the crash tests and the torture campaign). */
+export const rawReader = (driver: SqliteDriver) => ({
   async readRun(runId: string): Promise<RawRun | undefined> {
     const head = driver.prepare('SELECT status, owner FROM dx_runs WHERE run_id = ?').get([runId]) as
       | { status: string; owner: string | null }

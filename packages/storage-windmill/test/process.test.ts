@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { postgresStorage } from '@td7x/durable-x-postgres';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JobResult, runJob, type StandIn, startStandIn } from '../src/local/index.ts';
 import { type FreshDatabase, freshDatabase } from './support/db.ts';
+import { rawReader } from './support/harness.ts';
 
 const storageModule = fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url));
 const lateEnv = fileURLToPath(new URL('./crash/late-env.ts', import.meta.url));
@@ -69,5 +69,5 @@ describe('windmill: real processes, real SIGKILL, through the stand-in', () => {
 describeProcessSuite('windmill', () => ({
   storageModule,
   namespace: () => standIn.jobEnv('job'),
-  read: (_env, runId) => postgresStorage({ pool: db.admin }).read(runId),
+  raw: () => rawReader(db),
 }));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.ts';
+import { startReaper } from './reaper.ts';
 
 const run = promisify(execFile);
 const SCRIPTS = fileURLToPath(new URL('../../../scripts/', import.meta.url));
@@ -34,8 +35,13 @@ export const startPrivatePostgres = async () => {
     PG_PORT: String(port),
     PG_DURABLE: '1',
   };
-  await run('bash', [join(SCRIPTS, 'start-services.sh')], { env });
   const data = join(dir, 'pg');
+  // If this process dies first, the reaper stops whatever postmaster the data dir names then.
+  const reaper = startReaper({
+    pidFiles: [{ file: join(data, 'postmaster.pid'), program: 'postgres' }],
+    remove: [dir],
+  });
+  await run('bash', [join(SCRIPTS, 'start-services.sh')], { env });
   const postmasterPid = (): number =>
     Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
   /** The postmaster and its backends, by pid (never by name: other servers run on this machine). */
@@ -49,6 +55,10 @@ export const startPrivatePostgres = async () => {
   };
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    /** Its folder (the data dir is `pg` in it), removed by `close`. */
+    dir,
+    /** The postmaster's pid now (a restart changes it). */
+    pid: postmasterPid,
     /** Crash-stop: like pulling the plug, no checkpoint, connections cut. */
     stopImmediately: () => pgCtl(['stop', '-D', data, '-m', 'immediate', '-w']),
     /** Start again with the same options (pg_ctl reuses postmaster.opts); runs crash recovery. */
@@ -56,9 +66,19 @@ export const startPrivatePostgres = async () => {
     /** Freeze every server process (a hung server: connections stay open, nothing answers). */
     freeze: () => signal('SIGSTOP'),
     thaw: () => signal('SIGCONT'),
+    /**
+     * Stops the server that runs now (a restart changed its pid: stop-services.sh, reading the pid
+     * the start wrote, would miss it and leave it running on a deleted folder), frozen or not, and
+     * only then removes its folder.
+     */
     close: async () => {
-      await run('bash', [join(SCRIPTS, 'stop-services.sh')], { env });
+      await signal('SIGCONT').catch(() => {});
+      await pgCtl(['stop', '-D', data, '-m', 'immediate', '-w']).catch(async () => {
+        // pg_ctl could not stop it (already gone, or not answering): kill what the data dir names.
+        await signal('SIGKILL').catch(() => {});
+      });
       rmSync(dir, { recursive: true, force: true });
+      reaper.dismiss();
     },
   };
 };

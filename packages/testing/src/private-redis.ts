@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.ts';
+import { startReaper } from './reaper.ts';
 
 /**
  * A redis-server owned by its caller (a test, the torture campaign), on its own port and data dir,
@@ -11,14 +14,25 @@ import { freePort } from './free-port.ts';
 export interface PrivateRedis {
   readonly url: string;
   readonly port: number;
+  /** The server's pid now (a restart changes it). */
+  pid(): number | undefined;
+  /** SIGKILL, as a crash would; `restart` brings it back on the same data. */
   kill(): Promise<void>;
   restart(): Promise<void>;
+  /** Kills it if it runs and removes `dir`: call it on every path (an `afterAll`, a `finally`). */
+  close(): Promise<void>;
 }
 
 export const startPrivateRedis = async (dir: string): Promise<PrivateRedis> => {
   const port = await freePort();
+  // If this process dies before `close`, the reaper kills the server the pid file names then.
+  const reaper = startReaper({
+    pidFiles: [{ file: join(dir, 'redis.pid'), program: 'redis-server' }],
+    remove: [dir],
+  });
   let server = await launch(port, dir);
   const kill = async () => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGKILL');
     await exited;
@@ -26,15 +40,22 @@ export const startPrivateRedis = async (dir: string): Promise<PrivateRedis> => {
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
+    pid: () => server.pid,
     kill,
     async restart() {
       server = await launch(port, dir);
+    },
+    async close() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+      reaper.dismiss();
     },
   };
 };
 
 const launch = async (port: number, dir: string): Promise<ChildProcess> => {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  args.push('--pidfile', join(dir, 'redis.pid'));
   const persistence = ['--appendonly', 'yes', '--appendfsync', 'always', '--enable-debug-command', 'yes'];
   const server = spawn('redis-server', [...args, ...persistence], { stdio: 'ignore' });
   const failed = new Promise<never>((_, reject) => {

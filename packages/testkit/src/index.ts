@@ -9,6 +9,7 @@ import type { ConformanceHarness, ConformanceOptions } from './harness.ts';
 export { type CountingStorage, countingStorage } from './counting.ts';
 export { contractGroups, type SuiteGroup, suites } from './groups.ts';
 export type { ConformanceHarness, ConformanceOptions, RawReader, RawRun } from './harness.ts';
+export { type Around, interceptStorage, type Send } from './intercept.ts';
 export { hostileRunIds, invalidRunIds } from './suites/ids.ts';
 export { hostileNames, hostileValues } from './suites/names.ts';
 

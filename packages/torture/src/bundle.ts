@@ -18,14 +18,14 @@ export const bundleChild = async (): Promise<string> => {
   const esbuild = requireFromTsx('esbuild') as { build(options: Record<string, unknown>): Promise<unknown> };
   mkdirSync(`${PACKAGE}.cache`, { recursive: true });
   await esbuild.build({
-    entryPoints: [fileURLToPath(new URL('./child.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('./campaign-child.ts', import.meta.url))],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     conditions: ['@td7x/source'],
-    external: ['better-sqlite3', 'pg', 'ioredis', '@aws-sdk/*', 'pg-native'],
+    external: ['better-sqlite3', 'pg', 'ioredis', '@aws-sdk/*', 'pg-native', 'vitest', 'testcontainers'],
     logLevel: 'error',
   });
   process.once('exit', () => rmSync(outfile, { force: true }));

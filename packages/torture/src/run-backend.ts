@@ -1,8 +1,9 @@
+import { REFERENCE_STEPS } from '@td7x/testing/crash';
 import { createNamespace, type Namespace } from './backends/namespace.ts';
-import { type BackendName, openBackend, TORTURE_ENV } from './backends/open.ts';
+import { type BackendName, openBackend } from './backends/open.ts';
 import { between, rng, trialSeed } from './kill/prng.ts';
 import { runFuzz } from './parts/fuzz.ts';
-import { type KillTrial, killTrial, STEPS } from './parts/kills.ts';
+import { type KillTrial, killTrial } from './parts/kills.ts';
 import { type OutageTrial, outageTrial } from './parts/outages.ts';
 import { type RaceTrial, raceTrial } from './parts/races.ts';
 import { startBreakableServer } from './parts/servers.ts';
@@ -18,8 +19,8 @@ export interface CampaignOptions {
   /** Kill trials at the same time (each on its own namespace). */
   readonly parallel: number;
   readonly leaseMs: number;
-  /** A bundled child (bundle.ts); default: from source through tsx. */
-  readonly child?: string | undefined;
+  /** The bundled child (bundle.ts). */
+  readonly child: string;
   readonly log?: (line: string) => void;
 }
 
@@ -29,6 +30,15 @@ export interface BackendFigures {
   readonly kills: number;
   /** Kills by plan mode (before-call, after-call, in-effect). */
   readonly killsByMode: Readonly<Record<string, number>>;
+  /** Requests that reached the backend twice, by who resent them (driver, wrapper). */
+  readonly resends: Readonly<Record<string, number>>;
+  /** Answers lost after the backend applied the request. */
+  readonly lostReplies: number;
+  /** How the trials' runs ended (completed, cancelled, stranded …). */
+  readonly ends: Readonly<Record<string, number>>;
+  /** Cleanups the housekeeper ran (recoverAbandoned), and duplicate requests raced with a purge. */
+  readonly recoveredCleanups: number;
+  readonly duplicates: number;
   readonly outage: string | undefined;
   readonly outages: number;
   readonly outageTypedErrors: number;
@@ -42,8 +52,6 @@ export interface BackendFigures {
   readonly seconds: number;
 }
 
-const modeOf = (plan: string) => plan.split('#')[0]!;
-
 /** Every part of the campaign on one backend: kills, outages, races, fuzz. */
 export const runBackend = async (backend: BackendName, options: CampaignOptions): Promise<BackendFigures> => {
   const started = Date.now();
@@ -55,15 +63,13 @@ export const runBackend = async (backend: BackendName, options: CampaignOptions)
   let kills = 0;
   let next = 0;
   const worker = async (w: number) => {
-    const ns = await createNamespace(backend, `kills${w}`);
-    const { storage, close } = await openBackend({ ...ns.env, [TORTURE_ENV.windmillDirect]: '1' });
+    const namespace = await createNamespace(backend, `kills${w}`);
     try {
       while (kills < options.kills) {
         const index = next++;
         const seed = trialSeed(options.seed, index);
         const trial = await killTrial({
-          env: ns.env,
-          storage,
+          namespace,
           runId: `kill-${index}`,
           seed,
           leaseMs: options.leaseMs,
@@ -81,14 +87,21 @@ export const runBackend = async (backend: BackendName, options: CampaignOptions)
           log(`${backend}: ${trials.length} trials, ${kills} kills, ${violations.length} violations`);
       }
     } finally {
-      await close();
-      await ns.drop();
+      await namespace.drop();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, (_, w) => worker(w)));
   const killsByMode: Record<string, number> = {};
-  for (const t of trials)
-    for (const p of t.plans.slice(0, t.kills)) killsByMode[modeOf(p)] = (killsByMode[modeOf(p)] ?? 0) + 1;
+  const resends: Record<string, number> = {};
+  const ends: Record<string, number> = {};
+  const add = (into: Record<string, number>, key: string, n = 1) => {
+    into[key] = (into[key] ?? 0) + n;
+  };
+  for (const t of trials) {
+    add(ends, t.end);
+    for (const [how, n] of Object.entries(t.resends)) add(resends, how, n);
+    for (const [mode, n] of Object.entries(t.killsByMode)) add(killsByMode, mode, n);
+  }
   log(`${backend}: kills done: ${kills} in ${trials.length} trials`);
 
   // Outages: the server goes down inside a seeded step, comes back, the run completes.
@@ -105,9 +118,10 @@ export const runBackend = async (backend: BackendName, options: CampaignOptions)
         try {
           const random = rng(options.seed ^ 0x5eed);
           for (let i = 0; i < options.outages; i++) {
-            const brokenIn = STEPS[between(random, 0, STEPS.length - 1)]!;
+            const brokenIn = REFERENCE_STEPS[between(random, 0, REFERENCE_STEPS.length - 1)]!;
             const trial = await outageTrial({
               storage,
+              raw: ns.raw,
               server,
               runId: `outage-${i}`,
               brokenIn,
@@ -134,7 +148,12 @@ export const runBackend = async (backend: BackendName, options: CampaignOptions)
     const ns = await createNamespace(backend, 'races');
     try {
       for (let i = 0; i < options.races; i++) {
-        const trial = await raceTrial({ env: ns.env, runId: `race-${i}`, processes: options.raceProcesses });
+        const trial = await raceTrial({
+          env: ns.env,
+          runId: `race-${i}`,
+          processes: options.raceProcesses,
+          child: options.child,
+        });
         races.push(trial);
         for (const detail of trial.violations) violations.push({ part: `race ${i}`, detail });
       }
@@ -165,6 +184,11 @@ export const runBackend = async (backend: BackendName, options: CampaignOptions)
     killTrials: trials.length,
     kills,
     killsByMode,
+    resends,
+    lostReplies: trials.reduce((n, t) => n + t.lostReplies, 0),
+    ends,
+    recoveredCleanups: trials.reduce((n, t) => n + t.recovered, 0),
+    duplicates: trials.reduce((n, t) => n + t.duplicates, 0),
     outage,
     outages: outages.length,
     outageTypedErrors: outages.reduce((n, o) => n + o.typedErrors, 0),

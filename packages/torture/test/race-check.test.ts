@@ -1,4 +1,4 @@
-import type { ChildOutcome, LedgerEntry } from '@td7x/testing';
+import type { ChildOutcome, LedgerEntry } from '@td7x/testing/crash';
 import { describe, expect, it } from 'vitest';
 import { raceSound } from '../src/check/race.ts';
 
@@ -26,11 +26,11 @@ describe('raceSound', () => {
       completed('r1'),
       completed('r2'),
       { kind: 'memoized', label: 'r3', output: { v: 2 }, events: [] },
-      { kind: 'error', label: 'r4', error: 'boom', exitCode: 1, stderr: '' },
+      { kind: 'error', label: 'r4', type: 'untyped', error: 'boom', exitCode: 1, stderr: '' },
     ];
     const violations = raceSound(outcomes, [ran('r1', 'a'), ran('r2', 'a'), ran('r2', 'b')], ['a', 'b']);
     expect(violations).toEqual([
-      'r4 failed: boom',
+      'r4 failed with untyped: boom',
       '2 processes completed the run, not exactly 1',
       'r3 replayed {"v":2}, not {"v":1}',
       'step a executed 2 times',

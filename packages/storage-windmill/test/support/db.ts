@@ -19,16 +19,16 @@ const withDatabase = (url: string, database: string): string => {
  * database of its own, so the default `public.durable_x_*` tables of `windmillStorage` are
  * isolated too. `admin` reads it directly (the raw reader); `drop` removes it.
  */
-export const freshDatabase = async (label: string) => {
+export const freshDatabase = async (label: string, serverUrl = postgresUrl()) => {
   const name = uniqueSchemaName(`dx_wm_${label}`);
-  const server = new pg.Client({ connectionString: postgresUrl() });
+  const server = new pg.Client({ connectionString: serverUrl });
   await server.connect();
   try {
     await server.query(`CREATE DATABASE "${name}"`);
   } finally {
     await server.end();
   }
-  const url = withDatabase(postgresUrl(), name);
+  const url = withDatabase(serverUrl, name);
   const admin = new pg.Pool({ connectionString: url, max: 2 });
   admin.on('error', () => {});
   return {
@@ -37,7 +37,7 @@ export const freshDatabase = async (label: string) => {
     admin,
     drop: async () => {
       await admin.end();
-      const c = new pg.Client({ connectionString: postgresUrl() });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       try {
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -1,6 +1,7 @@
 /**
- * What the harness (parent, in the test) and `child.ts` (a separate node process) agree on:
- * the environment variables a child reads, the lines it prints, and what an outcome looks like.
+ * What the harness (a test, or the campaign) and a worker child (`worker.ts`, a separate node
+ * process) agree on: the environment variables a child reads, the lines it prints, and what an
+ * outcome looks like.
  */
 
 /** Set by the harness for every child; storage modules read their own variables (DX_SQLITE_FILE…). */
@@ -21,9 +22,17 @@ export const ENV = {
   barrier: 'DX_CRASH_BARRIER',
   /** How long each step body takes, in ms, to widen race windows. */
   stepMs: 'DX_CRASH_STEP_MS',
+  /** The fault plan of this process (faults.ts), e.g. `after-call#7`. */
+  plan: 'DX_CRASH_PLAN',
+  /** The workflow's shape (workflow.ts): the sleep, the wait for approval, charge's failures. */
+  sleepMs: 'DX_CRASH_SLEEP_MS',
+  awaitApproval: 'DX_CRASH_AWAIT_APPROVAL',
+  chargeFailures: 'DX_CRASH_CHARGE_FAILURES',
 } as const;
 
 export const READY_LINE = 'DX_CRASH_READY';
+/** Printed by a child when it reaches the step it hangs in (`hangIn`), its effect in the ledger. */
+export const HANGING_LINE = 'DX_CRASH_HANGING';
 export const OUTCOME_PREFIX = 'DX_CRASH_OUTCOME ';
 
 /** One durable-x event as a child saw it, reduced to what survives JSON. */
@@ -54,12 +63,22 @@ export type ChildOutcome =
     }
   /** Another process held a live lease: load answered RunBusy. */
   | { readonly kind: 'busy'; readonly label: string }
-  /** The harness SIGKILLed this child. */
+  /** The run suspended (a sleep, a wait for a signal); `resumeAt` null: only a signal wakes it. */
+  | {
+      readonly kind: 'suspended';
+      readonly label: string;
+      readonly reason: string;
+      readonly resumeAt: number | null;
+    }
+  /** The run was cancelled: this child ran `cleanupsRun` (newest first) and stopped. */
+  | { readonly kind: 'cancelled'; readonly label: string; readonly cleanupsRun: readonly string[] }
+  /** The child was SIGKILLed (by the harness or by its own fault plan). */
   | { readonly kind: 'killed'; readonly label: string }
-  /** Anything else: a typed durable-x error, a crash of the child, a bad storage module. */
+  /** Anything else: a typed durable-x error (`type`), a crash of the child (`untyped`), a hang. */
   | {
       readonly kind: 'error';
       readonly label: string;
+      readonly type: string;
       readonly error: string;
       readonly exitCode: number | null;
       readonly stderr: string;

@@ -1,9 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join } from 'node:path';
 import { type LedgerEntry, readLedger } from './ledger.ts';
-import { type ChildOutcome, ENV } from './protocol.ts';
+import { type ChildOutcome, ENV, HANGING_LINE } from './protocol.ts';
 import { type SpawnedChild, spawnChild } from './spawn.ts';
 import type { ReferenceStep } from './workflow.ts';
 
@@ -29,7 +28,14 @@ export interface KillPoint {
   readonly inStep: ReferenceStep;
 }
 
-const newLedger = (): string => join(mkdtempSync(join(tmpdir(), 'dx-crash-')), 'ledger.jsonl');
+export const newLedger = (): string => join(mkdtempSync(join(tmpdir(), 'dx-crash-')), 'ledger.jsonl');
+
+/** Reads a ledger, and removes it with its folder when this harness made it (`given` undefined). */
+const readAndRemove = (file: string, given: string | undefined): LedgerEntry[] => {
+  const entries = readLedger(file);
+  if (given === undefined) rmSync(dirname(file), { recursive: true, force: true });
+  return entries;
+};
 
 const childEnv = (options: ScenarioOptions, ledger: string, extra: Record<string, string> = {}) => ({
   ...options.env,
@@ -41,24 +47,18 @@ const childEnv = (options: ScenarioOptions, ledger: string, extra: Record<string
   ...extra,
 });
 
-/** Resolves once `predicate` holds for the ledger; rejects if the child ends first or time runs out. */
-const waitForLedger = async (
-  ledger: string,
-  child: SpawnedChild,
-  predicate: (entries: readonly LedgerEntry[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<void> => {
-  let ended: ChildOutcome | undefined;
-  void child.outcome.then((o) => {
-    ended = o;
+/** Starts a child that hangs inside `inStep`; resolves once it printed that it got there. */
+const hangingIn = async (label: string, env: Record<string, string>): Promise<SpawnedChild> => {
+  let reached: () => void = () => {};
+  const there = new Promise<void>((resolve) => {
+    reached = resolve;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate(readLedger(ledger))) {
-    if (ended)
-      throw new Error(`crash harness: ${child.label} ended before the kill point: ${JSON.stringify(ended)}`);
-    if (Date.now() > deadline) throw new Error(`crash harness: kill point not reached in ${timeoutMs} ms`);
-    await sleep(20);
-  }
+  const child = spawnChild(label, env, { onLine: (line) => line === HANGING_LINE && reached() });
+  const ended = child.outcome.then((o) => {
+    throw new Error(`crash harness: ${label} ended before its kill point: ${JSON.stringify(o)}`);
+  });
+  await Promise.race([there, ended]);
+  return child;
 };
 
 /** One child runs the workflow to the end (a crash-free baseline, or a plain retry). */
@@ -68,7 +68,7 @@ export const runToCompletion = async (
   const ledger = options.ledger ?? newLedger();
   const child = spawnChild(options.label ?? 'single', childEnv(options, ledger, { [ENV.waitForLease]: '1' }));
   const outcome = await child.outcome;
-  return { outcome, ledger: readLedger(ledger) };
+  return { outcome, ledger: readAndRemove(ledger, options.ledger) };
 };
 
 /**
@@ -85,21 +85,17 @@ export const crashAndResume = async (
   },
 ): Promise<{ first: ChildOutcome; second: ChildOutcome; ledger: LedgerEntry[] }> => {
   const ledger = options.ledger ?? newLedger();
-  const { inStep } = options.killWhen;
-  const first = spawnChild('attempt-1', childEnv(options, ledger, { [ENV.hangIn]: inStep }));
-  try {
-    await waitForLedger(ledger, first, (entries) =>
-      entries.some((e) => e.child === 'attempt-1' && e.kind === 'step' && e.name === inStep),
-    );
-  } finally {
-    first.kill();
-  }
+  const first = await hangingIn(
+    'attempt-1',
+    childEnv(options, ledger, { [ENV.hangIn]: options.killWhen.inStep }),
+  );
+  first.kill();
   const firstOutcome = await first.outcome;
   await options.betweenAttempts?.();
   const waits = options.resumerWaits ?? true;
   const second = spawnChild('attempt-2', childEnv(options, ledger, waits ? { [ENV.waitForLease]: '1' } : {}));
   const secondOutcome = await second.outcome;
-  return { first: firstOutcome, second: secondOutcome, ledger: readLedger(ledger) };
+  return { first: firstOutcome, second: secondOutcome, ledger: readAndRemove(ledger, options.ledger) };
 };
 
 /**
@@ -107,15 +103,19 @@ export const crashAndResume = async (
  * its storage, then all are released together from a barrier.
  */
 export const race = async (
-  options: ScenarioOptions & { readonly processes?: number; readonly stepMs?: number },
+  options: ScenarioOptions & {
+    readonly processes?: number;
+    readonly stepMs?: number;
+    readonly file?: string;
+  },
 ): Promise<{ outcomes: ChildOutcome[]; ledger: LedgerEntry[] }> => {
   const ledger = options.ledger ?? newLedger();
   const extra = { [ENV.barrier]: '1', [ENV.stepMs]: String(options.stepMs ?? 5) };
   const children = Array.from({ length: options.processes ?? 16 }, (_, i) =>
-    spawnChild(`racer-${i + 1}`, childEnv(options, ledger, extra)),
+    spawnChild(`racer-${i + 1}`, childEnv(options, ledger, extra), { file: options.file }),
   );
   await Promise.all(children.map((c) => c.ready));
   for (const child of children) child.go();
   const outcomes = await Promise.all(children.map((c) => c.outcome));
-  return { outcomes, ledger: readLedger(ledger) };
+  return { outcomes, ledger: readAndRemove(ledger, options.ledger) };
 };

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ChildOutcome, LedgerEntry } from '@td7x/testing';
+import type { ChildOutcome, LedgerEntry } from '@td7x/testing/crash';
 
 /**
  * N processes started the same run at once: exactly one executed each step (once) and completed
@@ -12,7 +12,7 @@ export const raceSound = (
 ): string[] => {
   const violations: string[] = [];
   for (const o of outcomes) {
-    if (o.kind === 'error') violations.push(`${o.label} failed: ${o.error.split('\n')[0]}`);
+    if (o.kind === 'error') violations.push(`${o.label} failed with ${o.type}: ${o.error.split('\n')[0]}`);
     if (o.kind === 'killed') violations.push(`${o.label} was killed`);
   }
   const completed = outcomes.filter((o) => o.kind === 'completed');

@@ -12,13 +12,18 @@ import {
 import fc from 'fast-check';
 
 /**
- * Bad input through an adapter, in process: arbitrary run ids, step names, inputs and outputs.
- * Every call must end in a value or a typed `DurableXError`; a step recorded in one run must come
- * back, unchanged, when that run is replayed, never in another run.
+ * Arbitrary input through an adapter, in process: run ids, step names, inputs and outputs. Each
+ * call's answer is judged against what the input deserves, decided apart from the adapter (the
+ * documented rules: a name is 1–256 well-formed Unicode characters without NUL; a value must
+ * round-trip through the codec and fit the storage's `maxValueBytes`): valid input must get a
+ * value, invalid input its own typed error (`InvalidRunId`, `InvalidName`, `NotEncodable`,
+ * `PayloadTooLarge`) and nothing else — a `StorageUnavailable` or a `NotDecodable` on valid input
+ * is a violation, and so is invalid input accepted. A step recorded in one run must come back,
+ * unchanged, when that run is replayed, never in another run.
  */
 export interface FuzzReport {
   readonly cases: number;
-  /** Calls made, and how many ended in a typed error (an expected answer to bad input). */
+  /** Calls made, and how many ended in the typed error their input deserved. */
   readonly calls: number;
   readonly typedErrors: number;
   readonly violations: readonly string[];
@@ -64,14 +69,29 @@ export const fuzzCase = fc.record({
   stepsB: fc.array(step, { maxLength: 5 }),
 });
 
-type Settled<T> = { ok: true; value: T } | { ok: false; typed: boolean; error: unknown };
+type Settled<T> = { ok: true; value: T } | { ok: false; type: string; error: unknown };
 
 const settle = async <T>(promise: Promise<T>): Promise<Settled<T>> => {
   try {
     return { ok: true, value: await promise };
   } catch (error) {
-    return { ok: false, typed: isDurableXError(error), error };
+    return { ok: false, type: isDurableXError(error) ? error.error.type : 'untyped', error };
   }
+};
+
+/** The documented rule for run ids and names, written apart from the core's check. */
+export const validName = (name: string): boolean =>
+  name.length > 0 && !name.includes('\u0000') && name.isWellFormed() && [...name].length <= 256;
+
+/** The error a value deserves as an input (`hashed`) or an output (stored): none, or its type. */
+export const valueProblem = (value: unknown, maxValueBytes: number, hashed: boolean): string | undefined => {
+  let text: string;
+  try {
+    text = hashed ? canonicalText(value) : defaultCodec.encode(value);
+  } catch {
+    return 'NotEncodable';
+  }
+  return !hashed && Buffer.byteLength(text) > maxValueBytes ? 'PayloadTooLarge' : undefined;
 };
 
 /** The value a replay must return: what the codec makes of it (it keeps -0, NaN, dates…). */
@@ -88,14 +108,22 @@ export const runFuzz = async (options: {
   let typedErrors = 0;
   let counter = 0;
   const violations: string[] = [];
-  const call = async <T>(what: string, promise: Promise<T>): Promise<Settled<T>> => {
+  const maxValueBytes = storage.maxValueBytes ?? Number.POSITIVE_INFINITY;
+  /** Runs a call whose input deserves `expected` (undefined: a value) and judges its answer. */
+  const call = async <T>(
+    what: string,
+    expected: string | undefined,
+    promise: Promise<T>,
+  ): Promise<Settled<T>> => {
     calls++;
     const settled = await settle(promise);
+    if (settled.ok && expected !== undefined)
+      violations.push(`${what} was accepted; its input deserves ${expected}`);
     if (!settled.ok) {
-      if (settled.typed) typedErrors++;
+      if (settled.type === expected) typedErrors++;
       else
         violations.push(
-          `${what} threw an untyped ${String((settled.error as Error)?.stack ?? settled.error)}`,
+          `${what} failed with ${settled.type}; its input deserves ${expected ?? 'a value'}: ${String((settled.error as Error)?.stack ?? settled.error).slice(0, 500)}`,
         );
     }
     return settled;
@@ -111,7 +139,13 @@ export const runFuzz = async (options: {
         recorded: new Map<string, unknown>(),
       }));
       const cps = await Promise.all(
-        runs.map((r) => call(`load(${JSON.stringify(r.id)})`, load(storage, { leaseMs: 30_000 })({})(r.id))),
+        runs.map((r) =>
+          call(
+            `load(${JSON.stringify(r.id)})`,
+            validName(r.id) ? undefined : 'InvalidRunId',
+            load(storage, { leaseMs: 30_000 })({})(r.id),
+          ),
+        ),
       );
       // Interleaved steps of the two runs, so that a mix-up between runs would show.
       const longest = Math.max(c.stepsA.length, c.stepsB.length);
@@ -120,12 +154,20 @@ export const runFuzz = async (options: {
           const cp = cps[i]!;
           const st = run.steps[s];
           if (!cp.ok || !st) continue;
+          // What the step deserves, in the order the core checks: its name, its input, its output.
+          const expected = !validName(st.name)
+            ? 'InvalidName'
+            : (valueProblem(st.input, maxValueBytes, true) ??
+              (run.recorded.has(keyOf(st) ?? '')
+                ? undefined
+                : valueProblem(st.output, maxValueBytes, false)));
           const got = await call(
             `step ${JSON.stringify(st.name)}`,
+            expected,
             durable(storage)(cp.value)(st.name)(st.input)(() => st.output),
           );
           if (!got.ok) continue;
-          const key = `${st.name}\u0000${canonicalOrNull(st.input)}`;
+          const key = keyOf(st) ?? '';
           if (!run.recorded.has(key)) run.recorded.set(key, roundTrip(st.output));
           else if (!isDeepStrictEqual(roundTrip(got.value), run.recorded.get(key))) {
             violations.push(
@@ -137,19 +179,17 @@ export const runFuzz = async (options: {
       for (const [i, run] of runs.entries()) {
         const cp = cps[i]!;
         if (!cp.ok) continue;
-        const done = await call('complete', complete(storage)(cp.value));
+        const done = await call('complete', undefined, complete(storage)(cp.value));
         if (!done.ok) continue;
         // Replay: every recorded step returns what was stored for THIS run, without running.
-        const replay = await call('replay load', load(storage)({})(run.id));
-        if (!replay.ok) {
-          violations.push(`run ${JSON.stringify(run.id)} cannot be replayed: ${String(replay.error)}`);
-          continue;
-        }
+        const replay = await call('replay load', undefined, load(storage)({})(run.id));
+        if (!replay.ok) continue;
         for (const st of run.steps) {
-          const key = `${st.name}\u0000${canonicalOrNull(st.input)}`;
-          if (!run.recorded.has(key)) continue;
+          const key = keyOf(st);
+          if (key === undefined || !run.recorded.has(key)) continue;
           const got = await call(
             'replayed step',
+            undefined,
             durable(storage)(replay.value)(st.name)(st.input)(() => 'EXECUTED AGAIN'),
           );
           if (!got.ok)
@@ -160,7 +200,7 @@ export const runFuzz = async (options: {
             );
           }
         }
-        const snapshot = await call('inspectRun', inspectRun(storage)(run.id));
+        const snapshot = await call('inspectRun', undefined, inspectRun(storage)(run.id));
         if (snapshot.ok && snapshot.value?.steps.length !== run.recorded.size) {
           violations.push(
             `run ${JSON.stringify(run.id)} holds ${snapshot.value?.steps.length} step records, ${run.recorded.size} were recorded`,
@@ -174,11 +214,12 @@ export const runFuzz = async (options: {
   return { cases: options.cases, calls, typedErrors, violations };
 };
 
-const canonicalOrNull = (input: unknown): string => {
+/** A step's memo key as the documentation defines it: its name and the canonical text of its input. */
+const keyOf = (st: { name: string; input: unknown }): string | undefined => {
   try {
-    return canonicalText(input);
+    return `${st.name}\u0000${canonicalText(st.input)}`;
   } catch {
-    return '<not canonical>';
+    return undefined;
   }
 };
 

@@ -1,8 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { REFERENCE_STEPS, race } from '@td7x/testing';
+import { REFERENCE_STEPS, race } from '@td7x/testing/crash';
 import { raceSound } from '../check/race.ts';
-
-const STORAGE_MODULE = fileURLToPath(new URL('../backends/module.ts', import.meta.url));
 
 export interface RaceTrial {
   readonly runId: string;
@@ -17,14 +14,17 @@ export const raceTrial = async (options: {
   readonly env: Readonly<Record<string, string>>;
   readonly runId: string;
   readonly processes?: number;
+  /** The bundled child (bundle.ts). */
+  readonly child: string;
 }): Promise<RaceTrial> => {
   const processes = options.processes ?? 16;
   const { outcomes, ledger } = await race({
-    storageModule: STORAGE_MODULE,
+    storageModule: '',
     env: options.env,
     runId: options.runId,
     processes,
     leaseMs: 5_000,
+    file: options.child,
   });
   const ends: Record<string, number> = {};
   for (const o of outcomes) ends[o.kind] = (ends[o.kind] ?? 0) + 1;

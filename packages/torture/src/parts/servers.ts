@@ -6,12 +6,12 @@
  * TCP proxy in front of it, the helper the S3 adapter's outage tests use. Windmill's outage is the
  * Postgres database behind the Windmill API stand-in (a private server too) going down.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPrivatePostgres } from '@td7x/testing/private-postgres';
 import { startPrivateRedis } from '@td7x/testing/private-redis';
-import { startProxy } from '@td7x/testing/s3-proxy';
+import { startProxy } from '@td7x/testing/tcp-proxy';
 import type { BackendName } from '../backends/open.ts';
 
 export interface BreakableServer {
@@ -44,10 +44,7 @@ export const startBreakableServer = async (backend: BackendName): Promise<Breaka
         outage: 'private redis-server (AOF, appendfsync always) SIGKILLed, then restarted',
         breakNow: redis.kill,
         repair: redis.restart,
-        close: async () => {
-          await redis.kill();
-          rmSync(dir, { recursive: true, force: true });
-        },
+        close: redis.close,
       };
     }
     case 's3': {
