@@ -1,8 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { StepRecord } from '@td7x/durable-x';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
-import { type FreshBucket, freshBucket, newClient } from './support.ts';
+import { bucketForFile } from './file-bucket.ts';
 
 // 16 writers on one run document: its owner writing steps, and 15 other processes sending it
 // signals as fast as they can. Every write of the owner must succeed (contention costs it time,
@@ -14,20 +13,11 @@ const SENDERS = 15;
 const SIGNALS_EACH = 10;
 const OWNER_STEPS = 30;
 
-let b: FreshBucket;
-const clients: S3Client[] = [];
-beforeAll(async () => {
-  b = await freshBucket('contention');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await b?.drop();
-});
+const b = bucketForFile('contention');
 
 /** A process: its own client, counting the 412s its PUTs get (each one a round lost). */
 const processOf = (prefix: string) => {
-  const client = newClient();
-  clients.push(client);
+  const client = b.client();
   let lost = 0;
   client.middlewareStack.add(
     (next) => async (args) => {

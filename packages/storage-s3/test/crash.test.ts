@@ -1,17 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
-import { afterAll, beforeAll } from 'vitest';
+import { bucketForFile } from './file-bucket.ts';
 import { rawReader } from './raw.ts';
-import { type FreshBucket, freshBucket } from './support.ts';
 
 const prefix = 'crash/';
-let b: FreshBucket;
-beforeAll(async () => {
-  b = await freshBucket('crash');
-});
-afterAll(async () => {
-  await b?.drop();
-});
+const b = bucketForFile('crash');
 
 describeProcessSuite('s3', () => ({
   storageModule: fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url)),

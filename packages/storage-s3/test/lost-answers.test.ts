@@ -1,9 +1,8 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { StepRecord, Storage } from '@td7x/durable-x';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
+import { bucketForFile } from './file-bucket.ts';
 import { answerLoser } from './lose-answers.ts';
-import { type FreshBucket, freshBucket, newClient } from './support.ts';
 
 // A PUT that lands but whose answer is lost, so that the SDK resends it (and gets 412), possibly
 // after another process wrote the run in between: each operation must answer what it would have
@@ -12,20 +11,11 @@ import { type FreshBucket, freshBucket, newClient } from './support.ts';
 
 const LEASE = 30_000;
 const T0 = Date.UTC(2026, 0, 1);
-let b: FreshBucket;
-const clients: S3Client[] = [];
-beforeAll(async () => {
-  b = await freshBucket('lost');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await b?.drop();
-});
+const b = bucketForFile('lost');
 
 /** Another process: its own client and adapter. Values over 100 bytes go out of line. */
 const instance = (prefix: string) => {
-  const client = newClient();
-  clients.push(client);
+  const client = b.client();
   const loser = answerLoser(client);
   return { storage: s3Storage({ client, bucket: b.bucket, prefix, inlineValueBytes: 100 }), loser };
 };

@@ -1,40 +1,28 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { beforeRisky, complete, durable, load, manualClock } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { type BreakableProxy, startProxy } from '@td7x/testing/tcp-proxy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
+import { bucketForFile } from './file-bucket.ts';
 import { rawReader } from './raw.ts';
-import { type FreshBucket, freshBucket, newClient } from './support.ts';
 
 const prefix = 'outage/';
 const LEASE = 30_000;
-let b: FreshBucket;
+const b = bucketForFile('outage');
 let proxy: BreakableProxy;
-const clients: S3Client[] = [];
 beforeAll(async () => {
-  b = await freshBucket('outage');
   proxy = await startProxy(process.env.TEST_S3_ENDPOINT as string);
 });
 afterAll(async () => {
-  for (const c of clients) c.destroy();
   await proxy?.close();
-  await b?.drop();
 });
 
 /** A client through the proxy, with the timeouts the README recommends and the SDK's default retries. */
 const throughProxy = () => {
-  const client = new S3Client({
+  const client = b.client({
     endpoint: proxy.endpoint,
-    region: process.env.TEST_S3_REGION ?? 'us-east-1',
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: process.env.TEST_S3_ACCESS_KEY ?? 'testkey',
-      secretAccessKey: process.env.TEST_S3_SECRET_KEY ?? 'testsecret',
-    },
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   });
-  clients.push(client);
   return s3Storage({ client, bucket: b.bucket, prefix });
 };
 
@@ -64,8 +52,7 @@ describe('s3: the server goes away', () => {
     proxy.setMode('pass');
     expect(await rawReader(b, prefix).readRun(runId)).toEqual(before);
     clock.advance(LEASE * 2);
-    const direct = newClient();
-    clients.push(direct);
+    const direct = b.client();
     const fresh = s3Storage({ client: direct, bucket: b.bucket, prefix });
     const resumed = await load(fresh, { clock, leaseMs: LEASE })(registry)(runId);
     expect(resumed.cleanupsRun).toEqual(['undo']);

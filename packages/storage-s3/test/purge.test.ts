@@ -1,31 +1,22 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { StepRecord } from '@td7x/durable-x';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOMBSTONE_GRACE_MS } from '../src/documents.ts';
 import { s3Storage } from '../src/index.ts';
 import { runKeyOf } from '../src/keys.ts';
+import { bucketForFile } from './file-bucket.ts';
 import { beforeNext, nextAnswered } from './lose-answers.ts';
-import { type FreshBucket, freshBucket, newClient } from './support.ts';
 
 // purge against claims, on a server that ignores If-Match on DELETE (RGW): a run is deleted only
 // if it still matches when deleted, and a claim racing the purge gets a run created anew.
 
 const LEASE = 30_000;
 const T0 = Date.UTC(2026, 0, 1);
-let b: FreshBucket;
-const clients: S3Client[] = [];
-beforeAll(async () => {
-  b = await freshBucket('purge');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await b?.drop();
-});
+const b = bucketForFile('purge');
 
 /** Another process. Values over 100 bytes go out of line. */
 const instance = (prefix: string) => {
-  const client = newClient();
-  clients.push(client);
+  const client = b.client();
   return { storage: s3Storage({ client, bucket: b.bucket, prefix, inlineValueBytes: 100 }), client };
 };
 

@@ -2,28 +2,20 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { beforeRisky, complete, durable, load, manualClock, type Storage } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
 import { hostileRunIds } from '@td7x/durable-x-testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S3_SIGNAL_LIMITS, s3Storage, verifyConditionalWrites } from '../src/index.ts';
 import { runKeyOf } from '../src/keys.ts';
+import { bucketForFile } from './file-bucket.ts';
 import { rawReader } from './raw.ts';
-import { countRequests, type FreshBucket, freshBucket, newClient } from './support.ts';
+import { countRequests } from './support.ts';
 
 const FIVE_MB = 5_000_000;
 const LEASE = 30_000;
-let b: FreshBucket;
-const clients: S3Client[] = [];
-beforeAll(async () => {
-  b = await freshBucket('adapter');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await b?.drop();
-});
+const b = bucketForFile('adapter');
 
 /** A fresh adapter with its own client: what a new process builds. */
 const adapter = (prefix: string, options: { inlineValueBytes?: number } = {}) => {
-  const client = newClient();
-  clients.push(client);
+  const client = b.client();
   const requests = countRequests(client);
   const storage = s3Storage({ client, bucket: b.bucket, prefix, ...options });
   return { storage, requests, client };
@@ -93,8 +85,7 @@ describe('s3 adapter: object layout and keys', () => {
   });
 
   it('verifyConditionalWrites passes on this server and leaves nothing behind', async () => {
-    const client = newClient();
-    clients.push(client);
+    const client = b.client();
     await verifyConditionalWrites({ client, bucket: b.bucket, prefix: 'verify/' });
     expect(await b.keys('verify/')).toEqual([]);
   });
@@ -106,8 +97,7 @@ describe('s3 adapter: object layout and keys', () => {
   });
 
   it('reports a missing bucket as a storage failure, not a lost race', async () => {
-    const client = newClient();
-    clients.push(client);
+    const client = b.client();
     const storage = s3Storage({ client, bucket: `${b.bucket}-missing`, prefix: '' });
     const outcome = await R.load(storage)({})('any');
     expect(outcome.isErr() && outcome.error.type).toBe('StorageUnavailable');
@@ -186,8 +176,7 @@ describe('s3 adapter: 5 MB values', () => {
 describe('s3 adapter: document budget', () => {
   it('moves values out of line once the inline values of a run reach the budget', async () => {
     const prefix = 'budget/';
-    const client = newClient();
-    clients.push(client);
+    const client = b.client();
     const storage = s3Storage({ client, bucket: b.bucket, prefix, documentBudget: 1_000 });
     const cp = await load(storage, { clock: manualClock(Date.UTC(2026, 0, 1)) })({})('budget');
     for (let i = 0; i < 4; i++) await durable(storage)(cp)(`s${i}`)({})(() => 'v'.repeat(400));
@@ -198,15 +187,13 @@ describe('s3 adapter: document budget', () => {
       'blob',
       'blob',
     ]);
-    const fresh = newClient();
-    clients.push(fresh);
+    const fresh = b.client();
     const stored = await s3Storage({ client: fresh, bucket: b.bucket, prefix }).read('budget');
     expect(stored?.steps.map((s) => s.output)).toEqual(Array(4).fill(JSON.stringify('v'.repeat(400))));
   });
   it('keeps signals inline whatever the budget (signalLimits bound them), and does not count them against it', async () => {
     const prefix = 'budget-signals/';
-    const client = newClient();
-    clients.push(client);
+    const client = b.client();
     const storage = s3Storage({ client, bucket: b.bucket, prefix, documentBudget: 1_000 });
     const now = Date.UTC(2026, 0, 1);
     await storage.claim({ runId: 'r', owner: 'o', now, leaseMs: LEASE });

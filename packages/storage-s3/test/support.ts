@@ -5,11 +5,18 @@ import {
   GetObjectCommand,
   ListObjectsV2Command,
   S3Client,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { uniqueBucketName } from '@td7x/testing';
 
-/** A client on the server the global setup resolved (Ceph RGW from scripts/start-services.sh), or on `env`'s. */
-export const newClient = (env: Readonly<Record<string, string | undefined>> = process.env): S3Client => {
+/**
+ * A client on the server the global setup resolved (Ceph RGW from scripts/start-services.sh), or on
+ * `env`'s; `config` overrides (an endpoint through a proxy, timeouts).
+ */
+export const newClient = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  config: Partial<S3ClientConfig> = {},
+): S3Client => {
   const endpoint = env.TEST_S3_ENDPOINT;
   if (!endpoint)
     throw new Error('TEST_S3_ENDPOINT is not set: the vitest global setup should have resolved it');
@@ -21,6 +28,7 @@ export const newClient = (env: Readonly<Record<string, string | undefined>> = pr
       accessKeyId: env.TEST_S3_ACCESS_KEY ?? 'testkey',
       secretAccessKey: env.TEST_S3_SECRET_KEY ?? 'testsecret',
     },
+    ...config,
   });
 };
 

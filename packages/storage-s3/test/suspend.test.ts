@@ -1,29 +1,20 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { FOREVER, type StepRecord } from '@td7x/durable-x';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { s3Storage } from '../src/index.ts';
 import { runKeyOf } from '../src/keys.ts';
-import { countRequests, type FreshBucket, freshBucket, newClient } from './support.ts';
+import { bucketForFile } from './file-bucket.ts';
+import { countRequests } from './support.ts';
 
 // suspend, putSignal and cancel where S3 differs from a database: the document as stored, the
 // unfenced writes racing other processes' cached ETags, and signals too large to inline.
 
 const LEASE = 30_000;
 const T0 = Date.UTC(2026, 0, 1);
-let b: FreshBucket;
-const clients: S3Client[] = [];
-beforeAll(async () => {
-  b = await freshBucket('suspend');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await b?.drop();
-});
+const b = bucketForFile('suspend');
 
 /** A fresh adapter with its own client: what another process builds. */
 const instance = (prefix: string) => {
-  const client = newClient();
-  clients.push(client);
+  const client = b.client();
   const requests = countRequests(client);
   return { storage: s3Storage({ client, bucket: b.bucket, prefix, inlineValueBytes: 100 }), requests };
 };

@@ -1,27 +1,18 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@td7x/durable-x';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { s3Storage, verifyConditionalWrites } from '../src/index.ts';
-import { type FreshBucket, freshBucket, newClient } from './support.ts';
+import { bucketForFile } from './file-bucket.ts';
 
 // Apps sharing a bucket under different prefixes must never see each other's runs: no prefix's
 // objects may fall under another's folders (README "Prefixes").
 
 const LEASE = 30_000;
 const T0 = Date.UTC(2026, 0, 1);
-let b: FreshBucket;
-const clients: S3Client[] = [];
-beforeAll(async () => {
-  b = await freshBucket('tenants');
-});
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await b?.drop();
-});
+const b = bucketForFile('tenants');
 
 const app = (prefix: string): Storage => {
-  const client = newClient();
-  clients.push(client);
+  const client = b.client();
   return s3Storage({ client, bucket: b.bucket, prefix, inlineValueBytes: 100 });
 };
 
