@@ -1,21 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { uniqueKeyPrefix } from '@td7x/testing';
 import { describeProcessSuite } from '@td7x/testing/process-suite';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
-import { connect, dropPrefix, rawReader, sharedRedisUrl } from './support.ts';
+import { prefixForFile } from './file-prefix.ts';
+import { rawReader, sharedRedisUrl } from './support.ts';
 
 // The process scenarios every adapter runs (SIGKILL in and out of the risky window, then a
 // resume; 16 processes racing on one run id), with this package's storage module.
-const prefix = uniqueKeyPrefix('harness');
-let redis: Redis;
-beforeAll(async () => {
-  redis = await connect(sharedRedisUrl());
-});
-afterAll(async () => {
-  await dropPrefix(redis, prefix);
-  await redis.quit();
-});
+const { prefix, redis } = prefixForFile('harness');
 
 describeProcessSuite('redis', () => ({
   storageModule: fileURLToPath(new URL('./crash/storage-module.ts', import.meta.url)),

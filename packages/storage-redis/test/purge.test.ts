@@ -1,25 +1,16 @@
-import { uniqueKeyPrefix } from '@td7x/testing';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ioredisClient, type RedisCommands, redisStorage } from '../src/index.ts';
 import { bucketOf, layout } from '../src/keys.ts';
 import { PURGE_RUNS } from '../src/lua.ts';
-import { connect, counting, dropPrefix, sharedRedisUrl } from './support.ts';
+import { prefixForFile } from './file-prefix.ts';
+import { counting } from './support.ts';
 
 /**
  * `purge` in two rounds (each bucket names its oldest candidates, then deletes the chosen ones
  * that still match): oldest first across buckets, and a run that changed in between is kept.
  */
-const prefix = uniqueKeyPrefix('redis-purge');
+const { prefix, redis } = prefixForFile('redis-purge');
 const T0 = Date.UTC(2026, 0, 1);
-let redis: Redis;
-beforeAll(async () => {
-  redis = await connect(sharedRedisUrl());
-});
-afterAll(async () => {
-  await dropPrefix(redis, prefix);
-  await redis.quit();
-});
 
 const waitFor = async (check: () => Promise<boolean>, timeoutMs = 5_000) => {
   const deadline = Date.now() + timeoutMs;

@@ -9,21 +9,13 @@ import {
   purgeRuns,
 } from '@td7x/durable-x';
 import * as R from '@td7x/durable-x/result';
-import { uniqueKeyPrefix } from '@td7x/testing';
 import { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ioredisClient, type RedisCommands, redisStorage } from '../src/index.ts';
-import { connect, counting, dropPrefix, sharedRedisUrl } from './support.ts';
+import { prefixForFile } from './file-prefix.ts';
+import { connect, counting, sharedRedisUrl } from './support.ts';
 
-const prefix = uniqueKeyPrefix('redis');
-let redis: Redis;
-beforeAll(async () => {
-  redis = await connect(sharedRedisUrl());
-});
-afterAll(async () => {
-  await dropPrefix(redis, prefix);
-  await redis.quit();
-});
+const { prefix, redis } = prefixForFile('redis');
 
 const keysUnder = async (under: string): Promise<string[]> => {
   const found: string[] = [];

@@ -1,25 +1,15 @@
 import { FOREVER } from '@td7x/durable-x';
-import { uniqueKeyPrefix } from '@td7x/testing';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ioredisClient, redisStorage } from '../src/index.ts';
 import { layout, STATUSES } from '../src/keys.ts';
-import { connect, dropPrefix, sharedRedisUrl } from './support.ts';
+import { prefixForFile } from './file-prefix.ts';
 
 /**
  * The status indexes (one per status): every script that changes a status moves the index entry
  * in the same script. And the fields a head keeps for the contract's sake.
  */
-const prefix = uniqueKeyPrefix('redis-statuses');
+const { prefix, redis } = prefixForFile('redis-statuses');
 const T0 = Date.UTC(2026, 0, 1);
-let redis: Redis;
-beforeAll(async () => {
-  redis = await connect(sharedRedisUrl());
-});
-afterAll(async () => {
-  await dropPrefix(redis, prefix);
-  await redis.quit();
-});
 
 /** The indexes (by status) that hold the run, read with plain ZSCORE. */
 const indexedUnder = async (own: string, runId: string): Promise<Record<string, number>> => {
