@@ -7,12 +7,12 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { uniqueBucketName } from '@td7x/testing';
+import { freePort, uniqueBucketName } from '@td7x/testing';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quickStarts } from './extract.ts';
-import { freePort, generate, lines, REPO, run, runToEnd, typecheck, workdir } from './support.ts';
+import { generate, lines, REPO, run, runToEnd, typecheck, workdir } from './support.ts';
 
 /**
  * Every README quick start, extracted from the README (the block after `<!-- quick-start: name

@@ -2,7 +2,7 @@
  * Test-only helpers of this repository (private package, never published).
  *
  * The root export is what most test files and every vitest globalSetup need (where the servers
- * are, unique names, the ledger) and loads no driver and no other workspace package, so a
+ * are, unique names, a free port, the ledger) and loads no driver and no other workspace package, so a
  * globalSetup works before anything is built. The crash harness is `@td7x/testing/crash`. Servers a test may break are
  * subpath exports, one concept each, so importing one loads only its own driver:
  *   - `@td7x/testing/private-postgres`  a PostgreSQL of the caller's own (crash-stop, freeze, restart)
@@ -15,4 +15,5 @@
 
 export { appendEffect, countEffects, type LedgerEntry, type LedgerKind, readLedger } from './crash/ledger.ts';
 export type { OpenedStorage, StorageModule } from './crash/storage-module.ts';
+export { freePort } from './free-port.ts';
 export * from './services.ts';
