@@ -211,6 +211,42 @@ describe('a sleeping run and housekeeping', () => {
     expect((await findDue(inner, { clock })())._unsafeUnwrap().runs.map((r) => r.runId)).toEqual(['sleeper']);
   });
 
+  it('recoverAbandoned leaves alone a run completed since it was listed, and runs none of its cleanups', async () => {
+    // Found by the kill campaign: the claim answers a completed run with its records whatever
+    // owner it expected, and recover tried to mark it compensated (RunCompleted, step "fail").
+    const data = V.createMemoryData();
+    const clock = manualClock();
+    const inner = memoryStorage({ data });
+    const ran: string[] = [];
+    const registry = { undo: () => void ran.push('undo') };
+    const crashed = await loaded(inner, clock, registry, 'finisher');
+    await beforeRisky(inner)(crashed)('undo')({});
+    clock.advance(LEASE * 2);
+    let completed = false;
+    const housekeeping: Storage = {
+      ...inner,
+      list: async (query) => {
+        const page = await inner.list(query);
+        if (!completed) {
+          completed = true;
+          const worker = await loaded(inner, clock, registry, 'finisher');
+          await durable(inner)(worker)('work')({})(() => 1);
+          (await complete(inner)(worker))._unsafeUnwrap();
+        }
+        return page;
+      },
+    };
+    const report = (
+      await recoverAbandoned(housekeeping, { clock, leaseMs: LEASE })(registry)()
+    )._unsafeUnwrap();
+    expect(report.recovered).toEqual([]);
+    expect(report.failed).toEqual([
+      { runId: 'finisher', error: expect.objectContaining({ type: 'RunBusy' }) },
+    ]);
+    expect(ran).toEqual(['undo']); // the worker's resume undid the crashed attempt, once
+    expect((await inner.read('finisher'))?.run).toMatchObject({ status: 'completed', owner: null });
+  });
+
   it('a cleanup registered before a sleep with params that differ on replay is adopted, not twinned', async () => {
     const storage = memoryStorage();
     const clock = manualClock();

@@ -1,6 +1,6 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { systemClock } from '../clock.ts';
-import type { DurableError, InvalidArgument, StorageUnavailable } from '../errors.ts';
+import type { DurableError, InvalidArgument, RunBusy, StorageUnavailable } from '../errors.ts';
 import { finishAs } from '../run/finish.ts';
 import { type LoadOptions, loadRun } from '../run/load.ts';
 import type { CleanupRegistry } from '../run/registry.ts';
@@ -65,6 +65,12 @@ const recoverEach = async (
   return ok({ recovered, failed });
 };
 
+const movedOn = (head: RunHead): RunBusy => ({
+  type: 'RunBusy',
+  runId: head.runId,
+  leaseExpiresAt: head.leaseExpiresAt,
+});
+
 const recoverOne = async (
   storage: Storage,
   options: LoadOptions,
@@ -73,6 +79,10 @@ const recoverOne = async (
 ): Promise<Result<readonly string[], DurableError>> => {
   const run = await loadRun(storage, options, registry, head.runId, head);
   if (run.isErr()) return err(run.error);
+  // Completed since it was listed: a claim answers a completed run with its records whatever
+  // owner it expected, so this is how "finished meanwhile" shows here. Left alone, like any run
+  // that moved on.
+  if (run.value.state.kind === 'replaying') return err(movedOn(head));
   const finished = await finishAs(run.value, 'compensated', null);
   return finished.isErr() ? err(finished.error) : ok([...run.value.cleanupsRun]);
 };
