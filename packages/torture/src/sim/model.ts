@@ -28,6 +28,14 @@ export interface UndoParams {
   readonly reg: string;
 }
 
+const HOUSEKEEPING_ANSWERS = new Set([
+  'RunBusy',
+  'LeaseLost',
+  'Cancelled',
+  'StorageUnavailable',
+  'CleanupFailed',
+]);
+
 /**
  * The ground truth a schedule is checked against: which step functions ran and what their effects
  * are (applied, undone by a cleanup), which cleanup registrations were stored, what each process
@@ -38,6 +46,7 @@ export interface UndoParams {
  *   cleanup or a step of the run in a process that holds it;
  * - a stored step record names an effect that happened and was not undone;
  * - every run reaches `completed` or `cancelled` when the world calms down (none is stranded).
+ * - housekeeping leaves a run alone only after a lost race, a storage fault or a failed cleanup.
  * A process that lost its lease while stalled inside a function ("zombie") may still finish what it
  * was doing: no lease can stop a paused process; that is what idempotent effects are for.
  */
@@ -71,6 +80,14 @@ export class Model {
       this.effects.set(key, effects);
     }
     return effects;
+  }
+
+  /**
+   * Housekeeping left a run alone: only for a lost race (moved on, taken over, cancelled), a storage
+   * fault, or a cleanup that failed. Anything else says it mistook the run's state.
+   */
+  housekeepingAnswered(what: string, runId: string, error: { readonly type: string }): void {
+    if (!HOUSEKEEPING_ANSWERS.has(error.type)) this.violation(`${what} answered ${error.type} for ${runId}`);
   }
 
   /** Storage applied a request (its reply may never arrive). */

@@ -138,7 +138,12 @@ export const runSchedule = async (
         const keeper = spawn('recover');
         return void V.recoverAbandoned(keeper.storage, { clock: keeper.clock, leaseMs: LEASE_MS })(
           registry(keeper, programs),
-        )().catch(() => undefined);
+        )()
+          .then((report) => {
+            for (const { runId, error } of report.failed)
+              model.housekeepingAnswered('recoverAbandoned', runId, error);
+          })
+          .catch(() => undefined);
       }
       case 'purge': {
         const keeper = spawn('purge');
