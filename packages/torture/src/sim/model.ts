@@ -45,7 +45,7 @@ const HOUSEKEEPING_ANSWERS = new Set([
  * - a cleanup runs only in the owner, for a registration that was stored, never beside another
  *   cleanup or a step of the run in a process that holds it;
  * - a stored step record names an effect that happened and was not undone;
- * - every run reaches `completed` or `cancelled` when the world calms down (none is stranded).
+ * - every run reaches `completed` or `cancelled` when the world calms down (none is stranded);
  * - housekeeping leaves a run alone only after a lost race, a storage fault or a failed cleanup.
  * A process that lost its lease while stalled inside a function ("zombie") may still finish what it
  * was doing: no lease can stop a paused process; that is what idempotent effects are for.
