@@ -89,7 +89,9 @@ await pool.query(
   `UPDATE ${t.runs} SET lease_expires_at = ${NOW} + 3600000 WHERE status = 'suspended' AND lease_expires_at <= ${NOW} AND substr(run_id, 5)::int % 2000 = 1003`,
 );
 await pool.query(`ANALYZE ${t.runs}`);
-const dueNow = await pool.query(`SELECT count(*)::int AS n FROM ${t.runs} WHERE status = 'suspended' AND lease_expires_at <= ${NOW}`);
+const dueNow = await pool.query(
+  `SELECT count(*)::int AS n FROM ${t.runs} WHERE status = 'suspended' AND lease_expires_at <= ${NOW}`,
+);
 console.log(`due now: ${dueNow.rows[0].n}`);
 await explain('findDue with few due, adapter indexes', due);
 await time('findDue with few due, adapter indexes', due);
