@@ -61,8 +61,8 @@ const abandoned = async (ctx: Context): Promise<RunHead[]> => {
 /**
  * `durable-x recover`: runs left `running` whose lease expired (their process died) get their
  * pending cleanups run and are marked `compensated`, through the core's `recoverAbandoned`. The
- * cleanup runners come from `--cleanups`; a run whose cleanups have no runner is left alone and
- * reported (exit 4).
+ * cleanup runners come from `--cleanups`; a run whose cleanups have no runner is not compensated
+ * and is reported (exit 4).
  */
 export const recover = async (ctx: Context, options: RecoverOptions): Promise<ExitCode> => {
   const registry = await loadRegistry(options.cleanups);
@@ -80,8 +80,10 @@ export const recover = async (ctx: Context, options: RecoverOptions): Promise<Ex
   const progress = progressOf(ctx.out, 'recover', found.length);
   const recovered = new Map<string, readonly string[]>();
   const failed = new Map<string, string>();
-  // Rounds of the core's recoverAbandoned until one recovers nothing: a run that cannot be
-  // recovered stays abandoned and is listed again, so it is counted once and then waited out.
+  // Rounds of the core's recoverAbandoned until a round lists no run not tried yet. A run that
+  // cannot be recovered stays abandoned; its claim and release moved it to the back of the age
+  // order, so the next round's page holds runs not tried yet, until every one has been.
+  const tried = new Set<string>();
   for (;;) {
     const report: RecoverReport = await recoverAbandoned(ctx.storage, {
       onEvent: (event) => {
@@ -93,7 +95,10 @@ export const recover = async (ctx: Context, options: RecoverOptions): Promise<Ex
       failed.delete(r.runId);
     }
     for (const f of report.failed) if (!recovered.has(f.runId)) failed.set(f.runId, describeError(f.error));
-    if (report.recovered.length === 0) break;
+    const listed = [...report.recovered, ...report.failed].map((r) => r.runId);
+    const fresh = listed.filter((runId) => !tried.has(runId));
+    for (const runId of listed) tried.add(runId);
+    if (fresh.length === 0) break;
   }
   progress.stop();
   const failures = [...failed].map(([runId, error]) => ({ runId, error }));
