@@ -14,9 +14,10 @@ const STATUS_LIST = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
  *   server whatever its locale, and comparisons are cheap.
  * - `claimed_from` is the status the run had when its current owner claimed it (NULL when that
  *   claim created it): a resent claim answers it again. Cleared with the owner.
- * - `signals` counts the run's signal records (steps with `seq` 0, which only putSignal writes and
- *   nothing but a purge removes): putSignal's `maxSignals` reads it, and suspend compares it with
- *   its snapshot to learn that a signal arrived meanwhile (statements/suspend.ts).
+ * - `signals` counts the signal records putSignal wrote (steps with `seq` 0 that nothing but a
+ *   purge removes; the run's own timeout records, also `seq` 0, come from its owner's putStep and
+ *   are not counted): putSignal's `maxSignals` reads it, and suspend compares it with its snapshot
+ *   to learn that a signal arrived meanwhile (statements/suspend.ts).
  * - Steps and cleanups have no foreign key to their run: every write of them is fenced by a lock
  *   on the run's row already (statements/writes.ts), and a foreign key would take that lock a
  *   second time, per row, through a trigger. `purge` deletes a run's records with it; a claim that

@@ -48,6 +48,21 @@ const counted = async (runId: string) => {
   return rows[0] as { kept: number; stored: number };
 };
 
+describe('postgres: a signal after a purge', () => {
+  it('answers not-found when only a record a racing write left behind has its key', async () => {
+    const { storage } = storageCounting();
+    // No run, one record under its id: what a write racing a purge can leave (claim.ts deletes it).
+    await db.admin.query(
+      `INSERT INTO ${db.tables.steps} (run_id, step_key, name, seq, output, at) VALUES ('gone', 'go#signal', 'go', 0, '"x"', 1)`,
+    );
+    await expect(
+      storage.putSignal({ runId: 'gone', record: signal('go#signal', 2), now: 2 }),
+    ).resolves.toEqual({
+      kind: 'not-found',
+    });
+  });
+});
+
 describe('postgres: a signal in the window of a suspend', () => {
   it('a suspend that queued behind the signal it awaits wakes at once, in one statement', async () => {
     const { storage, execute } = storageCounting();

@@ -134,8 +134,9 @@ export interface Storage {
    * run's status after the write; `not-found` when the run does not exist (nothing written).
    * A record of that key already stored → `exists` with it (a resent request gets its own back).
    * Otherwise, when `maxSignals` is given and the run already holds that many signal records
-   * (`seq` 0, the run's own timeout records included) → `full`, nothing written: senders cannot
-   * grow a run without bound.
+   * (`seq` 0) → `full`, nothing written: senders cannot grow a run without bound. Whether the
+   * run's own timeout records (`seq` 0 too, written by its owner's `putStep`) count is the
+   * storage's choice: the run's own program bounds them.
    */
   putSignal(request: PutSignalRequest): Promise<PutSignalOutcome>;
 

@@ -7,7 +7,8 @@ import { RETRY, type Retry, type Statement } from './statement.ts';
 /**
  * putSignal: NOT fenced (any process may signal a run). First writer wins, as in putStep.
  * - `stored`: a record of this key in the statement snapshot → `exists` with it (a resend whose
- *   first reply was lost gets its own record back), with no lock taken.
+ *   first reply was lost gets its own record back), with no lock taken — unless the run itself is
+ *   gone: a record a write racing a purge left behind under its id is not a run's (`not-found`).
  * - Otherwise `held` locks the head row (FOR NO KEY UPDATE) and reads its LATEST version: every
  *   signal of a run takes that lock before it inserts, so the signals of one run are serialized
  *   and `held.signals` is the exact number of signal records stored. A run purged after our
@@ -58,6 +59,7 @@ woken AS (
 )
 SELECT CASE
     WHEN EXISTS (SELECT FROM woken) THEN 'written'
+    WHEN NOT EXISTS (SELECT FROM seen) AND NOT EXISTS (SELECT FROM held) THEN 'not-found'
     WHEN EXISTS (SELECT FROM stored) THEN 'exists'
     WHEN NOT EXISTS (SELECT FROM held) THEN 'not-found'
     WHEN EXISTS (SELECT FROM held h, seen s WHERE h.signals >= $8::bigint AND h.signals = s.signals) THEN 'full'
