@@ -168,6 +168,49 @@ describe('sibling steps of one run', () => {
   });
 });
 
+describe('two steps sharing a nested step', () => {
+  // Steps a and b both call step x (same input: one execution). x's caller that did not start it
+  // waits on the execution; a fail() (x spends its retries) or an undo (a cancel) waiting for the
+  // run's bodies must count that caller as blocked, not wait for it: it hung for ever.
+  const sharing = async (x: () => Promise<number>) => {
+    const storage = memoryStorage();
+    const cp = await loaded(storage, manualClock(), {}, 'sharing');
+    const nested = () => durable(storage)(cp)('x', { retry: { attempts: 1 } })(1)(x);
+    const a = durable(storage)(cp)('a')(1)(() => nested());
+    const b = durable(storage)(cp)('b')(1)(() => nested());
+    return { storage, cp, both: Promise.allSettled([a, b]) };
+  };
+
+  it('when the shared step spends its retries, the run fails and both callers are answered', async () => {
+    const x = gate();
+    const { storage, both } = await sharing(async () => {
+      await x.promise;
+      throw new Error('boom');
+    });
+    await settle();
+    x.open();
+    const answers = await both;
+    expect(answers.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(answers.map((r) => (r.status === 'fulfilled' ? r.value.isErr() : false))).toEqual([true, true]);
+    expect((await storage.read('sharing'))?.run.status).toBe('failed');
+  });
+
+  it('when the run is cancelled meanwhile, both callers are answered and the run ends cancelled', async () => {
+    const x = gate();
+    const { storage, both } = await sharing(async () => {
+      await x.promise;
+      return 1;
+    });
+    await settle();
+    const cancelling = cancel(storage)('sharing');
+    await settle();
+    x.open();
+    expect((await cancelling).isOk()).toBe(true);
+    expect((await both).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect((await storage.read('sharing'))?.run.status).toBe('cancelled');
+  });
+});
+
 describe('a sleeping run and housekeeping', () => {
   it('recoverAbandoned leaves alone a run resumed and suspended since it was listed', async () => {
     const data = V.createMemoryData();

@@ -14,7 +14,7 @@ import {
   type StorageUnavailable,
 } from '../errors.ts';
 import type { PutStepOutcome, StepRecord, Storage } from '../storage/contract.ts';
-import { type Body, currentBody, isWithin, runBody } from './activity.ts';
+import { type Body, blockedWhile, currentBody, isWithin, runBody } from './activity.ts';
 import { utf8Length } from './events.ts';
 import { failRun } from './finish.ts';
 import { fencedPutStep, type Refusal, refusal } from './gateway.ts';
@@ -156,7 +156,9 @@ const shared = (run: RunHandle, step: Step): Promise<Outcome> => {
         ),
       );
     }
-    return running.outcome as Promise<Outcome>;
+    // Blocked on the sibling's execution: a fail() or an undo waiting for the run's bodies must
+    // not wait for this caller, which waits for them (through that execution).
+    return blockedWhile(run.activity, step.caller, running.outcome as Promise<Outcome>);
   }
   const execution: Execution = { body: { key: step.key, parent: step.caller }, outcome: undefined };
   run.executions.set(step.key, execution);
