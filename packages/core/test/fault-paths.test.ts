@@ -438,6 +438,73 @@ describe('a write whose answer was lost', () => {
   });
 });
 
+describe('a window call that failed and is called again', () => {
+  // A write that fails before it lands (StorageUnavailable), then the same call again: the window
+  // it opens or closes is the same one, so the closed record a replay skips it by is stored.
+  const flaky = (op: 'putCleanup' | 'removeCleanup') => {
+    const inner = memoryStorage();
+    let failNext = false;
+    const storage: Storage = {
+      ...inner,
+      [op]: (request: never) => {
+        if (!failNext) return inner[op](request);
+        failNext = false;
+        return Promise.reject(new Error('ECONNREFUSED'));
+      },
+    };
+    const failOnce = () => {
+      failNext = true;
+    };
+    return { storage, failOnce };
+  };
+
+  /** The run goes to sleep; woken, its replay passes the window; the process dies right there. */
+  const sleptThenCrashedInReplayedWindow = async (
+    storage: Storage,
+    clock: ManualClock,
+    cp: V.Checkpoint,
+    ran: string[],
+  ) => {
+    const registry = { refund: () => void ran.push('refund') };
+    expect((await sleep(storage)(cp)('nap')(1_000))._unsafeUnwrapErr()).toMatchObject({ type: 'Suspended' });
+    clock.advance(1_000);
+    const woken = await loaded(storage, clock, registry, 'flaky');
+    await beforeRisky(storage)(woken)('refund')({}); // replayed: the window was closed before the sleep
+    clock.advance(LEASE * 2); // the process dies here
+    return loaded(storage, clock, registry, 'flaky');
+  };
+
+  it('afterSafe: the window is recorded closed, and a crash after the replay runs no cleanup', async () => {
+    const { storage, failOnce } = flaky('removeCleanup');
+    const clock = manualClock();
+    const ran: string[] = [];
+    const cp = await loaded(storage, clock, { refund: () => void ran.push('refund') }, 'flaky');
+    await beforeRisky(storage)(cp)('refund')({});
+    await durable(storage)(cp)('charge')(1)(() => 'charged');
+    failOnce();
+    expect((await afterSafe(storage)(cp)('refund')).isErr()).toBe(true);
+    (await afterSafe(storage)(cp)('refund'))._unsafeUnwrap();
+    const after = await sleptThenCrashedInReplayedWindow(storage, clock, cp, ran);
+    expect(after.cleanupsRun).toEqual([]);
+    expect(ran).toEqual([]);
+  });
+
+  it('beforeRisky: the retry opens the same window, so closing it is what a replay finds', async () => {
+    const { storage, failOnce } = flaky('putCleanup');
+    const clock = manualClock();
+    const ran: string[] = [];
+    const cp = await loaded(storage, clock, { refund: () => void ran.push('refund') }, 'flaky');
+    failOnce();
+    expect((await beforeRisky(storage)(cp)('refund')({})).isErr()).toBe(true);
+    (await beforeRisky(storage)(cp)('refund')({}))._unsafeUnwrap();
+    await durable(storage)(cp)('charge')(1)(() => 'charged');
+    (await afterSafe(storage)(cp)('refund'))._unsafeUnwrap();
+    const after = await sleptThenCrashedInReplayedWindow(storage, clock, cp, ran);
+    expect(after.cleanupsRun).toEqual([]);
+    expect(ran).toEqual([]);
+  });
+});
+
 describe('bad input is refused before any I/O', () => {
   it.each([
     ['an invalid Date', new Date(Number.NaN)],

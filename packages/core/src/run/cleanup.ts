@@ -72,7 +72,11 @@ const register = async (
     verdict: (answer) => answer,
   });
   end();
-  if (written.isErr()) return err(written.error);
+  if (written.isErr()) {
+    // Not registered: a retry of this call is the same opening of the window, not the next one.
+    if (run.opened.get(name) === n) run.opened.set(name, n - 1);
+    return err(written.error);
+  }
   run.pending.push(record);
   run.emit({ type: 'cleanup.registered', runId: run.runId, name });
   return open(run, name, { n, cleanup: record });
@@ -127,7 +131,11 @@ const close = async (run: RunHandle, name: string): Promise<Result<void, Storage
   const end = run.keeper.begin();
   const closed = await closeWindow(run, target, window?.n);
   end();
-  if (closed.isErr()) return err(closed.error);
+  if (closed.isErr()) {
+    // Still open: a retry of this call closes this window, and records that it did.
+    if (window) run.windows.get(name)?.push(window);
+    return err(closed.error);
+  }
   run.pending = run.pending.filter((c) => c.id !== target.id);
   run.inherited = run.inherited.filter((c) => c.id !== target.id);
   run.emit({ type: 'cleanup.cleared', runId: run.runId, name: target.name });
