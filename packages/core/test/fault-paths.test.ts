@@ -505,6 +505,28 @@ describe('a window call that failed and is called again', () => {
   });
 });
 
+describe('a load that cannot go on', () => {
+  it('a new version whose restart fails in a cleanup lets go of the run: the next load is not busy', async () => {
+    const storage = memoryStorage();
+    const clock = manualClock();
+    const registry = {
+      unlock: () => {
+        throw new Error('lock service down');
+      },
+    };
+    const v1 = (
+      await load(storage, { clock, leaseMs: LEASE, version: 'v1' })(registry)('versioned')
+    )._unsafeUnwrap();
+    await beforeRisky(storage)(v1)('unlock')({});
+    expect((await sleep(storage)(v1)('nap')(1_000))._unsafeUnwrapErr()).toMatchObject({ type: 'Suspended' });
+    clock.advance(1_000);
+    const loadV2 = () => load(storage, { clock, leaseMs: LEASE, version: 'v2' })(registry)('versioned');
+    expect((await loadV2())._unsafeUnwrapErr()).toMatchObject({ type: 'CleanupFailed' });
+    expect((await storage.read('versioned'))?.run.leaseExpiresAt).toBeLessThanOrEqual(clock.now());
+    expect((await loadV2())._unsafeUnwrapErr()).toMatchObject({ type: 'CleanupFailed' });
+  });
+});
+
 describe('bad input is refused before any I/O', () => {
   it.each([
     ['an invalid Date', new Date(Number.NaN)],

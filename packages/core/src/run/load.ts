@@ -229,7 +229,19 @@ export const loadRun = async (
   const resumed = await resume(run, outcome.snapshot.run.status === 'cancelled');
   if (resumed.isErr()) return err(resumed.error);
   const versioned = await applyVersion(run, options.version);
-  return versioned.isErr() ? err(versioned.error) : ok(run);
+  return versioned.isErr() ? letGo(run, versioned.error) : ok(run);
+};
+
+/**
+ * A load that cannot go on (a cleanup failed, a write failed) lets go of the run it still holds,
+ * so that the next load need not wait out the lease.
+ */
+const letGo = async <E>(run: RunHandle, error: E): Promise<Result<never, E>> => {
+  if (run.state.kind === 'running') {
+    run.keeper.stop();
+    await release(run);
+  }
+  return err(error);
 };
 
 type Seed = Pick<
@@ -321,7 +333,5 @@ const resume = async (run: RunHandle, cancelled: boolean): Promise<Result<void, 
   const compensated = await compensate(run, 'running', 'memory');
   if (compensated.isOk()) return ok(undefined);
   if (compensated.error === INTERRUPTED) return refusal(run, 'load');
-  run.keeper.stop();
-  await release(run);
-  return err(compensated.error as CompensateError);
+  return letGo(run, compensated.error as CompensateError);
 };
