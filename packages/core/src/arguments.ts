@@ -15,6 +15,12 @@ export const invalid = (argument: string, reason: string): Checked<never> =>
 const shown = (value: unknown): string =>
   typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeof value;
 
+/** An options or query object the caller may leave out; `null`, a string or a number is refused. */
+export const checkObject = (argument: string, value: unknown): Checked<void> =>
+  typeof value === 'object' && value !== null
+    ? ok(undefined)
+    : invalid(argument, `expected an object, got ${value === null ? 'null' : typeof value}`);
+
 /** The longest timer every runtime honours (setTimeout clamps or fires at once above it). */
 export const MAX_TIMER_MS = 2_147_483_647;
 

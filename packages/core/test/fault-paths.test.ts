@@ -637,6 +637,25 @@ describe('the Result API never throws', () => {
     },
   );
 
+  it('null where an options or query object goes is a typed error, not a TypeError', async () => {
+    const storage = memoryStorage();
+    const clock = manualClock();
+    const cp = await loaded(storage, clock, {}, 'nulls');
+    const nothing = null as never;
+    const answers = [
+      load(storage, nothing)({})('nulls-2'),
+      waitFor(storage)(cp)('approval')(nothing),
+      listRuns(storage)(nothing),
+      purgeRuns(storage, { clock })(nothing),
+      findDue(storage, { clock })(nothing),
+      findAbandoned(storage, { clock })(nothing),
+      recoverAbandoned(storage, { clock })({})(nothing),
+    ];
+    for (const answer of answers)
+      expect((await answer)._unsafeUnwrapErr()).toMatchObject({ type: 'InvalidArgument' });
+    expect(await storage.read('nulls-2')).toBeUndefined();
+  });
+
   it('a value that is not a checkpoint is a typed error, not a TypeError', async () => {
     const storage = memoryStorage();
     const notACheckpoint = { runId: 'x' } as unknown as V.Checkpoint;

@@ -1,7 +1,7 @@
 import type { ResultAsync } from 'neverthrow';
 import { type Clock, systemClock } from '../clock.ts';
 import type { InvalidArgument, StorageUnavailable } from '../errors.ts';
-import { pageOf, type RunPage } from '../housekeeping/list.ts';
+import { pageAsked, type RunPage } from '../housekeeping/list.ts';
 import type { Storage } from '../storage/contract.ts';
 
 /**
@@ -14,9 +14,8 @@ export const findDue =
   (
     query: { limit?: number; cursor?: string } = {},
   ): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> =>
-    pageOf(storage, {
-      statuses: ['suspended'],
-      leaseExpiredAt: (options.clock ?? systemClock).now(),
-      limit: query.limit,
-      cursor: query.cursor,
-    });
+    pageAsked(
+      storage,
+      { statuses: ['suspended'], leaseExpiredAt: (options.clock ?? systemClock).now() },
+      query,
+    );

@@ -1,5 +1,5 @@
 import { errAsync, ok, type ResultAsync } from 'neverthrow';
-import { type Checked, checkInstant, checkLimit, invalid } from '../arguments.ts';
+import { type Checked, checkInstant, checkLimit, checkObject, invalid } from '../arguments.ts';
 import type { InvalidArgument, StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
 import { RUN_STATUSES, type RunHead, type RunStatus, type Storage } from '../storage/contract.ts';
@@ -26,6 +26,8 @@ export const DEFAULT_PAGE = 100;
 export const listRuns =
   (storage: Storage) =>
   (query: ListRunsQuery = {}): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> => {
+    const object = checkObject('query', query);
+    if (object.isErr()) return errAsync(object.error);
     const statuses = query.status === undefined ? ok(undefined) : checkStatuses(query.status);
     if (statuses.isErr()) return errAsync(statuses.error);
     const updatedBefore =
@@ -48,6 +50,17 @@ const checkStatuses = (status: RunStatus | readonly RunStatus[]): Checked<readon
 };
 
 /** One page of run heads; the limit and cursor are checked before any I/O. */
+/** A page of the runs `base` selects, as the caller's `query` (limit, cursor) asks. */
+export const pageAsked = (
+  storage: Storage,
+  base: { statuses: readonly RunStatus[]; leaseExpiredAt: number },
+  query: { limit?: number; cursor?: string },
+): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> => {
+  const object = checkObject('query', query);
+  if (object.isErr()) return errAsync(object.error);
+  return pageOf(storage, { ...base, limit: query.limit, cursor: query.cursor });
+};
+
 export const pageOf = (
   storage: Storage,
   query: {

@@ -1,5 +1,5 @@
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
-import { checkInstant, checkNumber } from '../arguments.ts';
+import { checkInstant, checkNumber, checkObject } from '../arguments.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import type { InvalidArgument, StorageUnavailable } from '../errors.ts';
 import { callStorage } from '../storage/call.ts';
@@ -20,6 +20,8 @@ export type PurgeRunsQuery = {
 export const purgeRuns =
   (storage: Storage, options: { clock?: Clock } = {}) =>
   (query: PurgeRunsQuery): ResultAsync<number, InvalidArgument | StorageUnavailable> => {
+    const object = checkObject('query', query);
+    if (object.isErr()) return errAsync(object.error);
     const clock = options.clock ?? systemClock;
     const cutoff =
       'before' in query

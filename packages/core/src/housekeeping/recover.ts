@@ -1,11 +1,12 @@
-import { err, ok, type Result, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
+import { checkObject } from '../arguments.ts';
 import { systemClock } from '../clock.ts';
 import type { DurableError, InvalidArgument, RunBusy, StorageUnavailable } from '../errors.ts';
 import { finishAs } from '../run/finish.ts';
 import { type LoadOptions, loadRun } from '../run/load.ts';
 import type { CleanupRegistry } from '../run/registry.ts';
 import type { RunHead, Storage } from '../storage/contract.ts';
-import { DEFAULT_PAGE, pageOf, type RunPage } from './list.ts';
+import { DEFAULT_PAGE, pageAsked, type RunPage } from './list.ts';
 
 /** Runs left `running` whose lease has expired: their process died or gave up. */
 export const findAbandoned =
@@ -13,12 +14,11 @@ export const findAbandoned =
   (
     query: { limit?: number; cursor?: string } = {},
   ): ResultAsync<RunPage, InvalidArgument | StorageUnavailable> =>
-    pageOf(storage, {
-      statuses: ['running'],
-      leaseExpiredAt: (options.clock ?? systemClock).now(),
-      limit: query.limit,
-      cursor: query.cursor,
-    });
+    pageAsked(
+      storage,
+      { statuses: ['running'], leaseExpiredAt: (options.clock ?? systemClock).now() },
+      query,
+    );
 
 export interface RecoverReport {
   /** Runs whose cleanups ran; they are now `compensated` and may be retried by a later load. */
@@ -40,6 +40,8 @@ export const recoverAbandoned =
   (storage: Storage, options: LoadOptions = {}) =>
   (registry: CleanupRegistry) =>
   (query: { limit?: number } = {}): ResultAsync<RecoverReport, InvalidArgument | StorageUnavailable> => {
+    const object = checkObject('query', query);
+    if (object.isErr()) return errAsync(object.error);
     return findAbandoned(
       storage,
       options,

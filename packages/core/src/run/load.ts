@@ -1,5 +1,12 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import { type Checked, checkFunction, checkNumber, invalid, MAX_TIMER_MS } from '../arguments.ts';
+import {
+  type Checked,
+  checkFunction,
+  checkNumber,
+  checkObject,
+  invalid,
+  MAX_TIMER_MS,
+} from '../arguments.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { type Codec, defaultCodec } from '../codec/codec.ts';
 import type { InvalidArgument, InvalidRunId, RunBusy, StorageUnavailable } from '../errors.ts';
@@ -129,6 +136,8 @@ const checkWait = (wait: LoadOptions['waitForLease']): Checked<undefined> => {
 
 /** Every option in range, before any I/O. */
 const checkOptions = (storage: Storage, options: LoadOptions, registry: CleanupRegistry): Checked<void> => {
+  const object = checkObject('options', options);
+  if (object.isErr()) return object;
   if (typeof storage !== 'object' || storage === null || typeof storage.claim !== 'function') {
     return invalid('storage', 'expected a durable-x Storage');
   }

@@ -1,5 +1,5 @@
 import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
-import { checkOptionalNumber } from '../arguments.ts';
+import { checkObject, checkOptionalNumber } from '../arguments.ts';
 import type {
   InvalidArgument,
   InvalidName,
@@ -59,6 +59,8 @@ const waitTask = async (
 ): Promise<Result<Received, WaitError>> => {
   const checked = checkName('signal', name);
   if (checked.isErr()) return err(checked.error);
+  const object = checkObject('options', options);
+  if (object.isErr()) return err(object.error);
   const timeout = checkOptionalNumber('timeout', options.timeout, { min: 0 });
   if (timeout.isErr()) return err(timeout.error);
   const key = signalKey(name);
