@@ -54,7 +54,7 @@ export interface HostOptions {
   /** The core's events of every run the host loads (`load`'s `onEvent`). */
   readonly onEvent?: EventListener;
   /** Every run attempt's outcome, when it settles (started, woken or recovered). */
-  readonly onSettled?: (outcome: RunOutcome) => void;
+  readonly onSettled?: (outcome: RunOutcome) => void | Promise<void>;
   /** What went wrong in the background: a poll the storage refused, a listener that threw. */
   readonly onError?: (error: unknown) => void;
 }
@@ -285,7 +285,8 @@ export const createHost = (options: HostOptions): Host => {
     if (outcome.status === 'skipped') return;
     scheduleWake(outcome);
     try {
-      options.onSettled?.(outcome);
+      // An async listener's rejection is reported too, not left to crash the process.
+      Promise.resolve(options.onSettled?.(outcome)).catch(report);
     } catch (error) {
       report(error);
     }
@@ -512,16 +513,21 @@ export const createHost = (options: HostOptions): Host => {
       interruptDelay?.();
       for (const cancel of wakeTimers.values()) cancel();
       wakeTimers.clear();
-      await loop;
+      // One deadline for the poll under way (a list query may hang) and the runs executing.
+      const deadline = Date.now() + timeoutMs;
+      const untilDeadline = async (work: Promise<unknown>) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          work,
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+          }),
+        ]);
+        clearTimeout(timer);
+      };
+      await untilDeadline(Promise.resolve(loop).catch(() => undefined));
       const executing = [...inFlight.values()];
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled(executing),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await untilDeadline(Promise.allSettled(executing));
       const stillRunning = [...inFlight.keys()];
       return { settled: executing.length - stillRunning.length, stillRunning };
     },

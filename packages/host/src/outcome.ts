@@ -23,5 +23,3 @@ export type RunOutcome = { readonly runId: string; readonly workflow: string } &
   /** The storage failed, or a pending cleanup could not run: the run is resumed later. */
   | { readonly status: 'interrupted'; readonly error: unknown }
 );
-
-export type RunStatusInHost = RunOutcome['status'];

@@ -218,6 +218,43 @@ describe('the in-process host (memory storage)', () => {
     expect(await host.stop()).toEqual({ settled: 0, stillRunning: [] });
   });
 
+  it('an async onSettled that rejects is reported to onError, not left to crash the process', async () => {
+    const errors: unknown[] = [];
+    const reported = deferred();
+    const host = createHost({
+      storage: memoryStorage(),
+      clock: manualClock(T0),
+      onSettled: async () => {
+        throw new Error('listener failed');
+      },
+      onError: (error) => {
+        errors.push(error);
+        reported.resolve();
+      },
+    });
+    host.register('quick', async () => 'done');
+    expect(await host.start('quick', 'q1')).toMatchObject({ status: 'completed' });
+    await reported.promise;
+    expect(errors).toEqual([new Error('listener failed')]);
+  });
+
+  it('stop({ timeoutMs }) keeps its deadline while a poll is stuck in a list that never answers', async () => {
+    const inner = memoryStorage();
+    const listing = deferred();
+    const storage: Storage = {
+      ...inner,
+      list: () => {
+        listing.resolve();
+        return new Promise(() => {}); // the storage never answers
+      },
+    };
+    const host = createHost({ storage, pollIntervalMs: 60_000 });
+    host.listen();
+    await listing.promise;
+    // Before, stop awaited the poll first: it never returned.
+    expect(await host.stop({ timeoutMs: 50 })).toEqual({ settled: 0, stillRunning: [] });
+  });
+
   it("under the 'compensate' policy, an orphan's cleanups run and it is marked compensated", async () => {
     const storage: Storage = memoryStorage();
     const undone: string[] = [];
