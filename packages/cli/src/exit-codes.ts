@@ -1,5 +1,5 @@
 /**
- * What `durable-x` exits with (documented in the package README, tested by test/exit-codes.test.ts).
+ * What `durable-x` exits with (documented in the package README, tested by test/usage.test.ts and the commands' suites).
  * Scripts branch on these, so they never change meaning.
  */
 export const EXIT = {

@@ -19,8 +19,17 @@ export interface ExportOptions {
 const PAGE = 200;
 const READS_IN_FLIGHT = 8;
 
+/**
+ * Writes one line; resolves once the stream took it, rejects with the stream's error (the reader
+ * of a pipe went away: EPIPE). Backpressure is the stream's: each write waits for the one before.
+ */
 const write = (stream: Writable, text: string): Promise<void> =>
-  stream.write(text) ? Promise.resolve() : new Promise((resolve) => stream.once('drain', () => resolve()));
+  new Promise((resolve, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+
+/** `durable-x export | head`: the reader had what it wanted. Not a failure, as for any Unix tool. */
+const readerGone = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === 'EPIPE';
 
 /**
  * `durable-x export`: every run (or the runs named, or those matching `--status` / `--older-than`)
@@ -28,6 +37,9 @@ const write = (stream: Writable, text: string): Promise<void> =>
  */
 export const exportRuns = async (ctx: Context, options: ExportOptions): Promise<ExitCode> => {
   const stream: Writable = options.output === undefined ? process.stdout : createWriteStream(options.output);
+  // Errors reach the writes' callbacks; without a listener the 'error' event would crash the process.
+  const ignore = () => {};
+  stream.on('error', ignore);
   const progress = progressOf(ctx.out, 'export');
   let exported = 0;
   let missing = 0;
@@ -44,7 +56,7 @@ export const exportRuns = async (ctx: Context, options: ExportOptions): Promise<
     }
     progress.advance(runIds.length);
   };
-  try {
+  const exportAll = async () => {
     if (options.runIds.length > 0) {
       progress.total(options.runIds.length);
       await emit(options.runIds);
@@ -65,12 +77,21 @@ export const exportRuns = async (ctx: Context, options: ExportOptions): Promise<
         cursor = page.next;
       } while (cursor !== undefined);
     }
+  };
+  try {
+    try {
+      await exportAll();
+    } catch (error) {
+      if (!readerGone(error)) throw error;
+      return EXIT.ok;
+    }
   } finally {
     progress.stop();
     if (options.output !== undefined) {
       stream.end();
       await finished(stream);
     }
+    stream.off('error', ignore);
   }
   ctx.out.note(`exported ${exported} run(s)`);
   if (options.runIds.length > 0 && missing > 0) {

@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 const BIN = fileURLToPath(new URL('../../src/bin.ts', import.meta.url));
 const CWD = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The command line that runs `durable-x` from source, for a test that spawns it itself. */
+export const CLI_COMMAND = {
+  file: process.execPath,
+  args: ['--conditions=@td7x/source', '--import', 'tsx', BIN],
+  cwd: CWD,
+} as const;
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;
@@ -19,8 +26,8 @@ export const cli = (
   options: { env?: Record<string, string>; input?: string } = {},
 ) =>
   new Promise<CliResult>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@td7x/source', '--import', 'tsx', BIN, ...args], {
-      cwd: CWD,
+    const child = spawn(CLI_COMMAND.file, [...CLI_COMMAND.args, ...args], {
+      cwd: CLI_COMMAND.cwd,
       env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '0', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
