@@ -60,6 +60,12 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
   const tracer = options.tracer ?? trace.getTracer('@td7x/durable-x-otel');
   const maxOpen = options.maxOpenRuns ?? 10_000;
   const open = new Map<string, OpenRun>();
+  /**
+   * Replayed runs: their span ended with the load (a replay has no end event); their context is
+   * kept only to parent the memo hits that follow, apart from `open` so that replays never push
+   * a live run's span out.
+   */
+  const replays = new Map<string, Context>();
 
   const closeRun = (runId: string, outcome: string, attributes: Attributes = {}, cause?: unknown) => {
     const run = open.get(runId);
@@ -73,7 +79,7 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
 
   /** A span under the run's span (or under the active context if the run's load was not seen). */
   const child = (runId: string, name: string, attributes: Attributes, startTime?: number): Span => {
-    const parent = open.get(runId)?.context ?? context.active();
+    const parent = open.get(runId)?.context ?? replays.get(runId) ?? context.active();
     return tracer.startSpan(
       name,
       {
@@ -129,19 +135,18 @@ export const durableTracing = (options: TracingOptions = {}): DurableTracing => 
           },
           context.active(),
         );
-        open.set(runId, {
-          span,
-          context: trace.setSpan(context.active(), span),
-          steps: new Map(),
-          cleanups: new Map(),
-        });
-        if (open.size > maxOpen) closeRun(open.keys().next().value as string, 'unknown');
+        replays.delete(runId);
+        const runContext = trace.setSpan(context.active(), span);
         // A replay has no end event: its span covers the load, its memo hits follow under it.
         if (event.status === 'completed') {
-          const run = open.get(runId) as OpenRun;
-          run.span.setAttribute(ATTR.outcome, 'replayed');
-          run.span.end();
+          span.setAttribute(ATTR.outcome, 'replayed');
+          span.end();
+          replays.set(runId, runContext);
+          if (replays.size > maxOpen) replays.delete(replays.keys().next().value as string);
+          return;
         }
+        open.set(runId, { span, context: runContext, steps: new Map(), cleanups: new Map() });
+        if (open.size > maxOpen) closeRun(open.keys().next().value as string, 'unknown');
         return;
       }
       case 'step.started': {

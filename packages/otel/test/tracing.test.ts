@@ -170,4 +170,24 @@ describe('durableTracing', () => {
     expect(await durable(storage)(cp)('s')()(() => 42)).toBe(42);
     await complete(storage)(cp);
   });
+  it('replays do not push a live run out of the runs it keeps open (maxOpenRuns)', async () => {
+    const tracing = durableTracing({ tracer: otel.tracer, maxOpenRuns: 2 });
+    const storage = memoryStorage();
+    const options = { onEvent: tracing.onEvent };
+    for (const id of ['done-1', 'done-2', 'done-3']) {
+      await complete(storage)(await load(storage)({})(id));
+    }
+    const live = await load(storage, options)({})('live');
+    for (const id of ['done-1', 'done-2', 'done-3']) {
+      const replay = await load(storage, options)({})(id);
+      await complete(storage)(replay);
+    }
+    await durable(storage)(live)('work')()(() => 1);
+    await complete(storage)(live);
+    const outcomes = otel
+      .spans()
+      .filter((span) => span.name === 'durable-x run')
+      .map((span) => span.attributes[ATTR.outcome]);
+    expect(outcomes).toEqual(['replayed', 'replayed', 'replayed', 'completed']);
+  });
 });
