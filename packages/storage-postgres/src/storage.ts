@@ -48,6 +48,9 @@ export const postgresStorage = (options: PostgresStorageOptions): Storage => {
   const execute = executeOf(options);
   const st = statements(tableNames(options));
   const maxRetries = options.maxRetries ?? 20;
+  if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) {
+    throw new TypeError(`postgres storage: maxRetries must be a whole number ≥ 0, not ${String(maxRetries)}`);
+  }
 
   const run = async <T>(statement: Statement<T>): Promise<T> =>
     statement.parse(await execute(statement.sql, statement.params));

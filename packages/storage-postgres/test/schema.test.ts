@@ -12,6 +12,11 @@ import {
 import { freshSchema, newPool, postgresUrl } from './support/db.ts';
 
 describe('schema and names', () => {
+  it.each([-1, 1.5, Number.NaN])('refuses maxRetries: %s at construction, before any I/O', (maxRetries) => {
+    const execute = () => Promise.reject(new Error('no I/O expected'));
+    expect(() => postgresStorage({ execute, maxRetries })).toThrow(/maxRetries must be/);
+  });
+
   it('schema.sql is the DDL that migrate runs for the default names (regenerate: pnpm run schema:sql)', () => {
     const file = readFileSync(new URL('../src/schema.sql', import.meta.url), 'utf8');
     expect(file.endsWith(schemaSql())).toBe(true);

@@ -31,7 +31,11 @@ export interface S3StorageOptions {
   /** Your client (region, credentials, endpoint…). RGW and MinIO need `forcePathStyle: true`. */
   readonly client: S3Client;
   readonly bucket: string;
-  /** Prepended verbatim to every key (end it with `/` for a folder). At most 256 bytes. Default ''. */
+  /**
+   * The folder of this app's keys: `''` or folders each ending in `/` (`[A-Za-z0-9._-]`, none
+   * named `runs`, `values` or `probe`), so that two prefixes never overlap. At most 256 bytes.
+   * Default ''.
+   */
   readonly prefix?: string;
   /** A value (step output, cleanup params) up to this many bytes is stored inside the run document. Default 8 KiB. */
   readonly inlineValueBytes?: number;
@@ -68,6 +72,17 @@ const MAX_SIGNAL_ROUNDS = 8;
 /** S3's limit for one PUT; a value above it would need a multipart upload. */
 export const S3_MAX_VALUE_BYTES = 5 * 1024 ** 3;
 
+/** A whole-number option, at least `min`; the default when absent. Refused at construction, before any I/O. */
+const whole = (name: string, value: number | undefined, fallback: number, min: number): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new TypeError(
+      `durable-x s3: ${name} must be a whole number of at least ${min}, not ${String(value)}`,
+    );
+  }
+  return value;
+};
+
 /**
  * Durable-x checkpoints in S3 (or any S3 server that honours `If-Match` / `If-None-Match` on PUT).
  * One run = one JSON document, rewritten by conditional PUT; large values live beside it.
@@ -76,10 +91,11 @@ export const S3_MAX_VALUE_BYTES = 5 * 1024 ** 3;
 export const s3Storage = (options: S3StorageOptions): Storage => {
   const layout = layoutOf(options.prefix ?? '');
   const objects = s3Objects(options.client, options.bucket);
-  const documents = runDocuments(objects, layout, options.cachedRuns ?? 1000);
-  const inlineLimit = options.inlineValueBytes ?? 8 * 1024;
-  const budget = options.documentBudget ?? 256 * 1024;
-  const concurrency = options.concurrency ?? 16;
+  const documents = runDocuments(objects, layout, whole('cachedRuns', options.cachedRuns, 1000, 0));
+  const inlineLimit = whole('inlineValueBytes', options.inlineValueBytes, 8 * 1024, 0);
+  const budget = whole('documentBudget', options.documentBudget, 256 * 1024, 1);
+  const concurrency = whole('concurrency', options.concurrency, 16, 1);
+  const maxValueBytes = whole('maxValueBytes', options.maxValueBytes, S3_MAX_VALUE_BYTES, 1);
 
   const valueKey = (runKey: string, doc: RunDocument, blob: string) =>
     layout.value(runKey, doc.incarnation, blob);
@@ -246,7 +262,7 @@ export const s3Storage = (options: S3StorageOptions): Storage => {
 
   return {
     name: 's3',
-    maxValueBytes: options.maxValueBytes ?? S3_MAX_VALUE_BYTES,
+    maxValueBytes,
     signalLimits,
 
     async claim(request) {

@@ -96,6 +96,19 @@ describe('s3 adapter: object layout and keys', () => {
     );
   });
 
+  it.each([
+    ['concurrency', 0],
+    ['concurrency', Number.NaN],
+    ['documentBudget', -1],
+    ['inlineValueBytes', 1.5],
+    ['cachedRuns', Number.POSITIVE_INFINITY],
+    ['maxValueBytes', 0],
+  ])('refuses %s: %s at construction, before any I/O', (name, value) => {
+    const client = new S3Client({});
+    client.send = () => Promise.reject(new Error('no I/O expected'));
+    expect(() => s3Storage({ client, bucket: 'x', [name]: value })).toThrow(new RegExp(`${name} must be`));
+  });
+
   it('reports a missing bucket as a storage failure, not a lost race', async () => {
     const client = b.client();
     const storage = s3Storage({ client, bucket: `${b.bucket}-missing`, prefix: '' });

@@ -68,6 +68,12 @@ export const sqliteStorage = (connection: SqliteConnection, options: SqliteStora
   const prefix = checkTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX);
   const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   const synchronous = options.synchronous ?? 'full';
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    // Anything else would fall back to NORMAL, weaker than asked, without a word.
+    throw new TypeError(
+      `durable-x sqlite: synchronous must be 'full' or 'normal', not ${String(synchronous)}`,
+    );
+  }
   let ready: Opened | undefined;
   /** One contract method: its transaction, tried again while another process holds a lock. */
   const call =

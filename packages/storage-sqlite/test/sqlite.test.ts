@@ -24,6 +24,15 @@ const tables = (db: Database.Database) =>
   db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
 
 describe('sqliteStorage specifics', () => {
+  it.each(['FULL', 'off', 'extra'])(
+    'refuses synchronous: %s rather than fall back to NORMAL',
+    (synchronous) => {
+      const db = new Database(':memory:');
+      expect(() => sqliteStorage(db, { synchronous: synchronous as 'full' })).toThrow(/synchronous must be/);
+      db.close();
+    },
+  );
+
   it('src/schema.sql is the generated schema (run `pnpm run schema` after changing src/schema.ts)', () => {
     expect(readFileSync(new URL('../src/schema.sql', import.meta.url), 'utf8')).toBe(schemaSql());
   });

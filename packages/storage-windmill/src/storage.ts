@@ -93,6 +93,18 @@ export const datatableStorage = (options: WindmillStorageOptions = {}): Storage 
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
   const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  if (!Number.isSafeInteger(maxValueBytes) || maxValueBytes < 1) {
+    throw new TypeError(
+      `durable-x windmill: maxValueBytes must be a positive whole number, not ${String(maxValueBytes)}`,
+    );
+  }
+  for (const [name, limit] of Object.entries(options.signalLimits ?? {})) {
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
+      throw new TypeError(
+        `durable-x windmill: signalLimits.${name} must be a positive integer, not ${String(limit)}`,
+      );
+    }
+  }
   return {
     ...storage,
     // Group commit: one request per batch, each request body at most about one value's size.

@@ -229,6 +229,16 @@ describe('windmill storage: outages are typed StorageUnavailable, and nothing is
 });
 
 describe('windmill helpers', () => {
+  it.each([
+    [{ maxValueBytes: 0 }, /maxValueBytes must be/],
+    [{ maxValueBytes: Number.NaN }, /maxValueBytes must be/],
+    [{ signalLimits: { perRun: Number.NaN } }, /signalLimits.perRun must be/],
+    [{ signalLimits: { bytes: -1 } }, /signalLimits.bytes must be/],
+    [{ maxRetries: -1 }, /maxRetries must be/],
+  ])('datatableStorage refuses %j at construction, before any I/O', (options, message) => {
+    expect(() => datatableStorage(options)).toThrow(message);
+  });
+
   it('windmillRunId: root flow job and step inside a flow, the job id in a script, an error outside Windmill', () => {
     expect(windmillRunId({ WM_JOB_ID: 'j2', WM_ROOT_FLOW_JOB_ID: 'root', WM_FLOW_STEP_ID: 'c' })).toBe(
       'root:c',
