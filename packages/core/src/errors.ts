@@ -157,7 +157,7 @@ export interface Suspended {
 export interface Cancelled {
   readonly type: 'Cancelled';
   readonly runId: string;
-  /** Cleanups this process ran because of the cancellation, newest first. */
+  /** Cleanups this load of the run ran, newest first: the undo's, after any its resume ran. */
   readonly cleanupsRun: readonly string[];
 }
 

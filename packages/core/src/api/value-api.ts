@@ -8,7 +8,7 @@ import { startStep } from '../run/step.ts';
 import type { RunSnapshot, Storage } from '../storage/contract.ts';
 
 /** Awaits a ResultAsync: the value, or a thrown `DurableXError` carrying the typed error. */
-export const orThrow = <T>(result: ResultAsync<T, DurableError>): Promise<T> =>
+const orThrow = <T>(result: ResultAsync<T, DurableError>): Promise<T> =>
   result.match(
     (value) => value,
     (error) => {

@@ -34,7 +34,7 @@ export interface Seen {
 }
 
 /** While waiting with a liveness check, ask it again this often: its owner may die meanwhile. */
-export const LIVENESS_POLL_MS = 1_000;
+const LIVENESS_POLL_MS = 1_000;
 
 const claim = (plan: ClaimPlan, seen: Seen | undefined) =>
   callStorage(plan.storage, 'claim', {

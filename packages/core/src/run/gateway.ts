@@ -64,6 +64,8 @@ export const lastWrite = async <T>(
     if (write.verdict(answer.value) === 'ok') moveTo(run, after(answer.value));
     return interpret(run, write, answer.value);
   } finally {
+    // Nothing above should throw; if something did, the run must not stay `ending` for ever.
+    if ((run.state as RunState).kind === 'ending') moveTo(run, { kind: 'running' });
     over();
   }
 };

@@ -8,7 +8,10 @@ import type { PutStepOutcome, PutStepRequest, Storage } from './contract.ts';
  * them to come back, and is then sent at the end of that tick (`setImmediate`: after the I/O
  * callbacks and promise jobs that answered the runs of the batch, which queue their next writes);
  * below that, at the end of the current tick. So the batches grow with the load: a storage busy
- * with one batch collects the next. A storage without `putSteps` gets one `putStep` per write.
+ * with one batch collects the next. A queue longer than one batch (`MAX_BATCH_WRITES`,
+ * `MAX_BATCH_CHARS`) goes out as several batches at once, so `MAX_IN_FLIGHT` bounds when a queue
+ * is sent, not how many batches a burst sends. A storage without `putSteps` gets one `putStep` per
+ * write.
  */
 
 interface Queued {
@@ -25,14 +28,14 @@ interface Group {
 }
 
 /** At most this many writes, and about this many characters of records, in one `putSteps`. */
-export const MAX_BATCH_WRITES = 256;
+const MAX_BATCH_WRITES = 256;
 /**
  * Batches of one storage out at once; more writes wait for it to come back. One: the writes that
  * arrive while a batch is out are the next batch, whole (measured on Postgres at concurrency 16:
  * ~14 writes a batch with one, ~9 with two or four, at the same throughput).
  */
-export const MAX_IN_FLIGHT = 1;
-export const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+const MAX_IN_FLIGHT = 1;
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 
 const groups = new WeakMap<Storage, Group>();
 
