@@ -212,28 +212,29 @@ describe('two steps sharing a nested step', () => {
 });
 
 describe('a sleeping run and housekeeping', () => {
-  it('recoverAbandoned leaves alone a run resumed and suspended since it was listed', async () => {
-    const data = V.createMemoryData();
+  /**
+   * A worker crashed holding `runId` with a cleanup pending; housekeeping lists the run as
+   * abandoned and, between its list and its claim, another worker does `meanwhile` with it.
+   */
+  const recoverWhile = async (
+    runId: string,
+    meanwhile: (storage: Storage, worker: V.Checkpoint) => Promise<void>,
+  ) => {
     const clock = manualClock();
-    const inner = memoryStorage({ data });
+    const inner = memoryStorage();
     const ran: string[] = [];
     const registry = { undo: () => void ran.push('undo') };
-    // A worker crashes holding the run: it is abandoned once its lease expires.
-    const crashed = await loaded(inner, clock, registry, 'sleeper');
+    const crashed = await loaded(inner, clock, registry, runId);
     await beforeRisky(inner)(crashed)('undo')({});
     clock.advance(LEASE * 2);
-    // Housekeeping lists it; before it claims it, a worker resumes it and it goes to sleep.
-    let resumed = false;
+    let moved = false;
     const housekeeping: Storage = {
       ...inner,
       list: async (query) => {
         const page = await inner.list(query);
-        if (!resumed) {
-          resumed = true;
-          const worker = await loaded(inner, clock, registry, 'sleeper');
-          await beforeRisky(inner)(worker)('undo')({});
-          const slept = await sleep(inner)(worker)('nap')(60_000);
-          expect(slept._unsafeUnwrapErr()).toMatchObject({ type: 'Suspended' });
+        if (!moved) {
+          moved = true;
+          await meanwhile(inner, await loaded(inner, clock, registry, runId));
         }
         return page;
       },
@@ -242,14 +243,21 @@ describe('a sleeping run and housekeeping', () => {
       await recoverAbandoned(housekeeping, { clock, leaseMs: LEASE })(registry)()
     )._unsafeUnwrap();
     expect(report.recovered).toEqual([]);
-    expect(report.failed).toEqual([
-      { runId: 'sleeper', error: expect.objectContaining({ type: 'RunBusy' }) },
-    ]);
+    expect(report.failed).toEqual([{ runId, error: expect.objectContaining({ type: 'RunBusy' }) }]);
+    expect(ran).toEqual(['undo']); // the worker's resume undid the crashed attempt, once
+    return { inner, clock };
+  };
+
+  it('recoverAbandoned leaves alone a run resumed and suspended since it was listed', async () => {
+    const { inner, clock } = await recoverWhile('sleeper', async (storage, worker) => {
+      await beforeRisky(storage)(worker)('undo')({});
+      const slept = await sleep(storage)(worker)('nap')(60_000);
+      expect(slept._unsafeUnwrapErr()).toMatchObject({ type: 'Suspended' });
+    });
     // Still parked with its cleanup pending, and due when its sleep ends.
     const stored = await inner.read('sleeper');
     expect(stored?.run).toMatchObject({ status: 'suspended' });
     expect(stored?.cleanups.map((c) => c.name)).toEqual(['undo']);
-    expect(ran).toEqual(['undo']); // the worker's resume undid the crashed attempt, once
     clock.advance(60_000);
     expect((await findDue(inner, { clock })())._unsafeUnwrap().runs.map((r) => r.runId)).toEqual(['sleeper']);
   });
@@ -257,36 +265,10 @@ describe('a sleeping run and housekeeping', () => {
   it('recoverAbandoned leaves alone a run completed since it was listed, and runs none of its cleanups', async () => {
     // Found by the kill campaign: the claim answers a completed run with its records whatever
     // owner it expected, and recover tried to mark it compensated (RunCompleted, step "fail").
-    const data = V.createMemoryData();
-    const clock = manualClock();
-    const inner = memoryStorage({ data });
-    const ran: string[] = [];
-    const registry = { undo: () => void ran.push('undo') };
-    const crashed = await loaded(inner, clock, registry, 'finisher');
-    await beforeRisky(inner)(crashed)('undo')({});
-    clock.advance(LEASE * 2);
-    let completed = false;
-    const housekeeping: Storage = {
-      ...inner,
-      list: async (query) => {
-        const page = await inner.list(query);
-        if (!completed) {
-          completed = true;
-          const worker = await loaded(inner, clock, registry, 'finisher');
-          await durable(inner)(worker)('work')({})(() => 1);
-          (await complete(inner)(worker))._unsafeUnwrap();
-        }
-        return page;
-      },
-    };
-    const report = (
-      await recoverAbandoned(housekeeping, { clock, leaseMs: LEASE })(registry)()
-    )._unsafeUnwrap();
-    expect(report.recovered).toEqual([]);
-    expect(report.failed).toEqual([
-      { runId: 'finisher', error: expect.objectContaining({ type: 'RunBusy' }) },
-    ]);
-    expect(ran).toEqual(['undo']); // the worker's resume undid the crashed attempt, once
+    const { inner } = await recoverWhile('finisher', async (storage, worker) => {
+      await durable(storage)(worker)('work')({})(() => 1);
+      (await complete(storage)(worker))._unsafeUnwrap();
+    });
     expect((await inner.read('finisher'))?.run).toMatchObject({ status: 'completed', owner: null });
   });
 
